@@ -1,0 +1,2 @@
+/* gisle-cancel.c: placeholder, being written. */
+#include <glib.h>

@@ -1,0 +1,2 @@
+/* gisle-dispatch.c: placeholder, being written. */
+#include <glib.h>

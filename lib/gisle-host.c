@@ -1,0 +1,2 @@
+/* gisle-host.c: placeholder, being written. */
+#include <glib.h>

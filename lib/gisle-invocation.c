@@ -1,0 +1,2 @@
+/* gisle-invocation.c: placeholder, being written. */
+#include <glib.h>

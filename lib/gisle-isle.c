@@ -1,0 +1,2 @@
+/* gisle-isle.c: placeholder, being written. */
+#include <glib.h>

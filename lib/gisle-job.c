@@ -1,0 +1,2 @@
+/* gisle-job.c: placeholder, being written. */
+#include <glib.h>

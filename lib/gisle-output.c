@@ -1,0 +1,2 @@
+/* gisle-output.c: placeholder, being written. */
+#include <glib.h>

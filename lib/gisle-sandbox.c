@@ -1,0 +1,2 @@
+/* gisle-sandbox.c: placeholder, being written. */
+#include <glib.h>

@@ -1,0 +1,50 @@
+/* gisle-value-private.h: the GVariant <-> Lua value bridge.
+ *
+ * Every function here runs on the isle's worker thread and must be called
+ * in Lua protected mode (inside a lua_pcall'd C function): pushing values can
+ * raise a Lua memory error, which longjmps.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <lua.h>
+
+G_BEGIN_DECLS
+
+/* Tables nested deeper than this, in either direction, do not cross. */
+#define GISLE_VALUE_MAX_DEPTH 100
+
+/* Pushes @value (any GVariant type) as one Lua value. Returns FALSE and sets
+ * a G_ISLE_ERROR_CONVERSION error (stack unchanged) when it cannot. */
+gboolean   gisle_value_push          (lua_State   *L,
+                                      GVariant    *value,
+                                      const char  *where,
+                                      GError     **error);
+
+/* Pushes each child of the tuple @args; %NULL pushes nothing. Returns the
+ * number of values pushed, or -1 with @error set (stack unchanged). */
+int        gisle_value_push_args     (lua_State   *L,
+                                      GVariant    *args,
+                                      GError     **error);
+
+/* Converts the Lua value at @idx. @where names it in error messages
+ * ("result 2", "argument 1"). Returns a new non-floating reference, or %NULL
+ * with a G_ISLE_ERROR_CONVERSION error naming the path to the culprit, e.g.
+ * `result 2, field "cb": a function cannot leave the isle`. */
+GVariant  *gisle_value_to_variant    (lua_State   *L,
+                                      int          idx,
+                                      const char  *where,
+                                      GError     **error);
+
+/* Converts the @n values starting at stack index @first into one tuple
+ * (`()` when @n is 0); @what is "result" or "argument". Returns a new
+ * non-floating reference, or %NULL with @error set. */
+GVariant  *gisle_value_to_tuple      (lua_State   *L,
+                                      int          first,
+                                      int          n,
+                                      const char  *what,
+                                      GError     **error);
+
+G_END_DECLS

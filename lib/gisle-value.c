@@ -1,0 +1,2 @@
+/* gisle-value.c: placeholder, being written. */
+#include <glib.h>

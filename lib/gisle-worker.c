@@ -1,0 +1,2 @@
+/* gisle-worker.c: placeholder, being written. */
+#include <glib.h>
