@@ -1,2 +1,630 @@
-/* gisle-cancel.c: placeholder, being written. */
-#include <glib.h>
+/* gisle-cancel.c: stopping a running script, at no cost until it is asked.
+ *
+ * How it works (docs/cancellation.md has the long version):
+ *
+ * - While nothing is cancelled no hook is installed, so Lua runs at full
+ *   speed (any count hook makes every instruction slower).
+ * - To cancel, the canceller marks the job and sends GISLE_CANCEL_SIGNAL to
+ *   the worker thread. The handler runs on the worker thread itself and
+ *   installs the hook there, as lua.c does from its SIGINT handler:
+ *   lua_sethook is documented as safe to call from a signal handler, and
+ *   because it runs on the thread that owns the state there is no data
+ *   race (calling it from the cancelling thread would race with the
+ *   interpreter walking the same CallInfo list).
+ * - The hook first raises one catchable error (SOFT) so that <close>
+ *   variables, pcall cleanups and on-cancel code can run. After the grace
+ *   period the job turns HARD: the hook fires on every instruction, call
+ *   and return of every coroutine on the resume stack and of every
+ *   coroutine resumed later, so `while true do pcall(f) end` cannot
+ *   swallow it. xpcall message handlers are skipped once cancelled: Lua
+ *   runs them with hooks disabled, so a looping handler would be immune.
+ * - The job's outcome is decided by its phase flag, never by matching an
+ *   error message, and the error object is a sentinel compared by identity.
+ * - What no hook can reach (a long C call, a looping __gc) is handled by
+ *   the hard deadline: the watchdog completes the job with
+ *   G_ISLE_ERROR_DEFUNCT and abandons the thread (gisle-worker.c).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "gisle-private.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <lauxlib.h>
+#include <lualib.h>
+
+/* SIGURG is ignored by default, so a stray one harms nothing, and GLib,
+ * GTK and Lua do not use it. Another handler, if any, is chained. */
+#define GISLE_CANCEL_SIGNAL SIGURG
+
+#define GISLE_HOOK_MASK (LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT)
+
+/* Static TLS, so the signal handler never triggers a lazy TLS allocation
+ * even when the library was dlopen()ed by a language binding. */
+static __thread GisleRun *gisle_tls_run __attribute__ ((tls_model ("initial-exec")));
+
+static struct sigaction gisle_previous_action;
+static const char gisle_sentinel_key = 'c';
+
+/* ---- Arming, on the worker thread (from the handler or directly) ------ */
+
+static void gisle_cancel_hook (lua_State *L, lua_Debug *ar);
+
+static gboolean
+gisle_cancel_should_arm (GisleJob *job)
+{
+  gint phase;
+
+  if (job == NULL)
+    return FALSE;
+  phase = g_atomic_int_get (&job->cancel_phase);
+  return phase == GISLE_CANCEL_HARD || (phase == GISLE_CANCEL_SOFT && !job->soft_delivered);
+}
+
+/* Async-signal-safe: only lua_sethook on states of this thread. */
+static void
+gisle_cancel_arm_all (GisleRun *run)
+{
+  int depth = run->depth;
+
+  for (int i = 0; i < depth; i++)
+    lua_sethook (run->stack[i], gisle_cancel_hook, GISLE_HOOK_MASK, 1);
+}
+
+static void
+gisle_cancel_disarm_all (GisleRun *run)
+{
+  int depth = run->depth;
+
+  for (int i = 0; i < depth; i++)
+    lua_sethook (run->stack[i], NULL, 0, 0);
+}
+
+static void
+gisle_cancel_signal_handler (int        signo,
+                             siginfo_t *info,
+                             void      *context)
+{
+  int saved_errno = errno;
+  GisleRun *run = gisle_tls_run;
+
+  if (run != NULL && run->job != NULL)
+    {
+      if (gisle_cancel_should_arm (run->job))
+        gisle_cancel_arm_all (run);
+    }
+  else if (gisle_previous_action.sa_flags & SA_SIGINFO)
+    {
+      if (gisle_previous_action.sa_sigaction != NULL)
+        gisle_previous_action.sa_sigaction (signo, info, context);
+    }
+  else if (gisle_previous_action.sa_handler != SIG_DFL &&
+           gisle_previous_action.sa_handler != SIG_IGN)
+    gisle_previous_action.sa_handler (signo);
+
+  errno = saved_errno;
+}
+
+void
+gisle_cancel_init_process (void)
+{
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      struct sigaction action = { 0, };
+
+      action.sa_sigaction = gisle_cancel_signal_handler;
+      action.sa_flags = SA_SIGINFO | SA_RESTART;
+      sigemptyset (&action.sa_mask);
+      if (sigaction (GISLE_CANCEL_SIGNAL, &action, &gisle_previous_action) != 0)
+        g_critical ("GIsle could not install its cancellation signal handler: %s",
+                    g_strerror (errno));
+      g_once_init_leave (&initialized, 1);
+    }
+}
+
+/* ---- The sentinel error --------------------------------------------- */
+
+static int
+gisle_cancel_sentinel_tostring (lua_State *L)
+{
+  lua_pushliteral (L, "the job was cancelled");
+  return 1;
+}
+
+gboolean
+gisle_cancel_is_sentinel (lua_State *L,
+                          int        idx)
+{
+  gboolean same;
+
+  idx = lua_absindex (L, idx);
+  lua_rawgetp (L, LUA_REGISTRYINDEX, &gisle_sentinel_key);
+  same = lua_rawequal (L, idx, -1);
+  lua_pop (L, 1);
+  return same;
+}
+
+void
+gisle_cancel_raise (lua_State *L)
+{
+  lua_rawgetp (L, LUA_REGISTRYINDEX, &gisle_sentinel_key);
+  lua_error (L);
+  g_assert_not_reached ();
+}
+
+GisleJob *
+gisle_cancel_current_job (lua_State *L)
+{
+  GisleRun *run = gisle_tls_run;
+
+  return run != NULL ? run->job : NULL;
+}
+
+gboolean
+gisle_cancel_is_requested (lua_State *L)
+{
+  GisleJob *job = gisle_cancel_current_job (L);
+
+  return job != NULL && g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE;
+}
+
+/* Whether a wait should stop now to let the cancel be raised. */
+gboolean
+gisle_cancel_is_due (lua_State *L)
+{
+  GisleRun *run = gisle_tls_run;
+
+  return run != NULL && gisle_cancel_should_arm (run->job);
+}
+
+/* A cancellation point for GIsle's own waits and built-ins: raises the
+ * cancel if it is due. Once the soft cancel was delivered the script is
+ * cleaning up; waits then return at once instead of raising again. */
+void
+gisle_cancel_check (lua_State *L)
+{
+  GisleRun *run = gisle_tls_run;
+  GisleJob *job = run != NULL ? run->job : NULL;
+  gint phase;
+
+  if (job == NULL)
+    return;
+  phase = g_atomic_int_get (&job->cancel_phase);
+  if (phase == GISLE_CANCEL_HARD)
+    gisle_cancel_raise (L);
+  if (phase == GISLE_CANCEL_SOFT && !job->soft_delivered)
+    {
+      job->soft_delivered = TRUE;
+      gisle_cancel_disarm_all (run);
+      gisle_cancel_raise (L);
+    }
+}
+
+static void
+gisle_cancel_hook (lua_State *L,
+                   lua_Debug *ar)
+{
+  GisleRun *run = gisle_tls_run;
+  GisleJob *job = run != NULL ? run->job : NULL;
+
+  if (!gisle_cancel_should_arm (job))
+    {
+      /* Left over on a coroutine from an earlier cancelled job, or the soft
+       * cancel was already delivered: get out of the way. */
+      lua_sethook (L, NULL, 0, 0);
+      return;
+    }
+  gisle_cancel_check (L);
+}
+
+/* ---- Entering and leaving Lua --------------------------------------- */
+
+void
+gisle_cancel_enter_lua (GisleWorker *worker,
+                        GisleJob    *job,
+                        lua_State   *L)
+{
+  GisleRun *run = &worker->run;
+
+  gisle_tls_run = run;
+  run->job = job;
+  run->stack[0] = L;
+  atomic_signal_fence (memory_order_seq_cst);
+  run->depth = 1;
+  atomic_signal_fence (memory_order_seq_cst);
+
+  /* A cancel that arrived before the stack was set found nothing to arm. */
+  if (gisle_cancel_should_arm (job))
+    lua_sethook (L, gisle_cancel_hook, GISLE_HOOK_MASK, 1);
+}
+
+void
+gisle_cancel_leave_lua (GisleWorker *worker)
+{
+  GisleRun *run = &worker->run;
+  lua_State *L = run->stack[0];
+
+  run->depth = 0;
+  atomic_signal_fence (memory_order_seq_cst);
+  run->job = NULL;
+  atomic_signal_fence (memory_order_seq_cst);
+  lua_sethook (L, NULL, 0, 0);
+}
+
+/* ---- The watchdog: deadlines, grace periods, hard deadlines ---------- */
+
+static GMainContext *gisle_watchdog_context;
+
+static gpointer
+gisle_watchdog_main (gpointer data)
+{
+  for (;;)
+    g_main_context_iteration (gisle_watchdog_context, TRUE);
+  return NULL;
+}
+
+/* One process-wide thread, started the first time anything is cancelled or
+ * given a deadline; idle isles cost no thread and no wake-ups. */
+static GMainContext *
+gisle_watchdog_get_context (void)
+{
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      gisle_watchdog_context = g_main_context_new ();
+      g_thread_unref (g_thread_new ("gisle-watchdog", gisle_watchdog_main, NULL));
+      g_once_init_leave (&initialized, 1);
+    }
+  return gisle_watchdog_context;
+}
+
+static GSource *
+gisle_watchdog_add (guint        ms,
+                    GSourceFunc  func,
+                    GisleJob    *job)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, gisle_job_ref (job), (GDestroyNotify) gisle_job_unref);
+  g_source_set_static_name (source, "[gisle] watchdog");
+  g_source_attach (source, gisle_watchdog_get_context ());
+  return source;
+}
+
+static gboolean
+gisle_cancel_on_deadline (gpointer data)
+{
+  gisle_cancel_request (data, G_IO_ERROR_TIMED_OUT);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+gisle_cancel_on_grace_over (gpointer data)
+{
+  GisleJob *job = data;
+  GisleWorker *worker = job->worker;
+
+  g_mutex_lock (&worker->lock);
+  if (worker->current == job &&
+      g_atomic_int_get (&job->cancel_phase) == GISLE_CANCEL_SOFT)
+    {
+      g_atomic_int_set (&job->cancel_phase, GISLE_CANCEL_HARD);
+      pthread_kill (worker->pthread, GISLE_CANCEL_SIGNAL);
+      g_cond_broadcast (&worker->work_cond);
+    }
+  g_mutex_unlock (&worker->lock);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+gisle_cancel_on_hard_deadline (gpointer data)
+{
+  GisleJob *job = data;
+
+  if (!g_atomic_int_get (&job->completed))
+    gisle_worker_make_defunct (job->worker, job);
+  return G_SOURCE_REMOVE;
+}
+
+void
+gisle_cancel_job_started (GisleJob *job)
+{
+  GisleWorker *worker = job->worker;
+  guint timeout = job->timeout_ms;
+
+  if (timeout == 0)
+    timeout = (guint) g_atomic_int_get (&worker->default_timeout_ms);
+
+  if (timeout == 0 || job->kind == GISLE_JOB_CONTROL)
+    return;
+
+  g_mutex_lock (&worker->lock);
+  job->deadline_source = gisle_watchdog_add (timeout, gisle_cancel_on_deadline, job);
+  g_mutex_unlock (&worker->lock);
+}
+
+static void
+gisle_cancel_drop_source (GSource *source)
+{
+  if (source != NULL)
+    {
+      g_source_destroy (source);
+      g_source_unref (source);
+    }
+}
+
+/* Called after the job stopped being current, so no timer can act on it. */
+void
+gisle_cancel_job_ended (GisleJob *job)
+{
+  GisleWorker *worker = job->worker;
+  GSource *deadline, *grace, *hard;
+
+  g_mutex_lock (&worker->lock);
+  deadline = g_steal_pointer (&job->deadline_source);
+  grace = g_steal_pointer (&job->grace_source);
+  hard = g_steal_pointer (&job->hard_source);
+  g_mutex_unlock (&worker->lock);
+
+  gisle_cancel_drop_source (deadline);
+  gisle_cancel_drop_source (grace);
+  gisle_cancel_drop_source (hard);
+}
+
+/* From any thread: stops @job if it is queued (it then never runs) or
+ * running (the signal arms the hook). A job that already finished is left
+ * alone, so a late cancel never touches the next job. */
+void
+gisle_cancel_request (GisleJob *job,
+                      gint      reason)
+{
+  GisleWorker *worker = job->worker;
+  gboolean was_queued = FALSE;
+  gboolean signalled = FALSE;
+
+  g_mutex_lock (&worker->lock);
+  if (job->queued)
+    {
+      g_queue_remove (&worker->queue, job);
+      job->queued = FALSE;
+      was_queued = TRUE;
+      g_cond_signal (&worker->space_cond);
+    }
+  else if (worker->current == job && !worker->defunct &&
+           g_atomic_int_get (&job->cancel_phase) == GISLE_CANCEL_NONE)
+    {
+      job->cancel_reason = reason;
+      g_atomic_int_set (&job->cancel_phase, GISLE_CANCEL_SOFT);
+      pthread_kill (worker->pthread, GISLE_CANCEL_SIGNAL);
+      if (job->kind != GISLE_JOB_CONTROL)
+        {
+          job->grace_source = gisle_watchdog_add ((guint) g_atomic_int_get (&worker->grace_ms),
+                                                  gisle_cancel_on_grace_over, job);
+          job->hard_source = gisle_watchdog_add ((guint) g_atomic_int_get (&worker->hard_ms),
+                                                 gisle_cancel_on_hard_deadline, job);
+        }
+      g_cond_broadcast (&worker->work_cond);
+      signalled = TRUE;
+    }
+  g_mutex_unlock (&worker->lock);
+
+  if (was_queued)
+    {
+      gisle_job_complete (job, NULL,
+                          g_error_new_literal (G_IO_ERROR, reason, "Operation was cancelled"));
+      gisle_job_unref (job);
+    }
+  else if (signalled)
+    {
+      /* Wake a script waiting for output room. */
+      g_mutex_lock (&worker->dispatch_lock);
+      g_cond_broadcast (&worker->output_cond);
+      g_mutex_unlock (&worker->dispatch_lock);
+    }
+}
+
+/* ---- Lua replacements that keep the cancel sticky -------------------- */
+
+/* Resumes @co like coroutine.resume, keeping the resume stack that the
+ * signal handler arms, and arming @co itself when a cancel is due (a
+ * coroutine created before the cancel would not have inherited the hook). */
+static int
+gisle_cancel_auxresume (lua_State *L,
+                        lua_State *co,
+                        int        narg)
+{
+  GisleRun *run = gisle_tls_run;
+  int status, nres, depth;
+
+  if (!lua_checkstack (co, narg))
+    {
+      lua_pushliteral (L, "too many arguments to resume");
+      return -1;
+    }
+
+  depth = run != NULL ? run->depth : 0;
+  if (run != NULL)
+    {
+      if (depth >= GISLE_MAX_RESUME_DEPTH)
+        {
+          lua_pushliteral (L, "C stack overflow");
+          return -1;
+        }
+      run->stack[depth] = co;
+      atomic_signal_fence (memory_order_seq_cst);
+      run->depth = depth + 1;
+      atomic_signal_fence (memory_order_seq_cst);
+      if (gisle_cancel_should_arm (run->job))
+        lua_sethook (co, gisle_cancel_hook, GISLE_HOOK_MASK, 1);
+    }
+
+  lua_xmove (L, co, narg);
+  status = lua_resume (co, L, narg, &nres);
+
+  if (run != NULL)
+    {
+      run->depth = depth;
+      atomic_signal_fence (memory_order_seq_cst);
+    }
+
+  if (status == LUA_OK || status == LUA_YIELD)
+    {
+      if (!lua_checkstack (L, nres + 1))
+        {
+          lua_pop (co, nres);
+          lua_pushliteral (L, "too many results to resume");
+          return -1;
+        }
+      lua_xmove (co, L, nres);
+      return nres;
+    }
+
+  lua_xmove (co, L, 1);
+  return -1;
+}
+
+static lua_State *
+gisle_cancel_getco (lua_State *L)
+{
+  lua_State *co = lua_tothread (L, 1);
+
+  luaL_argexpected (L, co != NULL, 1, "coroutine");
+  return co;
+}
+
+static int
+gisle_cancel_coresume (lua_State *L)
+{
+  lua_State *co = gisle_cancel_getco (L);
+  int r = gisle_cancel_auxresume (L, co, lua_gettop (L) - 1);
+
+  if (r < 0)
+    {
+      lua_pushboolean (L, 0);
+      lua_insert (L, -2);
+      return 2;
+    }
+  lua_pushboolean (L, 1);
+  lua_insert (L, -(r + 1));
+  return r + 1;
+}
+
+static int
+gisle_cancel_auxwrap (lua_State *L)
+{
+  lua_State *co = lua_tothread (L, lua_upvalueindex (1));
+  int r = gisle_cancel_auxresume (L, co, lua_gettop (L));
+
+  if (r < 0)
+    {
+      int status = lua_status (co);
+
+      if (status != LUA_OK && status != LUA_YIELD)
+        {
+          status = lua_resetthread (co);
+          lua_xmove (co, L, 1);
+        }
+      if (status != LUA_ERRMEM && lua_type (L, -1) == LUA_TSTRING)
+        {
+          luaL_where (L, 1);
+          lua_insert (L, -2);
+          lua_concat (L, 2);
+        }
+      return lua_error (L);
+    }
+  return r;
+}
+
+static int
+gisle_cancel_cowrap (lua_State *L)
+{
+  lua_State *co;
+
+  luaL_checktype (L, 1, LUA_TFUNCTION);
+  co = lua_newthread (L);
+  lua_pushvalue (L, 1);
+  lua_xmove (L, co, 1);
+  lua_pushcclosure (L, gisle_cancel_auxwrap, 1);
+  return 1;
+}
+
+/* Once cancelled, the user's message handler is skipped: Lua would run it
+ * with hooks disabled when the error comes from the hook, so a handler
+ * that loops could never be stopped. */
+static int
+gisle_cancel_guarded_msgh (lua_State *L)
+{
+  if (gisle_cancel_is_requested (L) || gisle_cancel_is_sentinel (L, 1))
+    return 1;
+
+  lua_pushvalue (L, lua_upvalueindex (1));
+  lua_insert (L, 1);
+  lua_call (L, lua_gettop (L) - 1, 1);
+  return 1;
+}
+
+static int
+gisle_cancel_finish_pcall (lua_State     *L,
+                           int            status,
+                           lua_KContext   extra)
+{
+  if (status != LUA_OK && status != LUA_YIELD)
+    {
+      lua_pushboolean (L, 0);
+      lua_pushvalue (L, -2);
+      return 2;
+    }
+  return lua_gettop (L) - (int) extra;
+}
+
+static int
+gisle_cancel_xpcall (lua_State *L)
+{
+  int n = lua_gettop (L);
+  int status;
+
+  luaL_checktype (L, 2, LUA_TFUNCTION);
+  lua_pushvalue (L, 2);
+  lua_pushcclosure (L, gisle_cancel_guarded_msgh, 1);
+  lua_replace (L, 2);
+  lua_pushboolean (L, 1);
+  lua_pushvalue (L, 1);
+  lua_rotate (L, 3, 2);
+  status = lua_pcallk (L, n - 2, LUA_MULTRET, 2, 2, gisle_cancel_finish_pcall);
+  return gisle_cancel_finish_pcall (L, status, 2);
+}
+
+/* Installs the sentinel and the replacements. Runs after the sandbox has
+ * opened the libraries, in protected mode. */
+void
+gisle_cancel_open (lua_State *L)
+{
+  lua_newuserdatauv (L, 0, 0);
+  lua_createtable (L, 0, 2);
+  lua_pushcfunction (L, gisle_cancel_sentinel_tostring);
+  lua_setfield (L, -2, "__tostring");
+  lua_pushliteral (L, "gisle.cancelled");
+  lua_setfield (L, -2, "__name");
+  lua_setmetatable (L, -2);
+  lua_rawsetp (L, LUA_REGISTRYINDEX, &gisle_sentinel_key);
+
+  if (lua_getglobal (L, "xpcall") == LUA_TFUNCTION)
+    {
+      lua_pushcfunction (L, gisle_cancel_xpcall);
+      lua_setglobal (L, "xpcall");
+    }
+  lua_pop (L, 1);
+
+  if (lua_getglobal (L, "coroutine") == LUA_TTABLE)
+    {
+      lua_pushcfunction (L, gisle_cancel_coresume);
+      lua_setfield (L, -2, "resume");
+      lua_pushcfunction (L, gisle_cancel_cowrap);
+      lua_setfield (L, -2, "wrap");
+    }
+  lua_pop (L, 1);
+}

@@ -1,2 +1,344 @@
-/* gisle-dispatch.c: placeholder, being written. */
-#include <glib.h>
+/* gisle-dispatch.c: delivering results, output and events in the right
+ * GMainContext.
+ *
+ * The worker never calls into a main context. It appends to a queue per
+ * context, and one GSource attached to that context drains the queue in
+ * order, many items per wake-up. Output, events and host calls always go to
+ * the isle's owner context; a job's completion goes to the context of its
+ * GTask. When that is the owner context (the usual case), a job's output is
+ * therefore always delivered before its callback runs.
+ *
+ * A source is attached (g_source_attach), never invoked with
+ * g_main_context_invoke, which could run the callback right away in the
+ * calling thread.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "gisle-private.h"
+
+/* Work done per wake-up before yielding to the rest of the main loop, so
+ * a flood of output never starves timers, input or redraws. */
+#define GISLE_DISPATCH_BATCH      256
+#define GISLE_DISPATCH_BUDGET_US  4000
+
+typedef enum {
+  GISLE_EVENT_COMPLETE,
+  GISLE_EVENT_OUTPUT,
+  GISLE_EVENT_EVENT,
+  GISLE_EVENT_PROGRESS,
+  GISLE_EVENT_NOTIFY,
+  GISLE_EVENT_INVOKE,
+} GisleEventKind;
+
+typedef struct
+{
+  GisleEventKind kind;
+  GisleJob *job;
+  guint64 job_id;
+  GIsleStream stream;
+  GString *text;
+  char *name;
+  GVariant *value;
+  double fraction;
+  GSourceFunc func;
+  gpointer data;
+  GDestroyNotify notify;
+} GisleEvent;
+
+struct _GisleDispatcher
+{
+  GisleWorker *worker;
+  GMainContext *context;
+  GQueue events;                 /* under worker->dispatch_lock */
+  GSource *source;               /* attached while events are pending */
+};
+
+static void
+gisle_event_free (GisleEvent *event)
+{
+  g_clear_pointer (&event->job, gisle_job_unref);
+  if (event->text != NULL)
+    g_string_free (event->text, TRUE);
+  g_free (event->name);
+  g_clear_pointer (&event->value, g_variant_unref);
+  if (event->notify != NULL)
+    event->notify (event->data);
+  g_free (event);
+}
+
+static void
+gisle_dispatch_emit (GisleWorker *worker,
+                     GisleEvent  *event)
+{
+  g_autoptr(GIsle) isle = NULL;
+
+  if (event->kind == GISLE_EVENT_COMPLETE)
+    {
+      gisle_job_finish_task (event->job);
+      return;
+    }
+  if (event->kind == GISLE_EVENT_INVOKE)
+    {
+      event->func (event->data);
+      return;
+    }
+
+  /* Signals need the object; if it is gone, nobody is listening. */
+  isle = g_weak_ref_get (&worker->isle);
+  if (isle == NULL)
+    return;
+
+  switch (event->kind)
+    {
+    case GISLE_EVENT_OUTPUT:
+      {
+        g_autofree char *valid = NULL;
+        const char *text = event->text->str;
+
+        if (!g_utf8_validate_len (text, event->text->len, NULL))
+          text = valid = g_utf8_make_valid (text, event->text->len);
+        gisle_isle_emit_output (isle, event->job_id, event->stream, text);
+      }
+      break;
+
+    case GISLE_EVENT_EVENT:
+      gisle_isle_emit_event (isle, event->name, event->value);
+      break;
+
+    case GISLE_EVENT_PROGRESS:
+      gisle_isle_emit_progress (isle, event->job_id, event->fraction, event->name);
+      break;
+
+    case GISLE_EVENT_NOTIFY:
+      g_object_notify (G_OBJECT (isle), event->name);
+      break;
+
+    case GISLE_EVENT_COMPLETE:
+    case GISLE_EVENT_INVOKE:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static gboolean
+gisle_dispatch_drain (gpointer data)
+{
+  GisleDispatcher *dispatcher = data;
+  GisleWorker *worker = dispatcher->worker;
+  gint64 deadline = g_get_monotonic_time () + GISLE_DISPATCH_BUDGET_US;
+
+  for (;;)
+    {
+      GisleEvent *batch[GISLE_DISPATCH_BATCH];
+      guint n = 0;
+      gsize output_bytes = 0;
+
+      g_mutex_lock (&worker->dispatch_lock);
+      while (n < G_N_ELEMENTS (batch) && !g_queue_is_empty (&dispatcher->events))
+        {
+          batch[n] = g_queue_pop_head (&dispatcher->events);
+          if (batch[n]->kind == GISLE_EVENT_OUTPUT)
+            output_bytes += batch[n]->text->len;
+          n++;
+        }
+      if (n == 0)
+        {
+          /* Nothing left: detach; the next event attaches a new source. */
+          g_clear_pointer (&dispatcher->source, g_source_unref);
+          g_mutex_unlock (&worker->dispatch_lock);
+          return G_SOURCE_REMOVE;
+        }
+      if (output_bytes > 0)
+        {
+          worker->output_pending -= output_bytes;
+          if (worker->output_pending <= GISLE_OUTPUT_HIGH_WATER / 2)
+            g_cond_broadcast (&worker->output_cond);
+        }
+      g_mutex_unlock (&worker->dispatch_lock);
+
+      for (guint i = 0; i < n; i++)
+        {
+          gisle_dispatch_emit (worker, batch[i]);
+          gisle_event_free (batch[i]);
+        }
+
+      if (g_get_monotonic_time () >= deadline)
+        return G_SOURCE_CONTINUE;
+    }
+}
+
+static void
+gisle_dispatch_source_done (gpointer data)
+{
+  GisleDispatcher *dispatcher = data;
+
+  gisle_worker_unref (dispatcher->worker);
+}
+
+/* Under dispatch_lock. */
+static GisleDispatcher *
+gisle_dispatch_get (GisleWorker  *worker,
+                    GMainContext *context)
+{
+  GisleDispatcher *dispatcher;
+
+  for (guint i = 0; i < worker->dispatchers->len; i++)
+    {
+      dispatcher = worker->dispatchers->pdata[i];
+      if (dispatcher->context == context)
+        return dispatcher;
+    }
+
+  dispatcher = g_new0 (GisleDispatcher, 1);
+  dispatcher->worker = worker;
+  dispatcher->context = g_main_context_ref (context);
+  g_queue_init (&dispatcher->events);
+  g_ptr_array_add (worker->dispatchers, dispatcher);
+  return dispatcher;
+}
+
+/* Under dispatch_lock. */
+static void
+gisle_dispatch_push (GisleDispatcher *dispatcher,
+                     GisleEvent      *event)
+{
+  g_queue_push_tail (&dispatcher->events, event);
+
+  if (dispatcher->source == NULL)
+    {
+      GSource *source = g_idle_source_new ();
+
+      /* Results are as urgent as any other default-priority work. */
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_static_name (source, "[gisle] dispatch");
+      gisle_worker_ref (dispatcher->worker);
+      g_source_set_callback (source, gisle_dispatch_drain, dispatcher,
+                             gisle_dispatch_source_done);
+      dispatcher->source = source;
+      g_source_attach (source, dispatcher->context);
+    }
+}
+
+static void
+gisle_dispatch_to_owner (GisleWorker *worker,
+                         GisleEvent  *event)
+{
+  g_mutex_lock (&worker->dispatch_lock);
+  gisle_dispatch_push (gisle_dispatch_get (worker, worker->owner_context), event);
+  g_mutex_unlock (&worker->dispatch_lock);
+}
+
+void
+gisle_dispatch_complete (GisleWorker *worker,
+                         GisleJob    *job)
+{
+  GisleEvent *event = g_new0 (GisleEvent, 1);
+
+  event->kind = GISLE_EVENT_COMPLETE;
+  event->job = gisle_job_ref (job);
+
+  g_mutex_lock (&worker->dispatch_lock);
+  gisle_dispatch_push (gisle_dispatch_get (worker, g_task_get_context (job->task)), event);
+  g_mutex_unlock (&worker->dispatch_lock);
+}
+
+/* Consecutive writes of one job to one stream travel as one piece of text,
+ * so a million print() calls are not a million signal emissions. */
+void
+gisle_dispatch_output (GisleWorker *worker,
+                       guint64      job_id,
+                       GIsleStream  stream,
+                       const char  *data,
+                       gsize        len)
+{
+  GisleDispatcher *dispatcher;
+  GisleEvent *tail;
+
+  dispatcher = gisle_dispatch_get (worker, worker->owner_context);
+  tail = g_queue_peek_tail (&dispatcher->events);
+  worker->output_pending += len;
+
+  if (tail != NULL && tail->kind == GISLE_EVENT_OUTPUT &&
+      tail->job_id == job_id && tail->stream == stream)
+    {
+      g_string_append_len (tail->text, data, len);
+      return;
+    }
+
+  tail = g_new0 (GisleEvent, 1);
+  tail->kind = GISLE_EVENT_OUTPUT;
+  tail->job_id = job_id;
+  tail->stream = stream;
+  tail->text = g_string_new_len (data, len);
+  gisle_dispatch_push (dispatcher, tail);
+}
+
+void
+gisle_dispatch_event (GisleWorker *worker,
+                      const char  *name,
+                      GVariant    *value)
+{
+  GisleEvent *event = g_new0 (GisleEvent, 1);
+
+  event->kind = GISLE_EVENT_EVENT;
+  event->name = g_strdup (name);
+  event->value = g_variant_ref_sink (value);
+  gisle_dispatch_to_owner (worker, event);
+}
+
+void
+gisle_dispatch_progress (GisleWorker *worker,
+                         guint64      job_id,
+                         double       fraction,
+                         const char  *text)
+{
+  GisleEvent *event = g_new0 (GisleEvent, 1);
+
+  event->kind = GISLE_EVENT_PROGRESS;
+  event->job_id = job_id;
+  event->fraction = fraction;
+  event->name = g_strdup (text);
+  gisle_dispatch_to_owner (worker, event);
+}
+
+void
+gisle_dispatch_notify (GisleWorker *worker,
+                       const char  *property)
+{
+  GisleEvent *event = g_new0 (GisleEvent, 1);
+
+  event->kind = GISLE_EVENT_NOTIFY;
+  event->name = g_strdup (property);
+  gisle_dispatch_to_owner (worker, event);
+}
+
+void
+gisle_dispatch_invoke (GisleWorker    *worker,
+                       GSourceFunc     func,
+                       gpointer        data,
+                       GDestroyNotify  notify)
+{
+  GisleEvent *event = g_new0 (GisleEvent, 1);
+
+  event->kind = GISLE_EVENT_INVOKE;
+  event->func = func;
+  event->data = data;
+  event->notify = notify;
+  gisle_dispatch_to_owner (worker, event);
+}
+
+/* At the worker's end: no source is attached any more (each holds a worker
+ * reference), so whatever is left was never going to be delivered. */
+void
+gisle_dispatch_free_all (GisleWorker *worker)
+{
+  for (guint i = 0; i < worker->dispatchers->len; i++)
+    {
+      GisleDispatcher *dispatcher = worker->dispatchers->pdata[i];
+
+      g_queue_clear_full (&dispatcher->events, (GDestroyNotify) gisle_event_free);
+      g_main_context_unref (dispatcher->context);
+      g_free (dispatcher);
+    }
+  g_ptr_array_set_size (worker->dispatchers, 0);
+}

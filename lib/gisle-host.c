@@ -1,2 +1,522 @@
-/* gisle-host.c: placeholder, being written. */
-#include <glib.h>
+/* gisle-host.c: functions the host gives to scripts, and the `isle` module.
+ *
+ * Main-context and async host functions run in the isle's owner context:
+ * the worker queues the call through the dispatcher and waits. The wait is
+ * a cancellation point; on cancel the call's GCancellable is cancelled so
+ * host-side GIO work stops too, and the script moves on without waiting for
+ * a host that may never answer.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "gisle-private.h"
+#include "gisle-host-private.h"
+#include "gisle-value-private.h"
+
+#include <math.h>
+#include <lauxlib.h>
+
+static GisleHostFunction *
+gisle_host_function_ref (GisleHostFunction *fn)
+{
+  g_atomic_ref_count_inc (&fn->ref_count);
+  return fn;
+}
+
+static void
+gisle_host_function_unref (GisleHostFunction *fn)
+{
+  if (!g_atomic_ref_count_dec (&fn->ref_count))
+    return;
+  if (fn->notify != NULL)
+    fn->notify (fn->user_data);
+  g_free (fn->name);
+  g_free (fn);
+}
+
+void
+gisle_host_function_free (gpointer data)
+{
+  gisle_host_function_unref (data);
+}
+
+GisleHostCall *
+gisle_host_call_ref (GisleHostCall *call)
+{
+  g_atomic_ref_count_inc (&call->ref_count);
+  return call;
+}
+
+void
+gisle_host_call_unref (GisleHostCall *call)
+{
+  if (!g_atomic_ref_count_dec (&call->ref_count))
+    return;
+  gisle_host_function_unref (call->fn);
+  g_clear_pointer (&call->args, g_variant_unref);
+  g_clear_pointer (&call->result, g_variant_unref);
+  g_clear_error (&call->error);
+  g_clear_object (&call->cancellable);
+  gisle_worker_unref (call->worker);
+  g_free (call);
+}
+
+/* From the owner context; the first answer wins, later ones are dropped
+ * (a call the script stopped waiting for). */
+void
+gisle_host_call_complete (GisleHostCall *call,
+                          GVariant      *result,
+                          GError        *error)
+{
+  GisleWorker *worker = call->worker;
+
+  if (result != NULL)
+    g_variant_ref_sink (result);
+
+  g_mutex_lock (&worker->lock);
+  if (!call->done)
+    {
+      call->done = TRUE;
+      call->result = g_steal_pointer (&result);
+      call->error = g_steal_pointer (&error);
+      g_cond_broadcast (&worker->work_cond);
+    }
+  g_mutex_unlock (&worker->lock);
+
+  g_clear_pointer (&result, g_variant_unref);
+  g_clear_error (&error);
+}
+
+static gboolean
+gisle_host_call_run (gpointer data)
+{
+  GisleHostCall *call = data;
+  g_autoptr(GIsle) isle = g_weak_ref_get (&call->worker->isle);
+
+  if (isle == NULL)
+    {
+      gisle_host_call_complete (call, NULL,
+                                g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
+                                             "host function “%s”: the isle is gone", call->fn->name));
+      return G_SOURCE_REMOVE;
+    }
+
+  if (call->fn->flavour == GISLE_HOST_ASYNC)
+    {
+      GIsleInvocation *invocation = gisle_invocation_new (isle, call);
+
+      ((GIsleAsyncHostFunc) call->fn->func) (isle, call->args, invocation, call->fn->user_data);
+    }
+  else
+    {
+      GError *error = NULL;
+      GVariant *result;
+
+      result = ((GIsleHostFunc) call->fn->func) (isle, call->args, call->cancellable,
+                                                 call->fn->user_data, &error);
+      gisle_host_call_complete (call, result, error);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static int
+gisle_host_push_results (lua_State *L,
+                         GVariant  *result,
+                         const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  int n;
+
+  if (result == NULL)
+    return 0;
+  if (g_variant_is_of_type (result, G_VARIANT_TYPE_TUPLE))
+    n = gisle_value_push_args (L, result, &error);
+  else
+    n = gisle_value_push (L, result, "result", &error) ? 1 : -1;
+  if (n < 0)
+    return luaL_error (L, "host function “%s” returned a value that cannot enter the isle: %s",
+                       name, error->message);
+  return n;
+}
+
+/* Waits for the owner context to answer; returns FALSE if the job was
+ * cancelled first. */
+static gboolean
+gisle_host_wait (lua_State     *L,
+                 GisleHostCall *call)
+{
+  GisleWorker *worker = call->worker;
+  gboolean done;
+
+  g_mutex_lock (&worker->lock);
+  while (!call->done && !gisle_cancel_is_due (L))
+    g_cond_wait (&worker->work_cond, &worker->lock);
+  done = call->done;
+  g_mutex_unlock (&worker->lock);
+
+  return done;
+}
+
+static GisleHostFunction *
+gisle_host_lookup (GisleWorker *worker,
+                   const char  *name)
+{
+  GisleHostFunction *fn;
+
+  g_mutex_lock (&worker->lock);
+  fn = g_hash_table_lookup (worker->host_functions, name);
+  if (fn != NULL)
+    gisle_host_function_ref (fn);
+  g_mutex_unlock (&worker->lock);
+  return fn;
+}
+
+/* The Lua side of every host function; its upvalue is the name, looked up
+ * at each call so a replaced function takes effect and a removed one says
+ * so. */
+static int
+gisle_host_trampoline (lua_State *L)
+{
+  GisleWorker *worker = gisle_worker_from_lua (L);
+  const char *name = lua_tostring (L, lua_upvalueindex (1));
+  g_autoptr(GError) error = NULL;
+  GisleHostFunction *fn;
+  GisleHostCall *call;
+  GVariant *args;
+  GisleJob *job;
+  int n;
+
+  gisle_cancel_check (L);
+
+  fn = gisle_host_lookup (worker, name);
+  if (fn == NULL)
+    return luaL_error (L, "host function “%s” was removed", name);
+
+  args = gisle_value_to_tuple (L, 1, lua_gettop (L), "argument", &error);
+  if (args == NULL)
+    {
+      gisle_host_function_unref (fn);
+      return luaL_error (L, "%s: %s", name, error->message);
+    }
+
+  if (fn->flavour == GISLE_HOST_WORKER)
+    {
+      GVariant *result = ((GIsleWorkerFunc) fn->func) (args, fn->user_data, &error);
+
+      g_variant_unref (args);
+      gisle_host_function_unref (fn);
+      if (result != NULL)
+        g_variant_ref_sink (result);
+      if (error != NULL)
+        {
+          g_clear_pointer (&result, g_variant_unref);
+          return luaL_error (L, "%s", error->message);
+        }
+      lua_settop (L, 0);
+      n = gisle_host_push_results (L, result, name);
+      g_clear_pointer (&result, g_variant_unref);
+      return n;
+    }
+
+  job = gisle_cancel_current_job (L);
+  call = g_new0 (GisleHostCall, 1);
+  g_atomic_ref_count_init (&call->ref_count);
+  call->worker = gisle_worker_ref (worker);
+  call->fn = fn;
+  call->args = args;
+  call->cancellable = g_cancellable_new ();
+  call->job_id = job != NULL ? job->id : 0;
+
+  g_atomic_int_inc (&worker->host_calls_waiting);
+  gisle_dispatch_invoke (worker, gisle_host_call_run, gisle_host_call_ref (call),
+                         (GDestroyNotify) gisle_host_call_unref);
+
+  if (!gisle_host_wait (L, call))
+    {
+      g_atomic_int_dec_and_test (&worker->host_calls_waiting);
+      g_cancellable_cancel (call->cancellable);
+      gisle_host_call_unref (call);
+      gisle_cancel_raise (L);
+    }
+  g_atomic_int_dec_and_test (&worker->host_calls_waiting);
+
+  if (call->error != NULL)
+    {
+      lua_pushstring (L, call->error->message);
+      gisle_host_call_unref (call);
+      return lua_error (L);
+    }
+
+  lua_settop (L, 0);
+  /* Results are pushed before the call is freed; a conversion error raises
+   * after it is released. */
+  {
+    GVariant *result = call->result != NULL ? g_variant_ref (call->result) : NULL;
+    g_autofree char *name_copy = g_strdup (name);
+
+    gisle_host_call_unref (call);
+    n = gisle_host_push_results (L, result, name_copy);
+    g_clear_pointer (&result, g_variant_unref);
+  }
+  return n;
+}
+
+/* Sets the global at a dotted @path to the value on top of the stack
+ * (popping it), creating intermediate tables. */
+static void
+gisle_host_set_path (lua_State  *L,
+                     const char *path)
+{
+  g_auto(GStrv) parts = g_strsplit (path, ".", -1);
+  guint n = g_strv_length (parts);
+  int value = lua_gettop (L);
+
+  lua_pushglobaltable (L);
+  for (guint i = 0; i + 1 < n; i++)
+    {
+      if (lua_getfield (L, -1, parts[i]) != LUA_TTABLE)
+        {
+          lua_pop (L, 1);
+          lua_newtable (L);
+          lua_pushvalue (L, -1);
+          lua_setfield (L, -3, parts[i]);
+        }
+      lua_remove (L, -2);
+    }
+  lua_pushvalue (L, value);
+  lua_setfield (L, -2, parts[n - 1]);
+  lua_settop (L, value - 1);
+}
+
+static void
+gisle_host_install (lua_State  *L,
+                    const char *name)
+{
+  lua_pushstring (L, name);
+  lua_pushcclosure (L, gisle_host_trampoline, 1);
+  gisle_host_set_path (L, name);
+}
+
+static int
+gisle_host_install_protected (lua_State *L)
+{
+  gisle_host_install (L, lua_touserdata (L, 1));
+  return 0;
+}
+
+static int
+gisle_host_uninstall_protected (lua_State *L)
+{
+  const char *name = lua_touserdata (L, 1);
+
+  lua_settop (L, 0);
+  lua_pushnil (L);
+  gisle_host_set_path (L, name);
+  return 0;
+}
+
+/* Worker side of gisle_host_add/remove, run as control jobs so they take
+ * effect in order with the jobs around them. */
+static void
+gisle_host_control_install (GisleWorker *worker,
+                            lua_State   *L,
+                            gpointer     data)
+{
+  lua_pushcfunction (L, gisle_host_install_protected);
+  lua_pushlightuserdata (L, data);
+  lua_pcall (L, 1, 0, 0);
+  lua_settop (L, 0);
+}
+
+static void
+gisle_host_control_uninstall (GisleWorker *worker,
+                              lua_State   *L,
+                              gpointer     data)
+{
+  lua_pushcfunction (L, gisle_host_uninstall_protected);
+  lua_pushlightuserdata (L, data);
+  lua_pcall (L, 1, 0, 0);
+  lua_settop (L, 0);
+}
+
+void
+gisle_host_install_all (GisleWorker *worker,
+                        lua_State   *L)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_mutex_lock (&worker->lock);
+  g_hash_table_iter_init (&iter, worker->host_functions);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (names, g_strdup (key));
+  g_mutex_unlock (&worker->lock);
+
+  for (guint i = 0; i < names->len; i++)
+    gisle_host_install (L, names->pdata[i]);
+}
+
+static void
+gisle_host_submit_control (GisleWorker      *worker,
+                           GisleControlFunc  func,
+                           const char       *name)
+{
+  g_autoptr(GisleJob) job = NULL;
+  gboolean started;
+
+  g_mutex_lock (&worker->lock);
+  started = worker->started;
+  g_mutex_unlock (&worker->lock);
+
+  /* Before the thread starts, setup installs everything registered. */
+  if (!started)
+    return;
+
+  job = gisle_job_new (worker, GISLE_JOB_CONTROL);
+  job->control_func = func;
+  job->func_data = g_strdup (name);
+  job->func_notify = g_free;
+  gisle_worker_submit (worker, job, FALSE);
+}
+
+void
+gisle_host_add (GisleWorker    *worker,
+                const char     *name,
+                int             flavour,
+                gpointer        func,
+                gpointer        user_data,
+                GDestroyNotify  notify)
+{
+  GisleHostFunction *fn = g_new0 (GisleHostFunction, 1);
+
+  g_atomic_ref_count_init (&fn->ref_count);
+  fn->name = g_strdup (name);
+  fn->flavour = flavour;
+  fn->func = func;
+  fn->user_data = user_data;
+  fn->notify = notify;
+
+  g_mutex_lock (&worker->lock);
+  g_hash_table_replace (worker->host_functions, g_strdup (name), fn);
+  g_mutex_unlock (&worker->lock);
+
+  gisle_host_submit_control (worker, gisle_host_control_install, name);
+}
+
+gboolean
+gisle_host_remove (GisleWorker *worker,
+                   const char  *name)
+{
+  gpointer stolen_key = NULL, stolen_value = NULL;
+  gboolean found;
+
+  g_mutex_lock (&worker->lock);
+  found = g_hash_table_steal_extended (worker->host_functions, name, &stolen_key, &stolen_value);
+  g_mutex_unlock (&worker->lock);
+
+  if (!found)
+    return FALSE;
+
+  /* Released outside the lock: the destroy notify is the host's code. */
+  g_free (stolen_key);
+  gisle_host_function_unref (stolen_value);
+  gisle_host_submit_control (worker, gisle_host_control_uninstall, name);
+  return TRUE;
+}
+
+/* ---- The `isle` module ---------------------------------------------- */
+
+static int
+gisle_isle_lua_emit (lua_State *L)
+{
+  GisleWorker *worker = gisle_worker_from_lua (L);
+  const char *name = luaL_checkstring (L, 1);
+  g_autoptr(GError) error = NULL;
+  GVariant *value;
+
+  if (!g_signal_is_valid_name (name))
+    return luaL_argerror (L, 1, "event names use letters, digits, '-' and '_' and start with a letter");
+
+  if (lua_isnoneornil (L, 2))
+    value = g_variant_ref_sink (g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL));
+  else
+    value = gisle_value_to_variant (L, 2, "argument 2", &error);
+  if (value == NULL)
+    return luaL_error (L, "isle.emit: %s", error->message);
+
+  gisle_dispatch_event (worker, name, value);
+  g_variant_unref (value);
+  return 0;
+}
+
+static int
+gisle_isle_lua_progress (lua_State *L)
+{
+  GisleWorker *worker = gisle_worker_from_lua (L);
+  GisleJob *job = gisle_cancel_current_job (L);
+  double fraction = luaL_checknumber (L, 1);
+  const char *text = luaL_optstring (L, 2, NULL);
+
+  if (isnan (fraction))
+    return luaL_argerror (L, 1, "not a number");
+  gisle_dispatch_progress (worker, job != NULL ? job->id : 0, CLAMP (fraction, 0.0, 1.0), text);
+  return 0;
+}
+
+static int
+gisle_isle_lua_cancelled (lua_State *L)
+{
+  lua_pushboolean (L, gisle_cancel_is_requested (L));
+  return 1;
+}
+
+/* Waits on the worker's condition, which every cancel broadcasts, so it
+ * wakes at once on Stop. */
+static int
+gisle_isle_lua_sleep (lua_State *L)
+{
+  GisleWorker *worker = gisle_worker_from_lua (L);
+  double seconds = luaL_checknumber (L, 1);
+  gint64 end_time;
+
+  if (isnan (seconds) || seconds < 0)
+    return luaL_argerror (L, 1, "expected a number of seconds >= 0");
+  seconds = MIN (seconds, 365.0 * 24 * 3600);
+  end_time = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  gisle_cancel_check (L);
+  g_mutex_lock (&worker->lock);
+  while (!gisle_cancel_is_requested (L) &&
+         g_cond_wait_until (&worker->work_cond, &worker->lock, end_time))
+    ;
+  g_mutex_unlock (&worker->lock);
+  gisle_cancel_check (L);
+  return 0;
+}
+
+static int
+gisle_isle_lua_job_id (lua_State *L)
+{
+  GisleJob *job = gisle_cancel_current_job (L);
+
+  lua_pushinteger (L, job != NULL ? (lua_Integer) job->id : 0);
+  return 1;
+}
+
+static const luaL_Reg gisle_isle_functions[] = {
+  { "emit", gisle_isle_lua_emit },
+  { "progress", gisle_isle_lua_progress },
+  { "cancelled", gisle_isle_lua_cancelled },
+  { "sleep", gisle_isle_lua_sleep },
+  { "job_id", gisle_isle_lua_job_id },
+  { NULL, NULL },
+};
+
+void
+gisle_host_open (lua_State *L)
+{
+  luaL_newlib (L, gisle_isle_functions);
+  lua_pushliteral (L, GISLE_VERSION_STRING);
+  lua_setfield (L, -2, "version");
+  lua_setglobal (L, "isle");
+}

@@ -1,2 +1,593 @@
-/* gisle-job.c: placeholder, being written. */
-#include <glib.h>
+/* gisle-job.c: one unit of work: what it runs on the worker thread and how
+ * its outcome reaches the caller.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "gisle-private.h"
+#include "gisle-sandbox-private.h"
+#include "gisle-value-private.h"
+
+#include <string.h>
+#include <lauxlib.h>
+
+GisleJob *
+gisle_job_new (GisleWorker  *worker,
+               GisleJobKind  kind)
+{
+  GisleJob *job = g_new0 (GisleJob, 1);
+
+  g_atomic_ref_count_init (&job->ref_count);
+  job->kind = kind;
+  job->worker = gisle_worker_ref (worker);
+  job->id = (guint64) __atomic_add_fetch (&worker->next_job_id, 1, __ATOMIC_RELAXED);
+  g_mutex_init (&job->sync_lock);
+  g_cond_init (&job->sync_cond);
+
+  return job;
+}
+
+GisleJob *
+gisle_job_ref (GisleJob *job)
+{
+  g_atomic_ref_count_inc (&job->ref_count);
+  return job;
+}
+
+void
+gisle_job_unref (GisleJob *job)
+{
+  if (!g_atomic_ref_count_dec (&job->ref_count))
+    return;
+
+  g_assert (job->cancel_handler == 0);
+  if (job->func_notify != NULL)
+    job->func_notify (job->func_data);
+  g_free (job->code);
+  g_free (job->chunk_name);
+  g_free (job->function);
+  g_clear_pointer (&job->args, g_variant_unref);
+  g_clear_pointer (&job->result, g_variant_unref);
+  g_clear_error (&job->error);
+  g_clear_object (&job->task);
+  g_clear_object (&job->cancellable);
+  g_mutex_clear (&job->sync_lock);
+  g_cond_clear (&job->sync_cond);
+  gisle_worker_unref (job->worker);
+  g_free (job);
+}
+
+static void
+gisle_job_disconnect (GisleJob *job)
+{
+  /* Never called from inside the cancelled handler itself (that would
+   * deadlock in GCancellable): only from the waiting caller or from the
+   * dispatcher in the task's context. */
+  if (job->cancel_handler != 0)
+    {
+      g_cancellable_disconnect (job->cancellable, job->cancel_handler);
+      job->cancel_handler = 0;
+    }
+}
+
+/* Hands the outcome over exactly once, from any thread: the worker, the
+ * watchdog (hard deadline) or a canceller (queued job). Takes ownership of
+ * @result and @error. */
+void
+gisle_job_complete (GisleJob *job,
+                    GVariant *result,
+                    GError   *error)
+{
+  if (!g_atomic_int_compare_and_exchange (&job->completed, 0, 1))
+    {
+      g_clear_pointer (&result, g_variant_unref);
+      g_clear_error (&error);
+      return;
+    }
+
+  if (error != NULL && job->error_prefix != NULL)
+    g_prefix_error (&error, "%s", job->error_prefix);
+  job->failed = error != NULL;
+  job->result = result;
+  job->error = error;
+
+  if (job->sync)
+    {
+      g_mutex_lock (&job->sync_lock);
+      job->sync_done = TRUE;
+      g_cond_signal (&job->sync_cond);
+      g_mutex_unlock (&job->sync_lock);
+    }
+  else if (job->task != NULL)
+    gisle_dispatch_complete (job->worker, job);
+}
+
+/* Blocking callers wait here; the job always completes, at the latest at
+ * the hard deadline after a cancel. */
+GVariant *
+gisle_job_wait (GisleJob  *job,
+                GError   **error)
+{
+  g_mutex_lock (&job->sync_lock);
+  while (!job->sync_done)
+    g_cond_wait (&job->sync_cond, &job->sync_lock);
+  g_mutex_unlock (&job->sync_lock);
+
+  gisle_job_disconnect (job);
+
+  if (job->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&job->error));
+      return NULL;
+    }
+  return job->result != NULL ? g_variant_ref (job->result) : NULL;
+}
+
+/* Runs in the task's context, from the dispatcher. */
+void
+gisle_job_finish_task (GisleJob *job)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&job->task);
+
+  gisle_job_disconnect (job);
+
+  if (job->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&job->error));
+  else if (job->kind == GISLE_JOB_CONTROL || job->kind == GISLE_JOB_SETUP)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_pointer (task,
+                           job->result != NULL ? g_variant_ref (job->result) : NULL,
+                           (GDestroyNotify) g_variant_unref);
+}
+
+/* ---- On the worker thread ------------------------------------------- */
+
+/* Turns any error object into text without letting a hostile __tostring
+ * escape: its own errors are caught and reported instead. */
+static int
+gisle_job_tostring_protected (lua_State *L)
+{
+  luaL_tolstring (L, 1, NULL);
+  return 1;
+}
+
+static const char *
+gisle_job_describe_error (lua_State *L,
+                          int        idx)
+{
+  idx = lua_absindex (L, idx);
+
+  if (lua_type (L, idx) == LUA_TSTRING)
+    return lua_tostring (L, idx);
+  if (lua_type (L, idx) == LUA_TNUMBER)
+    {
+      lua_pushvalue (L, idx);
+      return lua_tostring (L, -1);
+    }
+  if (luaL_getmetafield (L, idx, "__tostring") != LUA_TNIL)
+    {
+      lua_pop (L, 1);
+      lua_pushcfunction (L, gisle_job_tostring_protected);
+      lua_pushvalue (L, idx);
+      if (lua_pcall (L, 1, 1, 0) == LUA_OK && lua_type (L, -1) == LUA_TSTRING)
+        return lua_tostring (L, -1);
+      return lua_pushfstring (L, "(error object is a %s value whose __tostring failed: %s)",
+                              luaL_typename (L, idx),
+                              lua_type (L, -1) == LUA_TSTRING ? lua_tostring (L, -1) : "?");
+    }
+  return lua_pushfstring (L, "(error object is a %s value)", luaL_typename (L, idx));
+}
+
+/* The message handler of every job: adds the traceback where the error
+ * happened. A cancel passes through untouched. */
+static int
+gisle_job_msgh (lua_State *L)
+{
+  const char *message;
+
+  if (gisle_cancel_is_sentinel (L, 1) || gisle_cancel_is_requested (L))
+    return 1;
+
+  message = gisle_job_describe_error (L, 1);
+  luaL_traceback (L, L, message, 1);
+  return 1;
+}
+
+static GError *
+gisle_job_cancel_error (GisleJob *job)
+{
+  if (job->cancel_reason == G_IO_ERROR_TIMED_OUT)
+    return g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                        "The job did not finish within its time limit");
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+}
+
+static GError *
+gisle_job_load_error (lua_State *L,
+                      int        status)
+{
+  const char *message = lua_tostring (L, -1);
+  gsize len;
+
+  if (message == NULL)
+    message = "unknown error while loading the chunk";
+
+  if (status == LUA_ERRMEM)
+    return g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_MEMORY, message);
+
+  /* The rule lua.c uses for its continuation prompt. */
+  len = strlen (message);
+  if (len >= 5 && strcmp (message + len - 5, "<eof>") == 0)
+    return g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_INCOMPLETE, message);
+
+  return g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_SYNTAX, message);
+}
+
+typedef struct
+{
+  int first;
+  int n;
+  GVariant *result;
+  GError *error;
+} ConvertResults;
+
+static int
+gisle_job_convert_protected (lua_State *L)
+{
+  ConvertResults *ctx = lua_touserdata (L, -1);
+
+  ctx->result = gisle_value_to_tuple (L, 1, lua_gettop (L) - 1, "result", &ctx->error);
+  return 0;
+}
+
+/* Converts the values above @base into the job's result tuple. */
+static void
+gisle_job_collect_results (GisleJob  *job,
+                           lua_State *L,
+                           int        base)
+{
+  ConvertResults ctx = { 0, };
+  int n = lua_gettop (L) - base;
+  int status;
+
+  if (!lua_checkstack (L, 2))
+    {
+      gisle_job_complete (job, NULL,
+                          g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_MEMORY,
+                                               "not enough memory to return the results"));
+      return;
+    }
+
+  lua_pushcfunction (L, gisle_job_convert_protected);
+  lua_insert (L, base + 1);
+  lua_pushlightuserdata (L, &ctx);
+  status = lua_pcall (L, n + 1, 0, 0);
+
+  if (status != LUA_OK)
+    {
+      g_clear_pointer (&ctx.result, g_variant_unref);
+      g_clear_error (&ctx.error);
+      gisle_job_complete (job, NULL,
+                          g_error_new (G_ISLE_ERROR,
+                                       status == LUA_ERRMEM ? G_ISLE_ERROR_MEMORY : G_ISLE_ERROR_CONVERSION,
+                                       "could not convert the results: %s",
+                                       lua_tostring (L, -1) ? lua_tostring (L, -1) : "unknown error"));
+      return;
+    }
+
+  if (ctx.error != NULL)
+    gisle_job_complete (job, NULL, ctx.error);
+  else
+    gisle_job_complete (job, ctx.result, NULL);
+}
+
+/* Runs the function (and @nargs arguments) above the message handler at
+ * @base + 1, then completes the job with what happened. */
+static void
+gisle_job_pcall (GisleJob  *job,
+                 lua_State *L,
+                 int        base,
+                 int        nargs)
+{
+  int status;
+
+  gisle_cancel_enter_lua (job->worker, job, L);
+  status = lua_pcall (L, nargs, LUA_MULTRET, base + 1);
+  gisle_cancel_leave_lua (job->worker);
+
+  /* Decided by the flag, never by the error: a script that caught the
+   * cancel and returned normally was still cancelled. */
+  if (g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE)
+    gisle_job_complete (job, NULL, gisle_job_cancel_error (job));
+  else if (status == LUA_ERRMEM)
+    gisle_job_complete (job, NULL,
+                        g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_MEMORY,
+                                             "not enough memory"));
+  else if (status != LUA_OK)
+    gisle_job_complete (job, NULL,
+                        g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_RUNTIME,
+                                             lua_tostring (L, -1) ? lua_tostring (L, -1)
+                                                                  : "unknown error"));
+  else
+    gisle_job_collect_results (job, L, base + 1);
+
+  lua_settop (L, base);
+}
+
+static void
+gisle_job_run_chunk (GisleJob   *job,
+                     lua_State  *L,
+                     const char *code,
+                     const char *chunk_name)
+{
+  int base = lua_gettop (L);
+  int status;
+
+  lua_pushcfunction (L, gisle_job_msgh);
+  status = luaL_loadbufferx (L, code, strlen (code),
+                             chunk_name != NULL ? chunk_name : "=eval", "t");
+  if (status != LUA_OK)
+    {
+      gisle_job_complete (job, NULL, gisle_job_load_error (L, status));
+      lua_settop (L, base);
+      return;
+    }
+
+  gisle_job_pcall (job, L, base, 0);
+}
+
+/* Looks up a dotted global path such as "string.format" and pushes the
+ * function and the arguments. Runs protected: __index metamethods may run. */
+static int
+gisle_job_call_prepare (lua_State *L)
+{
+  GisleJob *job = lua_touserdata (L, 1);
+  g_auto(GStrv) parts = g_strsplit (job->function, ".", -1);
+  GError *error = NULL;
+  int nargs;
+
+  lua_settop (L, 0);
+  lua_pushglobaltable (L);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      int type = lua_type (L, -1);
+
+      if (parts[i][0] == '\0' ||
+          (type != LUA_TTABLE && (i == 0 || luaL_getmetafield (L, -1, "__index") == LUA_TNIL)))
+        {
+          lua_pushfstring (L, "no function “%s” in the isle (“%s” is not a table)",
+                           job->function, i == 0 ? "_G" : parts[i - 1]);
+          lua_pushboolean (L, FALSE);
+          return 2;
+        }
+      if (type != LUA_TTABLE)
+        lua_pop (L, 1);
+      lua_getfield (L, -1, parts[i]);
+      lua_remove (L, -2);
+    }
+
+  if (lua_type (L, -1) != LUA_TFUNCTION &&
+      luaL_getmetafield (L, -1, "__call") == LUA_TNIL)
+    {
+      lua_pushfstring (L, "no function “%s” in the isle (it is %s)",
+                       job->function, luaL_typename (L, -1));
+      lua_pushboolean (L, FALSE);
+      return 2;
+    }
+  lua_settop (L, 1);
+
+  nargs = gisle_value_push_args (L, job->args, &error);
+  if (nargs < 0)
+    {
+      lua_pushstring (L, error->message);
+      g_error_free (error);
+      lua_pushboolean (L, TRUE);
+      return 2;
+    }
+  return 1 + nargs;
+}
+
+static void
+gisle_job_run_call (GisleJob  *job,
+                    lua_State *L)
+{
+  int base = lua_gettop (L);
+  int status;
+  int pushed;
+
+  lua_pushcfunction (L, gisle_job_msgh);
+  lua_pushcfunction (L, gisle_job_call_prepare);
+  lua_pushlightuserdata (L, job);
+  status = lua_pcall (L, 1, LUA_MULTRET, 0);
+  pushed = lua_gettop (L) - base - 1;
+
+  if (status != LUA_OK)
+    {
+      gisle_job_complete (job, NULL,
+                          g_error_new (G_ISLE_ERROR,
+                                       status == LUA_ERRMEM ? G_ISLE_ERROR_MEMORY : G_ISLE_ERROR_RUNTIME,
+                                       "%s", lua_tostring (L, -1) ? lua_tostring (L, -1) : "unknown error"));
+      lua_settop (L, base);
+      return;
+    }
+
+  /* A (message, is-conversion-error) pair instead of a function says why
+   * nothing can be called. */
+  if (lua_type (L, -1) == LUA_TBOOLEAN)
+    {
+      gboolean conversion = lua_toboolean (L, -1);
+
+      gisle_job_complete (job, NULL,
+                          g_error_new_literal (G_ISLE_ERROR,
+                                               conversion ? G_ISLE_ERROR_CONVERSION : G_ISLE_ERROR_NOT_FOUND,
+                                               lua_tostring (L, -2)));
+      lua_settop (L, base);
+      return;
+    }
+
+  gisle_job_pcall (job, L, base, pushed - 1);
+}
+
+typedef struct
+{
+  GisleJob *job;
+  GIsle *isle;
+  GVariant *result;
+  GError *error;
+  gboolean ok;
+} ExecContext;
+
+static int
+gisle_job_exec_protected (lua_State *L)
+{
+  ExecContext *ctx = lua_touserdata (L, 1);
+
+  /* The callback gets a clean stack, as a fresh C function would. */
+  lua_settop (L, 0);
+  if (ctx->job->kind == GISLE_JOB_SETUP)
+    ctx->ok = ctx->job->worker->setup_func (ctx->isle, L, ctx->job->worker->setup_data, &ctx->error);
+  else
+    {
+      ctx->result = ctx->job->exec_func (ctx->isle, L, ctx->job->func_data, &ctx->error);
+      ctx->ok = ctx->error == NULL;
+    }
+  return 0;
+}
+
+/* Runs a C callback with the lua_State; Lua errors it raises are caught. */
+static gboolean
+gisle_job_run_c (GisleJob  *job,
+                 lua_State *L,
+                 GVariant **result,
+                 GError   **error)
+{
+  g_autoptr(GIsle) isle = g_weak_ref_get (&job->worker->isle);
+  ExecContext ctx = { job, isle, NULL, NULL, FALSE };
+  int base = lua_gettop (L);
+  int status;
+
+  lua_pushcfunction (L, gisle_job_msgh);
+  lua_pushcfunction (L, gisle_job_exec_protected);
+  lua_pushlightuserdata (L, &ctx);
+  gisle_cancel_enter_lua (job->worker, job, L);
+  status = lua_pcall (L, 1, 0, base + 1);
+  gisle_cancel_leave_lua (job->worker);
+
+  if (g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE)
+    {
+      g_clear_pointer (&ctx.result, g_variant_unref);
+      g_clear_error (&ctx.error);
+      g_propagate_error (error, gisle_job_cancel_error (job));
+    }
+  else if (status != LUA_OK)
+    {
+      g_clear_pointer (&ctx.result, g_variant_unref);
+      g_clear_error (&ctx.error);
+      g_set_error_literal (error, G_ISLE_ERROR,
+                           status == LUA_ERRMEM ? G_ISLE_ERROR_MEMORY : G_ISLE_ERROR_RUNTIME,
+                           lua_tostring (L, -1) ? lua_tostring (L, -1) : "unknown error");
+    }
+  else if (!ctx.ok)
+    {
+      g_clear_pointer (&ctx.result, g_variant_unref);
+      if (ctx.error == NULL)
+        ctx.error = g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_FAILED,
+                                         "the callback failed without saying why");
+      g_propagate_error (error, ctx.error);
+    }
+  else if (ctx.result != NULL)
+    *result = g_variant_ref_sink (ctx.result);
+
+  lua_settop (L, base);
+  return error == NULL || *error == NULL;
+}
+
+static int
+gisle_job_open_libraries (lua_State *L)
+{
+  GisleWorker *worker = gisle_worker_from_lua (L);
+
+  gisle_sandbox_open (L, worker->libraries);
+  gisle_cancel_open (L);
+  gisle_host_open (L);
+  gisle_host_install_all (worker, L);
+  return 0;
+}
+
+static void
+gisle_job_run_setup (GisleJob  *job,
+                     lua_State *L)
+{
+  GisleWorker *worker = job->worker;
+  GError *error = NULL;
+  GVariant *ignored = NULL;
+  int status;
+
+  lua_pushcfunction (L, gisle_job_open_libraries);
+  status = lua_pcall (L, 0, 0, 0);
+  if (status != LUA_OK)
+    {
+      gisle_job_complete (job, NULL,
+                          g_error_new (G_ISLE_ERROR,
+                                       status == LUA_ERRMEM ? G_ISLE_ERROR_MEMORY : G_ISLE_ERROR_FAILED,
+                                       "could not open the Lua libraries: %s",
+                                       lua_tostring (L, -1) ? lua_tostring (L, -1) : "unknown error"));
+      lua_settop (L, 0);
+      return;
+    }
+
+  if (worker->setup_func != NULL && !gisle_job_run_c (job, L, &ignored, &error))
+    {
+      g_prefix_error (&error, "The setup function failed: ");
+      gisle_job_complete (job, NULL, error);
+      return;
+    }
+  g_clear_pointer (&ignored, g_variant_unref);
+
+  /* A failing setup chunk fails construction with its own error. */
+  if (worker->setup_code != NULL)
+    {
+      job->error_prefix = "The setup code failed: ";
+      gisle_job_run_chunk (job, L, worker->setup_code, "=setup-code");
+    }
+  else
+    gisle_job_complete (job, NULL, NULL);
+}
+
+void
+gisle_job_run (GisleJob  *job,
+               lua_State *L)
+{
+  GVariant *result = NULL;
+  GError *error = NULL;
+
+  switch (job->kind)
+    {
+    case GISLE_JOB_SETUP:
+      gisle_job_run_setup (job, L);
+      break;
+
+    case GISLE_JOB_EVAL:
+      gisle_job_run_chunk (job, L, job->code, job->chunk_name);
+      break;
+
+    case GISLE_JOB_CALL:
+      gisle_job_run_call (job, L);
+      break;
+
+    case GISLE_JOB_EXEC:
+      if (gisle_job_run_c (job, L, &result, &error))
+        gisle_job_complete (job, result, NULL);
+      else
+        gisle_job_complete (job, NULL, error);
+      break;
+
+    case GISLE_JOB_CONTROL:
+      job->control_func (job->worker, L, job->func_data);
+      gisle_job_complete (job, NULL, NULL);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}

@@ -19,4 +19,11 @@ void gisle_output_write (lua_State   *L,
                          const char  *data,
                          gsize        len);
 
+/* Like gisle_output_write() for G_ISLE_STREAM_WARNING, but never waits and
+ * never raises: safe from a lua_WarnFunction, which Lua may call from the
+ * garbage collector. Past a large backlog, warnings are dropped. */
+void gisle_output_warning (lua_State   *L,
+                           const char  *data,
+                           gsize        len);
+
 G_END_DECLS

@@ -1,2 +1,59 @@
-/* gisle-output.c: placeholder, being written. */
-#include <glib.h>
+/* gisle-output.c: what scripts print, on its way to the main context.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "gisle-private.h"
+#include "gisle-output-private.h"
+
+/* Warnings never wait (Lua may emit them from the garbage collector, where
+ * nothing may block or raise), so they are dropped past this much backlog. */
+#define GISLE_WARNING_LIMIT (4 * GISLE_OUTPUT_HIGH_WATER)
+
+static guint64
+gisle_output_job_id (lua_State *L)
+{
+  GisleJob *job = gisle_cancel_current_job (L);
+
+  return job != NULL ? job->id : 0;
+}
+
+/* When the host falls behind, the script waits here instead of growing
+ * the queue without bound; a cancel wakes it (and raises). */
+void
+gisle_output_write (lua_State   *L,
+                    GIsleStream  stream,
+                    const char  *data,
+                    gsize        len)
+{
+  GisleWorker *worker = gisle_worker_from_lua (L);
+  gboolean cancelled = FALSE;
+
+  if (len == 0)
+    return;
+
+  g_mutex_lock (&worker->dispatch_lock);
+  while (worker->output_pending > GISLE_OUTPUT_HIGH_WATER &&
+         !(cancelled = gisle_cancel_is_due (L)))
+    g_cond_wait (&worker->output_cond, &worker->dispatch_lock);
+  g_mutex_unlock (&worker->dispatch_lock);
+
+  if (cancelled)
+    gisle_cancel_check (L);
+
+  g_mutex_lock (&worker->dispatch_lock);
+  gisle_dispatch_output (worker, gisle_output_job_id (L), stream, data, len);
+  g_mutex_unlock (&worker->dispatch_lock);
+}
+
+void
+gisle_output_warning (lua_State  *L,
+                      const char *data,
+                      gsize       len)
+{
+  GisleWorker *worker = gisle_worker_from_lua (L);
+
+  g_mutex_lock (&worker->dispatch_lock);
+  if (worker->output_pending <= GISLE_WARNING_LIMIT)
+    gisle_dispatch_output (worker, gisle_output_job_id (L), G_ISLE_STREAM_WARNING, data, len);
+  g_mutex_unlock (&worker->dispatch_lock);
+}

@@ -2,7 +2,14 @@
  *
  * Every function here runs on the isle's worker thread and must be called
  * in Lua protected mode (inside a lua_pcall'd C function): pushing values can
- * raise a Lua memory error, which longjmps.
+ * raise a Lua memory error, which longjmps. That error propagates unchanged
+ * (LUA_ERRMEM) and leaks nothing: the push functions keep their GVariant
+ * references in a per-state holder that they mark to-be-closed for the
+ * duration of the call (lua_toclose, hence "inside a C function").
+ * Converting to GVariant never raises and never runs script code: tables
+ * are read raw, metatables are ignored.
+ *
+ * The mapping is documented for users in docs/values.md.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -16,22 +23,26 @@ G_BEGIN_DECLS
 /* Tables nested deeper than this, in either direction, do not cross. */
 #define GISLE_VALUE_MAX_DEPTH 100
 
-/* Pushes @value (any GVariant type) as one Lua value. Returns FALSE and sets
- * a G_ISLE_ERROR_CONVERSION error (stack unchanged) when it cannot. */
+/* Pushes @value (any GVariant type) as one Lua value; @where labels it in
+ * errors (%NULL: "value"). Returns FALSE and sets a G_ISLE_ERROR_CONVERSION
+ * error (stack unchanged) when it cannot. */
 gboolean   gisle_value_push          (lua_State   *L,
                                       GVariant    *value,
                                       const char  *where,
                                       GError     **error);
 
-/* Pushes each child of the tuple @args; %NULL pushes nothing. Returns the
- * number of values pushed, or -1 with @error set (stack unchanged). */
+/* Pushes each child of the tuple @args ("argument 1", "argument 2"... in
+ * errors); %NULL pushes nothing; a value that is not a tuple is pushed as
+ * the only argument. Returns the number of values pushed, or -1 with @error
+ * set (stack unchanged). */
 int        gisle_value_push_args     (lua_State   *L,
                                       GVariant    *args,
                                       GError     **error);
 
 /* Converts the Lua value at @idx. @where names it in error messages
- * ("result 2", "argument 1"). Returns a new non-floating reference, or %NULL
- * with a G_ISLE_ERROR_CONVERSION error naming the path to the culprit, e.g.
+ * ("result 2", "argument 1"; %NULL: "value"). The stack is left unchanged.
+ * Returns a new non-floating reference, or %NULL with a
+ * G_ISLE_ERROR_CONVERSION error naming the path to the culprit, e.g.
  * `result 2, field "cb": a function cannot leave the isle`. */
 GVariant  *gisle_value_to_variant    (lua_State   *L,
                                       int          idx,
@@ -39,8 +50,9 @@ GVariant  *gisle_value_to_variant    (lua_State   *L,
                                       GError     **error);
 
 /* Converts the @n values starting at stack index @first into one tuple
- * (`()` when @n is 0); @what is "result" or "argument". Returns a new
- * non-floating reference, or %NULL with @error set. */
+ * (`()` when @n is 0); @what is "result" or "argument", and errors name the
+ * value as "<what> <1-based index>". Returns a new non-floating reference,
+ * or %NULL with @error set. The stack is left unchanged either way. */
 GVariant  *gisle_value_to_tuple      (lua_State   *L,
                                       int          first,
                                       int          n,

@@ -1,2 +1,514 @@
-/* gisle-worker.c: placeholder, being written. */
-#include <glib.h>
+/* gisle-worker.c: the isle's thread, its job queue and its Lua allocator.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "gisle-private.h"
+
+#include <stdlib.h>
+#include <lauxlib.h>
+
+#define DEFAULT_QUEUE_CAPACITY 256
+#define DEFAULT_GRACE_MS       100
+#define DEFAULT_HARD_MS        1000
+
+GisleWorker *
+gisle_worker_new (void)
+{
+  GisleWorker *worker = g_new0 (GisleWorker, 1);
+
+  g_atomic_ref_count_init (&worker->ref_count);
+  worker->thread_name = g_strdup ("gisle");
+  worker->queue_capacity = DEFAULT_QUEUE_CAPACITY;
+  worker->libraries = G_ISLE_LIBRARIES_SAFE;
+  worker->grace_ms = DEFAULT_GRACE_MS;
+  worker->hard_ms = DEFAULT_HARD_MS;
+  worker->owner_context = g_main_context_ref_thread_default ();
+  g_weak_ref_init (&worker->isle, NULL);
+  g_mutex_init (&worker->lock);
+  g_cond_init (&worker->work_cond);
+  g_cond_init (&worker->space_cond);
+  g_queue_init (&worker->queue);
+  worker->close_waiters = g_ptr_array_new ();
+  worker->host_functions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                  gisle_host_function_free);
+  worker->run.worker = worker;
+  g_mutex_init (&worker->dispatch_lock);
+  g_cond_init (&worker->output_cond);
+  worker->dispatchers = g_ptr_array_new ();
+
+  return worker;
+}
+
+GisleWorker *
+gisle_worker_ref (GisleWorker *worker)
+{
+  g_atomic_ref_count_inc (&worker->ref_count);
+  return worker;
+}
+
+void
+gisle_worker_unref (GisleWorker *worker)
+{
+  if (!g_atomic_ref_count_dec (&worker->ref_count))
+    return;
+
+  /* The thread held a reference until it exited, so no job and no Lua
+   * state remain here. */
+  g_assert (worker->L == NULL);
+  g_assert (g_queue_is_empty (&worker->queue));
+
+  gisle_dispatch_free_all (worker);
+  g_ptr_array_unref (worker->dispatchers);
+  g_ptr_array_unref (worker->close_waiters);
+  g_hash_table_unref (worker->host_functions);
+  if (worker->setup_notify)
+    worker->setup_notify (worker->setup_data);
+  g_weak_ref_clear (&worker->isle);
+  g_main_context_unref (worker->owner_context);
+  g_mutex_clear (&worker->lock);
+  g_cond_clear (&worker->work_cond);
+  g_cond_clear (&worker->space_cond);
+  g_mutex_clear (&worker->dispatch_lock);
+  g_cond_clear (&worker->output_cond);
+  g_free (worker->thread_name);
+  g_free (worker->setup_code);
+  /* Never joined: dropping the last reference detaches the thread, which
+   * may be this very thread on its way out. */
+  g_clear_pointer (&worker->thread, g_thread_unref);
+  g_free (worker);
+}
+
+GisleWorker *
+gisle_worker_from_lua (lua_State *L)
+{
+  return *(GisleWorker **) lua_getextraspace (L);
+}
+
+/* Which isle, if any, owns the calling thread. */
+static __thread GisleWorker *gisle_worker_self;
+
+gboolean
+gisle_worker_is_self (GisleWorker *worker)
+{
+  return gisle_worker_self == worker;
+}
+
+void
+gisle_worker_wake (GisleWorker *worker)
+{
+  g_mutex_lock (&worker->lock);
+  g_cond_broadcast (&worker->work_cond);
+  g_mutex_unlock (&worker->lock);
+}
+
+/* The allocator enforces GIsle:memory-limit. Refusing an allocation makes
+ * Lua run an emergency collection and then raise a memory error, which ends
+ * the job with G_ISLE_ERROR_MEMORY and leaves the state usable. */
+static void *
+gisle_worker_alloc (void   *ud,
+                    void   *ptr,
+                    size_t  osize,
+                    size_t  nsize)
+{
+  GisleWorker *worker = ud;
+  gsize in_use = __atomic_load_n (&worker->memory_in_use, __ATOMIC_RELAXED);
+  gsize old_size = ptr != NULL ? osize : 0;
+  void *block;
+
+  if (nsize == 0)
+    {
+      free (ptr);
+      __atomic_store_n (&worker->memory_in_use, in_use - old_size, __ATOMIC_RELAXED);
+      return NULL;
+    }
+
+  if (worker->memory_limit != 0 && nsize > old_size &&
+      in_use - old_size + nsize > worker->memory_limit)
+    return NULL;
+
+  block = realloc (ptr, nsize);
+  if (block == NULL)
+    return NULL;
+
+  __atomic_store_n (&worker->memory_in_use, in_use - old_size + nsize, __ATOMIC_RELAXED);
+  return block;
+}
+
+static int
+gisle_worker_panic (lua_State *L)
+{
+  /* Every call into Lua is protected, so this means a GIsle bug; crash
+   * loudly instead of letting Lua call exit(). */
+  g_error ("unprotected Lua error: %s", lua_tostring (L, -1));
+  return 0;
+}
+
+/* Takes a job off the queue, or returns NULL when the worker should exit. */
+static GisleJob *
+gisle_worker_next_job (GisleWorker *worker)
+{
+  GisleJob *job;
+
+  g_mutex_lock (&worker->lock);
+  while (g_queue_is_empty (&worker->queue) && !worker->closing && !worker->defunct)
+    g_cond_wait (&worker->work_cond, &worker->lock);
+
+  job = g_queue_pop_head (&worker->queue);
+  if (job != NULL)
+    {
+      job->queued = FALSE;
+      worker->current = job;
+      g_cond_signal (&worker->space_cond);
+    }
+  g_mutex_unlock (&worker->lock);
+
+  return job;
+}
+
+static void
+gisle_worker_finish_current (GisleWorker *worker,
+                             gboolean    *defunct)
+{
+  g_mutex_lock (&worker->lock);
+  worker->current = NULL;
+  *defunct = worker->defunct;
+  g_mutex_unlock (&worker->lock);
+}
+
+static void
+gisle_worker_exit (GisleWorker *worker)
+{
+  g_autoptr(GPtrArray) waiters = NULL;
+  gboolean defunct;
+
+  g_mutex_lock (&worker->lock);
+  worker->exited = TRUE;
+  defunct = worker->defunct;
+  waiters = g_steal_pointer (&worker->close_waiters);
+  worker->close_waiters = g_ptr_array_new ();
+  g_cond_broadcast (&worker->space_cond);
+  g_mutex_unlock (&worker->lock);
+
+  /* An abandoned state may be mid-way through anything; it is still ours,
+   * and only this thread may close it. */
+  if (worker->L != NULL)
+    {
+      lua_close (worker->L);
+      worker->L = NULL;
+    }
+
+  if (!defunct)
+    for (guint i = 0; i < waiters->len; i++)
+      gisle_job_complete (waiters->pdata[i], NULL, NULL);
+  g_ptr_array_set_free_func (waiters, (GDestroyNotify) gisle_job_unref);
+}
+
+static void gisle_worker_fail_jobs (GList *jobs, GQuark domain, gint code, const char *message);
+
+/* An isle whose setup failed never runs anything: construction reported
+ * the error, and jobs queued behind the setup are refused. */
+static void
+gisle_worker_fail_setup (GisleWorker *worker)
+{
+  GList *dropped;
+
+  g_mutex_lock (&worker->lock);
+  worker->closing = TRUE;
+  for (GList *l = worker->queue.head; l != NULL; l = l->next)
+    ((GisleJob *) l->data)->queued = FALSE;
+  dropped = g_steal_pointer (&worker->queue.head);
+  g_queue_init (&worker->queue);
+  g_cond_broadcast (&worker->space_cond);
+  g_mutex_unlock (&worker->lock);
+
+  gisle_worker_fail_jobs (dropped, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
+                          "The isle could not be set up");
+}
+
+static gpointer
+gisle_worker_main (gpointer data)
+{
+  GisleWorker *worker = data;
+  GisleJob *job;
+
+  gisle_worker_self = worker;
+  /* Cancellers signal this thread; they read this under the lock, after
+   * a job became current, so they always see it. */
+  g_mutex_lock (&worker->lock);
+  worker->pthread = pthread_self ();
+  g_mutex_unlock (&worker->lock);
+
+  worker->L = lua_newstate (gisle_worker_alloc, worker);
+  if (worker->L != NULL)
+    {
+      *(GisleWorker **) lua_getextraspace (worker->L) = worker;
+      lua_atpanic (worker->L, gisle_worker_panic);
+    }
+
+  while ((job = gisle_worker_next_job (worker)) != NULL)
+    {
+      gboolean defunct;
+
+      if (job->kind == GISLE_JOB_SETUP && worker->L == NULL)
+        gisle_job_complete (job, NULL,
+                            g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_MEMORY,
+                                                 "not enough memory to create a Lua state"));
+      else if (g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE ||
+               g_cancellable_is_cancelled (job->cancellable))
+        /* A job cancelled before it starts never runs. */
+        gisle_job_complete (job, NULL,
+                            g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                 "Operation was cancelled"));
+      else
+        {
+          gisle_cancel_job_started (job);
+          gisle_job_run (job, worker->L);
+          gisle_cancel_job_ended (job);
+        }
+
+      gisle_worker_finish_current (worker, &defunct);
+      if (job->kind == GISLE_JOB_SETUP && job->failed)
+        gisle_worker_fail_setup (worker);
+      gisle_job_unref (job);
+      if (defunct)
+        break;
+    }
+
+  gisle_worker_exit (worker);
+  gisle_worker_unref (worker);
+  return NULL;
+}
+
+/* Linux refuses thread names over 15 bytes; cut at a character boundary
+ * instead of letting the name be dropped. */
+static char *
+gisle_worker_os_thread_name (const char *name)
+{
+  const char *end = name;
+
+  while (*end != '\0')
+    {
+      const char *next = g_utf8_next_char (end);
+      if (next - name > 15)
+        break;
+      end = next;
+    }
+  return g_strndup (name, end - name);
+}
+
+gboolean
+gisle_worker_start (GisleWorker  *worker,
+                    GError      **error)
+{
+  g_autofree char *os_name = gisle_worker_os_thread_name (worker->thread_name);
+  GThread *thread;
+
+  gisle_cancel_init_process ();
+
+  g_mutex_lock (&worker->lock);
+  g_assert (!worker->started);
+  worker->started = TRUE;
+  g_mutex_unlock (&worker->lock);
+
+  /* The thread keeps its own reference until it exits. */
+  gisle_worker_ref (worker);
+  thread = g_thread_try_new (os_name, gisle_worker_main, worker, error);
+  if (thread == NULL)
+    {
+      g_mutex_lock (&worker->lock);
+      worker->exited = TRUE;
+      worker->closing = TRUE;
+      g_mutex_unlock (&worker->lock);
+      gisle_worker_unref (worker);
+      return FALSE;
+    }
+
+  g_mutex_lock (&worker->lock);
+  worker->thread = thread;
+  g_mutex_unlock (&worker->lock);
+
+  return TRUE;
+}
+
+static GError *
+gisle_worker_refusal (GisleWorker *worker)
+{
+  if (worker->defunct)
+    return g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT,
+                                "The isle is defunct: an earlier job could not be stopped");
+  return g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
+                              "The isle is closed");
+}
+
+/* Queues @job (taking a reference), or completes it at once with the
+ * reason it cannot run. Blocking callers pass @wait_for_room to wait while
+ * the queue is at capacity; asynchronous jobs are queued regardless and
+ * wait their turn without blocking anyone. */
+gboolean
+gisle_worker_submit (GisleWorker *worker,
+                     GisleJob    *job,
+                     gboolean     wait_for_room)
+{
+  GError *refusal = NULL;
+
+  g_mutex_lock (&worker->lock);
+  while (wait_for_room && !worker->closing && !worker->defunct &&
+         worker->queue.length >= worker->queue_capacity)
+    g_cond_wait (&worker->space_cond, &worker->lock);
+
+  if (worker->closing || worker->defunct)
+    refusal = gisle_worker_refusal (worker);
+  else
+    {
+      job->queued = TRUE;
+      g_queue_push_tail (&worker->queue, gisle_job_ref (job));
+      g_cond_signal (&worker->work_cond);
+    }
+  g_mutex_unlock (&worker->lock);
+
+  if (refusal != NULL)
+    {
+      gisle_job_complete (job, NULL, refusal);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+gisle_worker_fail_jobs (GList  *jobs,
+                        GQuark  domain,
+                        gint    code,
+                        const char *message)
+{
+  for (GList *l = jobs; l != NULL; l = l->next)
+    {
+      gisle_job_complete (l->data, NULL, g_error_new_literal (domain, code, message));
+      gisle_job_unref (l->data);
+    }
+  g_list_free (jobs);
+}
+
+/* Closing cancels the running job, fails the queued ones with
+ * G_ISLE_ERROR_CLOSED and lets the thread exit; @close_job completes when
+ * it has (or at once if it already had). */
+void
+gisle_worker_close (GisleWorker *worker,
+                    GisleJob    *close_job)
+{
+  GList *dropped = NULL;
+  GisleJob *current = NULL;
+  gboolean done_now;
+
+  g_mutex_lock (&worker->lock);
+  worker->closing = TRUE;
+  for (GList *l = worker->queue.head; l != NULL; l = l->next)
+    ((GisleJob *) l->data)->queued = FALSE;
+  dropped = g_steal_pointer (&worker->queue.head);
+  g_queue_init (&worker->queue);
+  if (worker->current != NULL)
+    current = gisle_job_ref (worker->current);
+  done_now = !worker->started || worker->exited || worker->defunct;
+  if (!done_now && close_job != NULL)
+    g_ptr_array_add (worker->close_waiters, gisle_job_ref (close_job));
+  g_cond_broadcast (&worker->work_cond);
+  g_cond_broadcast (&worker->space_cond);
+  g_mutex_unlock (&worker->lock);
+
+  gisle_worker_fail_jobs (dropped, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
+                          "The isle was closed before the job could run");
+
+  if (current != NULL)
+    {
+      gisle_cancel_request (current, G_IO_ERROR_CANCELLED);
+      gisle_job_unref (current);
+    }
+
+  if (done_now && close_job != NULL)
+    gisle_job_complete (close_job, NULL, NULL);
+}
+
+void
+gisle_worker_cancel_all (GisleWorker *worker)
+{
+  GList *dropped = NULL;
+  GisleJob *current = NULL;
+
+  g_mutex_lock (&worker->lock);
+  /* Internal jobs (setup, host function changes) are not the caller's to
+   * cancel; keep them queued in order. */
+  for (GList *l = worker->queue.head; l != NULL;)
+    {
+      GList *next = l->next;
+      GisleJob *job = l->data;
+
+      if (job->kind != GISLE_JOB_CONTROL && job->kind != GISLE_JOB_SETUP)
+        {
+          job->queued = FALSE;
+          g_queue_unlink (&worker->queue, l);
+          dropped = g_list_concat (l, dropped);
+        }
+      l = next;
+    }
+  dropped = g_list_reverse (dropped);
+  if (worker->current != NULL && worker->current->kind != GISLE_JOB_CONTROL)
+    current = gisle_job_ref (worker->current);
+  g_cond_broadcast (&worker->space_cond);
+  g_mutex_unlock (&worker->lock);
+
+  gisle_worker_fail_jobs (dropped, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                          "Operation was cancelled");
+  if (current != NULL)
+    {
+      gisle_cancel_request (current, G_IO_ERROR_CANCELLED);
+      gisle_job_unref (current);
+    }
+}
+
+/* Called by the watchdog when a cancelled job has not stopped by the hard
+ * deadline: it is stuck where no hook runs (a long C call, a looping
+ * finalizer). Its caller gets an answer now; the thread is left to finish
+ * (or never finish) on its own, holding its own reference, so nothing here
+ * waits for it and nothing it uses is freed under it. */
+void
+gisle_worker_make_defunct (GisleWorker *worker,
+                           GisleJob    *stuck)
+{
+  GList *dropped;
+  g_autoptr(GPtrArray) waiters = NULL;
+
+  g_mutex_lock (&worker->lock);
+  if (worker->current != stuck || worker->defunct)
+    {
+      g_mutex_unlock (&worker->lock);
+      return;
+    }
+  worker->defunct = TRUE;
+  for (GList *l = worker->queue.head; l != NULL; l = l->next)
+    ((GisleJob *) l->data)->queued = FALSE;
+  dropped = g_steal_pointer (&worker->queue.head);
+  g_queue_init (&worker->queue);
+  waiters = g_steal_pointer (&worker->close_waiters);
+  worker->close_waiters = g_ptr_array_new ();
+  g_cond_broadcast (&worker->space_cond);
+  g_cond_broadcast (&worker->work_cond);
+  g_mutex_unlock (&worker->lock);
+
+  g_warning ("Isle thread “%s” did not stop within %u ms of being cancelled; "
+             "it is abandoned and the isle is defunct",
+             worker->thread_name, g_atomic_int_get (&worker->hard_ms));
+
+  gisle_job_complete (stuck, NULL,
+                      g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT,
+                                   "The job did not stop within %u ms of being cancelled "
+                                   "(it is stuck where Lua cannot interrupt it); "
+                                   "the isle is defunct, create a new one",
+                                   g_atomic_int_get (&worker->hard_ms)));
+  gisle_worker_fail_jobs (dropped, G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT,
+                          "The isle is defunct: an earlier job could not be stopped");
+  for (guint i = 0; i < waiters->len; i++)
+    {
+      gisle_job_complete (waiters->pdata[i], NULL, NULL);
+      gisle_job_unref (waiters->pdata[i]);
+    }
+  gisle_dispatch_notify (worker, "defunct");
+}

@@ -1,0 +1,48 @@
+/* gisle-host-private.h: host functions and their pending calls.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "gisle-private.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  GISLE_HOST_MAIN,     /* GIsleHostFunc, in the owner context */
+  GISLE_HOST_ASYNC,    /* GIsleAsyncHostFunc, in the owner context */
+  GISLE_HOST_WORKER,   /* GIsleWorkerFunc, on the worker thread */
+} GisleHostFlavour;
+
+typedef struct
+{
+  gatomicrefcount ref_count;
+  char *name;
+  GisleHostFlavour flavour;
+  gpointer func;
+  gpointer user_data;
+  GDestroyNotify notify;
+} GisleHostFunction;
+
+/* One call from a script to a main-context function. The worker waits for
+ * @done under worker->lock; the owner context sets it. */
+typedef struct
+{
+  gatomicrefcount ref_count;
+  GisleWorker *worker;
+  GisleHostFunction *fn;
+  GVariant *args;
+  GCancellable *cancellable;   /* cancelled when the script stops waiting */
+  guint64 job_id;
+  gboolean done;
+  GVariant *result;
+  GError *error;
+} GisleHostCall;
+
+GisleHostCall *gisle_host_call_ref      (GisleHostCall *call);
+void           gisle_host_call_unref    (GisleHostCall *call);
+void           gisle_host_call_complete (GisleHostCall *call,
+                                         GVariant      *result,
+                                         GError        *error);
+
+G_END_DECLS

@@ -1,0 +1,280 @@
+/* gisle-private.h: the worker, its jobs and how results travel back.
+ *
+ * THE THREAD RULES (everything below exists to enforce them):
+ *
+ * 1. The lua_State is created, used and closed only on the isle's worker
+ *    thread. Any function taking a lua_State runs there. The only code that
+ *    touches Lua state from elsewhere in time is the cancellation signal
+ *    handler, which runs *on the worker thread* (see gisle-cancel.c).
+ * 2. Nothing bound to a GMainContext runs on the worker. Results, output,
+ *    events and host-function calls are queued and delivered from a GSource
+ *    attached to the right context (see gisle-dispatch.c).
+ * 3. GisleWorker outlives the GIsle object when needed: the worker thread
+ *    holds its own reference, so dropping the last GIsle reference never
+ *    waits for a running job.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <signal.h>
+#include <pthread.h>
+#include <lua.h>
+
+#include "gisle.h"
+
+G_BEGIN_DECLS
+
+typedef struct _GisleWorker     GisleWorker;
+typedef struct _GisleJob        GisleJob;
+typedef struct _GisleDispatcher GisleDispatcher;
+
+/* Nested coroutine resumes are bounded by Lua's C-stack limit (200). */
+#define GISLE_MAX_RESUME_DEPTH 256
+
+/* Output waiting for the main context beyond this makes the script wait. */
+#define GISLE_OUTPUT_HIGH_WATER (4 * 1024 * 1024)
+
+typedef enum {
+  GISLE_JOB_SETUP,
+  GISLE_JOB_EVAL,
+  GISLE_JOB_CALL,
+  GISLE_JOB_EXEC,
+  GISLE_JOB_CONTROL,      /* internal work, e.g. installing a host function */
+} GisleJobKind;
+
+/* A job's cancellation phase. Written under the worker lock by whoever
+ * cancels (or by the watchdog), read lock-free by the worker and its signal
+ * handler, hence atomic. */
+typedef enum {
+  GISLE_CANCEL_NONE,
+  GISLE_CANCEL_SOFT,      /* one catchable error, cleanups may run */
+  GISLE_CANCEL_HARD,      /* error on every instruction until the job ends */
+} GisleCancelPhase;
+
+typedef void (*GisleControlFunc) (GisleWorker *worker,
+                                  lua_State   *L,
+                                  gpointer     data);
+
+struct _GisleJob
+{
+  gatomicrefcount ref_count;
+  GisleJobKind kind;
+  guint64 id;
+  GisleWorker *worker;           /* strong */
+
+  /* What to run */
+  char *code;
+  char *chunk_name;
+  char *function;
+  GVariant *args;
+  GIsleExecFunc exec_func;
+  GIsleSetupFunc setup_func;
+  GisleControlFunc control_func;
+  gpointer func_data;
+  GDestroyNotify func_notify;
+  guint timeout_ms;
+
+  /* How it completes: exactly one of task / sync is used. */
+  GTask *task;
+  gboolean sync;
+  GMutex sync_lock;
+  GCond sync_cond;
+  gboolean sync_done;
+
+  GCancellable *cancellable;
+  gulong cancel_handler;
+
+  /* Cancellation (see gisle-cancel.c) */
+  volatile gint cancel_phase;    /* GisleCancelPhase, atomic */
+  gint cancel_reason;            /* GIOErrorEnum: CANCELLED or TIMED_OUT */
+  gboolean soft_delivered;       /* worker thread only */
+  GSource *deadline_source;      /* watchdog context; under worker lock */
+  GSource *grace_source;
+  GSource *hard_source;
+
+  const char *error_prefix;      /* static string put before the error */
+  gboolean failed;               /* set before the outcome is handed over */
+
+  /* Outcome */
+  volatile gint completed;       /* atomic: 1 once the outcome is handed over */
+  GVariant *result;
+  GError *error;
+  gboolean queued;               /* in worker->queue; under worker lock */
+};
+
+/* What the cancellation signal handler needs, reachable from a
+ * thread-local pointer on the worker thread. Written only by the worker
+ * thread itself; the handler interrupts that same thread, so plain volatile
+ * access with signal fences is enough. */
+typedef struct
+{
+  GisleWorker *worker;
+  GisleJob *volatile job;
+  lua_State *volatile stack[GISLE_MAX_RESUME_DEPTH];
+  volatile int depth;
+} GisleRun;
+
+struct _GisleWorker
+{
+  gatomicrefcount ref_count;
+
+  /* Configuration, fixed once the thread starts. */
+  char *thread_name;
+  guint queue_capacity;
+  guint64 memory_limit;
+  GIsleLibraries libraries;
+  char *setup_code;
+  GIsleSetupFunc setup_func;
+  gpointer setup_data;
+  GDestroyNotify setup_notify;
+  volatile gint default_timeout_ms;    /* milliseconds, atomic */
+  volatile gint grace_ms;
+  volatile gint hard_ms;
+
+  GMainContext *owner_context;   /* thread-default context at construction */
+  GWeakRef isle;                 /* the GIsle, for signal emission */
+
+  /* Queue and lifecycle, under @lock. */
+  GMutex lock;
+  GCond work_cond;               /* the worker waits for jobs or wake-ups */
+  GCond space_cond;              /* blocking submitters wait for room */
+  GQueue queue;
+  GisleJob *current;
+  gboolean started;
+  gboolean closing;
+  gboolean exited;
+  gboolean defunct;
+  GThread *thread;
+  pthread_t pthread;
+  GPtrArray *close_waiters;      /* GisleJob (CONTROL) completed at exit */
+  GHashTable *host_functions;    /* name -> GisleHostFunction */
+
+  volatile gint64 next_job_id;   /* atomic */
+  volatile gint host_calls_waiting; /* atomic: the worker waits on the owner context */
+
+  /* Memory accounting (the allocator runs on the worker only; the counter
+   * is read from anywhere). */
+  volatile gsize memory_in_use;
+
+  /* Worker-thread-only state. */
+  lua_State *L;
+  GisleRun run;
+  GisleJob *running_job;         /* the job whose Lua code runs now */
+
+  /* Delivery to main contexts, under @dispatch_lock. */
+  GMutex dispatch_lock;
+  GPtrArray *dispatchers;        /* GisleDispatcher, one per context */
+  gsize output_pending;          /* bytes queued, not yet emitted */
+  GCond output_cond;             /* the worker waits for output room */
+};
+
+/* gisle-worker.c */
+GisleWorker *gisle_worker_new          (void);
+GisleWorker *gisle_worker_ref          (GisleWorker *worker);
+void         gisle_worker_unref        (GisleWorker *worker);
+gboolean     gisle_worker_start        (GisleWorker *worker,
+                                        GError     **error);
+gboolean     gisle_worker_submit       (GisleWorker *worker,
+                                        GisleJob    *job,
+                                        gboolean     wait_for_room);
+void         gisle_worker_close        (GisleWorker *worker,
+                                        GisleJob    *close_job);
+void         gisle_worker_cancel_all   (GisleWorker *worker);
+gboolean     gisle_worker_is_self      (GisleWorker *worker);
+void         gisle_worker_make_defunct (GisleWorker *worker,
+                                        GisleJob    *stuck);
+GisleWorker *gisle_worker_from_lua     (lua_State   *L);
+void         gisle_worker_wake         (GisleWorker *worker);
+
+/* gisle-job.c */
+GisleJob    *gisle_job_new             (GisleWorker *worker,
+                                        GisleJobKind kind);
+GisleJob    *gisle_job_ref             (GisleJob    *job);
+void         gisle_job_unref           (GisleJob    *job);
+void         gisle_job_run             (GisleJob    *job,
+                                        lua_State   *L);
+void         gisle_job_complete        (GisleJob    *job,
+                                        GVariant    *result,
+                                        GError      *error);
+GVariant    *gisle_job_wait            (GisleJob    *job,
+                                        GError     **error);
+void         gisle_job_finish_task     (GisleJob    *job);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GisleJob, gisle_job_unref)
+
+/* gisle-cancel.c */
+void         gisle_cancel_init_process (void);
+void         gisle_cancel_open         (lua_State   *L);
+void         gisle_cancel_request      (GisleJob    *job,
+                                        gint         reason);
+void         gisle_cancel_job_started  (GisleJob    *job);
+void         gisle_cancel_job_ended    (GisleJob    *job);
+void         gisle_cancel_enter_lua    (GisleWorker *worker,
+                                        GisleJob    *job,
+                                        lua_State   *L);
+void         gisle_cancel_leave_lua    (GisleWorker *worker);
+gboolean     gisle_cancel_is_requested (lua_State   *L);
+gboolean     gisle_cancel_is_due       (lua_State   *L);
+G_NORETURN
+void         gisle_cancel_raise        (lua_State   *L);
+void         gisle_cancel_check        (lua_State   *L);
+gboolean     gisle_cancel_is_sentinel  (lua_State   *L,
+                                        int          idx);
+GisleJob    *gisle_cancel_current_job  (lua_State   *L);
+
+/* gisle-dispatch.c */
+void         gisle_dispatch_complete   (GisleWorker *worker,
+                                        GisleJob    *job);
+void         gisle_dispatch_output     (GisleWorker *worker,
+                                        guint64      job_id,
+                                        GIsleStream  stream,
+                                        const char  *data,
+                                        gsize        len);
+void         gisle_dispatch_event      (GisleWorker *worker,
+                                        const char  *name,
+                                        GVariant    *value);
+void         gisle_dispatch_progress   (GisleWorker *worker,
+                                        guint64      job_id,
+                                        double       fraction,
+                                        const char  *text);
+void         gisle_dispatch_notify     (GisleWorker *worker,
+                                        const char  *property);
+void         gisle_dispatch_invoke     (GisleWorker *worker,
+                                        GSourceFunc  func,
+                                        gpointer     data,
+                                        GDestroyNotify notify);
+void         gisle_dispatch_free_all   (GisleWorker *worker);
+
+/* gisle-host.c */
+void         gisle_host_open           (lua_State   *L);
+void         gisle_host_install_all    (GisleWorker *worker,
+                                        lua_State   *L);
+void         gisle_host_function_free  (gpointer     data);
+void         gisle_host_add            (GisleWorker *worker,
+                                        const char  *name,
+                                        int          flavour,
+                                        gpointer     func,
+                                        gpointer     user_data,
+                                        GDestroyNotify notify);
+gboolean     gisle_host_remove         (GisleWorker *worker,
+                                        const char  *name);
+
+/* gisle-isle.c: signal emission, in the owner context only */
+void         gisle_isle_emit_output    (GIsle       *isle,
+                                        guint64      job_id,
+                                        GIsleStream  stream,
+                                        const char  *text);
+void         gisle_isle_emit_event     (GIsle       *isle,
+                                        const char  *name,
+                                        GVariant    *value);
+void         gisle_isle_emit_progress  (GIsle       *isle,
+                                        guint64      job_id,
+                                        double       fraction,
+                                        const char  *text);
+GisleWorker *gisle_isle_get_worker     (GIsle       *isle);
+
+/* gisle-invocation.c (the call is a GisleHostCall, see gisle-host-private.h) */
+GIsleInvocation *gisle_invocation_new  (GIsle       *isle,
+                                        gpointer     call);
+
+G_END_DECLS
