@@ -324,7 +324,54 @@ gisle_dispatch_invoke (GisleWorker    *worker,
   event->func = func;
   event->data = data;
   event->notify = notify;
-  gisle_dispatch_to_owner (worker, event);
+
+  g_mutex_lock (&worker->dispatch_lock);
+  gisle_dispatch_push (gisle_dispatch_get (worker, worker->owner_context), event);
+  if (worker->home_waiter != NULL)
+    {
+      GisleJob *waiter = worker->home_waiter;
+
+      g_mutex_lock (&waiter->sync_lock);
+      waiter->invocations_pending = TRUE;
+      g_cond_signal (&waiter->sync_cond);
+      g_mutex_unlock (&waiter->sync_lock);
+    }
+  g_mutex_unlock (&worker->dispatch_lock);
+}
+
+/* Runs the queued host calls now, on the home thread blocked in a call
+ * (see gisle_job_wait()); other events keep waiting for the main loop. */
+void
+gisle_dispatch_run_invocations (GisleWorker *worker)
+{
+  GisleDispatcher *dispatcher;
+  GQueue invocations = G_QUEUE_INIT;
+  GList *l;
+
+  g_mutex_lock (&worker->dispatch_lock);
+  dispatcher = gisle_dispatch_get (worker, worker->owner_context);
+  l = dispatcher->events.head;
+  while (l != NULL)
+    {
+      GList *next = l->next;
+      GisleEvent *event = l->data;
+
+      if (event->kind == GISLE_EVENT_INVOKE)
+        {
+          g_queue_unlink (&dispatcher->events, l);
+          g_queue_push_tail_link (&invocations, l);
+        }
+      l = next;
+    }
+  g_mutex_unlock (&worker->dispatch_lock);
+
+  while (!g_queue_is_empty (&invocations))
+    {
+      GisleEvent *event = g_queue_pop_head (&invocations);
+
+      event->func (event->data);
+      gisle_event_free (event);
+    }
 }
 
 /* At the worker's end: no source is attached any more (each holds a worker

@@ -506,7 +506,7 @@ g_isle_initable_init (GInitable     *initable,
     {
       job->sync = TRUE;
       gisle_worker_submit (self->worker, job, FALSE);
-      ignored = gisle_job_wait (job, &local_error);
+      ignored = gisle_job_wait (job, FALSE, &local_error);
       g_isle_init_done (self, local_error);
     }
 
@@ -802,6 +802,10 @@ g_isle_submit_async (GIsle               *self,
   GError *error = NULL;
 
   g_task_set_source_tag (task, source_tag);
+  /* The job's own outcome is the answer: a job that finished before the
+   * cancel took effect keeps its result, and one that could not be stopped
+   * reports G_ISLE_ERROR_DEFUNCT rather than a plain cancellation. */
+  g_task_set_check_cancellable (task, FALSE);
 
   if (!g_isle_ensure_started (self, &error))
     {
@@ -825,6 +829,8 @@ g_isle_run_sync (GIsle         *self,
                  GError       **error)
 {
   GisleWorker *worker = self->worker;
+  GVariant *result;
+  gboolean serve;
 
   if (gisle_worker_is_self (worker))
     {
@@ -852,8 +858,29 @@ g_isle_run_sync (GIsle         *self,
     }
 
   job->sync = TRUE;
+
+  /* Blocking the isle's home thread while it owns the main context means
+   * host functions cannot run there; serve them from the wait instead. */
+  serve = g_thread_self () == worker->home_thread &&
+          g_main_context_acquire (worker->owner_context);
+  if (serve)
+    {
+      g_mutex_lock (&worker->dispatch_lock);
+      worker->home_waiter = job;
+      g_mutex_unlock (&worker->dispatch_lock);
+    }
+
   gisle_worker_submit (worker, job, TRUE);
-  return gisle_job_wait (job, error);
+  result = gisle_job_wait (job, serve, error);
+
+  if (serve)
+    {
+      g_mutex_lock (&worker->dispatch_lock);
+      worker->home_waiter = NULL;
+      g_mutex_unlock (&worker->dispatch_lock);
+      g_main_context_release (worker->owner_context);
+    }
+  return result;
 }
 
 static GVariant *
@@ -1388,7 +1415,7 @@ g_isle_close (GIsle         *self,
                                                    (GDestroyNotify) gisle_job_unref);
     }
   gisle_worker_close (self->worker, job);
-  ignored = gisle_job_wait (job, &local_error);
+  ignored = gisle_job_wait (job, FALSE, &local_error);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOSED]);
 
   if (local_error != NULL)
@@ -1423,6 +1450,7 @@ g_isle_close_async (GIsle               *self,
   job = gisle_job_new (self->worker, GISLE_JOB_CONTROL);
   job->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (job->task, g_isle_close_async);
+  g_task_set_check_cancellable (job->task, FALSE);
   gisle_worker_close (self->worker, job);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOSED]);
 }

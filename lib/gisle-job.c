@@ -102,14 +102,27 @@ gisle_job_complete (GisleJob *job,
 }
 
 /* Blocking callers wait here; the job always completes, at the latest at
- * the hard deadline after a cancel. */
+ * the hard deadline after a cancel. A caller blocking the isle's own main
+ * context (@serve_host_calls) runs the host functions the script calls
+ * meanwhile, which would otherwise wait for that context forever. */
 GVariant *
 gisle_job_wait (GisleJob  *job,
+                gboolean   serve_host_calls,
                 GError   **error)
 {
   g_mutex_lock (&job->sync_lock);
   while (!job->sync_done)
-    g_cond_wait (&job->sync_cond, &job->sync_lock);
+    {
+      if (serve_host_calls && job->invocations_pending)
+        {
+          job->invocations_pending = FALSE;
+          g_mutex_unlock (&job->sync_lock);
+          gisle_dispatch_run_invocations (job->worker);
+          g_mutex_lock (&job->sync_lock);
+          continue;
+        }
+      g_cond_wait (&job->sync_cond, &job->sync_lock);
+    }
   g_mutex_unlock (&job->sync_lock);
 
   gisle_job_disconnect (job);

@@ -81,6 +81,7 @@ struct _GisleJob
   GMutex sync_lock;
   GCond sync_cond;
   gboolean sync_done;
+  gboolean invocations_pending;  /* under sync_lock: host calls to serve */
 
   GCancellable *cancellable;
   gulong cancel_handler;
@@ -133,6 +134,7 @@ struct _GisleWorker
   volatile gint hard_ms;
 
   GMainContext *owner_context;   /* thread-default context at construction */
+  GThread *home_thread;          /* the thread that created the isle */
   GWeakRef isle;                 /* the GIsle, for signal emission */
 
   /* Queue and lifecycle, under @lock. */
@@ -166,6 +168,7 @@ struct _GisleWorker
   GMutex dispatch_lock;
   GPtrArray *dispatchers;        /* GisleDispatcher, one per context */
   gsize output_pending;          /* bytes queued, not yet emitted */
+  GisleJob *home_waiter;         /* a blocking call made on the home thread */
   GCond output_cond;             /* the worker waits for output room */
 };
 
@@ -198,6 +201,7 @@ void         gisle_job_complete        (GisleJob    *job,
                                         GVariant    *result,
                                         GError      *error);
 GVariant    *gisle_job_wait            (GisleJob    *job,
+                                        gboolean     serve_host_calls,
                                         GError     **error);
 void         gisle_job_finish_task     (GisleJob    *job);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GisleJob, gisle_job_unref)
@@ -244,6 +248,7 @@ void         gisle_dispatch_invoke     (GisleWorker *worker,
                                         gpointer     data,
                                         GDestroyNotify notify);
 void         gisle_dispatch_free_all   (GisleWorker *worker);
+void         gisle_dispatch_run_invocations (GisleWorker *worker);
 
 /* gisle-host.c */
 void         gisle_host_open           (lua_State   *L);

@@ -1,11 +1,12 @@
 /* gisle-value-private.h: the GVariant <-> Lua value bridge.
  *
  * Every function here runs on the isle's worker thread and must be called
- * in Lua protected mode (inside a lua_pcall'd C function): pushing values can
- * raise a Lua memory error, which longjmps. That error propagates unchanged
- * (LUA_ERRMEM) and leaks nothing: the push functions keep their GVariant
- * references in a per-state holder that they mark to-be-closed for the
- * duration of the call (lua_toclose, hence "inside a C function").
+ * in Lua protected mode (inside a lua_pcall'd C function). The push
+ * functions run their work in a lua_pcall of their own: a Lua memory error
+ * while pushing becomes a G_ISLE_ERROR_MEMORY error (stack unchanged, the
+ * isle usable), and any other Lua error (such as the one a cancelling hook
+ * raises) is re-raised with lua_error() once nothing is leaked. GC steps
+ * inside a push may run finalizers, as any Lua allocation may.
  * Converting to GVariant never raises and never runs script code: tables
  * are read raw, metatables are ignored.
  *
@@ -25,7 +26,7 @@ G_BEGIN_DECLS
 
 /* Pushes @value (any GVariant type) as one Lua value; @where labels it in
  * errors (%NULL: "value"). Returns FALSE and sets a G_ISLE_ERROR_CONVERSION
- * error (stack unchanged) when it cannot. */
+ * (or G_ISLE_ERROR_MEMORY) error, stack unchanged, when it cannot. */
 gboolean   gisle_value_push          (lua_State   *L,
                                       GVariant    *value,
                                       const char  *where,

@@ -170,20 +170,22 @@ append_elem (GString        *s,
     }
 }
 
-/* "<label>, <path>: <message>". Long paths keep their head and, unless
+/* "<label>, <path>: <message>" (set_error() for conversion errors). Long paths keep their head and, unless
  * @head_only (for depth errors, where the tail is all alike), their tail. */
-static void set_error (GError     **error,
-                       const Path  *path,
-                       gboolean     head_only,
-                       const char  *format,
-                       ...) G_GNUC_PRINTF (4, 5);
+static void set_error_code (GError     **error,
+                            GIsleError   code,
+                            const Path  *path,
+                            gboolean     head_only,
+                            const char  *format,
+                            ...) G_GNUC_PRINTF (5, 6);
 
 static void
-set_error (GError     **error,
-           const Path  *path,
-           gboolean     head_only,
-           const char  *format,
-           ...)
+set_error_code (GError     **error,
+                GIsleError   code,
+                const Path  *path,
+                gboolean     head_only,
+                const char  *format,
+                ...)
 {
   g_autoptr(GString) s = g_string_new (NULL);
   guint n = path->n_path;
@@ -219,8 +221,11 @@ set_error (GError     **error,
   g_string_append_vprintf (s, format, args);
   va_end (args);
 
-  g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_CONVERSION, s->str);
+  g_set_error_literal (error, G_ISLE_ERROR, code, s->str);
 }
+
+#define set_error(error, path, head_only, ...) \
+  set_error_code ((error), G_ISLE_ERROR_CONVERSION, (path), (head_only), __VA_ARGS__)
 
 static inline PathElem *
 path_push (Path     *path,
@@ -672,139 +677,81 @@ gisle_value_to_tuple (lua_State   *L,
 /* ---------------------------------------------------------------------- */
 /* GVariant -> Lua                                                         */
 
-/* Pushing allocates Lua memory, and a Lua memory error (real under the
- * isle's memory limit) longjmps past our C frames. Every GVariant reference
- * held while pushing therefore lives in a RefStack, a userdata kept in the
- * registry and marked to-be-closed for the duration of each push: its
- * __close releases whatever a frame still holds, on success, on a
- * conversion error and when Lua unwinds. Frames nest (a finalizer run by
- * the GC in the middle of a push may call a host function that pushes), so
- * each keeps the height of the stack it started from in @bases. */
+/* Pushing allocates Lua memory, and a Lua error (a memory error under the
+ * isle's memory limit, or the error a cancelling hook raises) longjmps past
+ * C frames. So the push runs in its own lua_pcall(), and every GVariant
+ * reference it holds lives in @refs, which the caller releases in C
+ * whatever happened. (A to-be-closed holder would not do: a hook that
+ * raises on every call would skip its __close.) */
+#define INLINE_REFS 32
+
 typedef struct {
+  lua_State *L;
+  GError **error;
+  int depth;
+  gboolean ok;
+  GVariant *value;        /* what to push */
+  gboolean spread;        /* push the children of the tuple @value */
   GVariant **refs;
   guint n_refs;
   guint refs_size;
-  guint *bases;
-  guint n_bases;
-  guint bases_size;
-} RefStack;
+  GVariant *inline_refs[INLINE_REFS];
+  Path path;
+} ToLua;
 
-static const char refstack_key;
+static gboolean push_value (ToLua    *tl,
+                            GVariant *value);
+
+/* Adds an empty reference slot and returns its index. */
+static guint
+refs_slot (ToLua *tl)
+{
+  if (tl->n_refs == tl->refs_size)
+    {
+      tl->refs_size *= 2;
+      if (tl->refs == tl->inline_refs)
+        tl->refs = g_memdup2 (tl->inline_refs, sizeof tl->inline_refs);
+      tl->refs = g_renew (GVariant *, tl->refs, tl->refs_size);
+    }
+  tl->refs[tl->n_refs] = NULL;
+  return tl->n_refs++;
+}
+
+/* Stores @owned in @slot, dropping what the slot held; returns @owned. */
+static GVariant *
+refs_set (ToLua    *tl,
+          guint     slot,
+          GVariant *owned)
+{
+  GVariant *old = tl->refs[slot];
+
+  tl->refs[slot] = owned;
+  if (old != NULL)
+    g_variant_unref (old);
+  return owned;
+}
 
 static void
-refstack_release_to (RefStack *rs,
-                     guint     height)
+refs_release_to (ToLua *tl,
+                 guint  height)
 {
-  while (rs->n_refs > height)
+  while (tl->n_refs > height)
     {
-      GVariant *v = rs->refs[--rs->n_refs];
+      GVariant *v = tl->refs[--tl->n_refs];
 
       if (v != NULL)
         g_variant_unref (v);
     }
 }
 
-static int
-refstack_close (lua_State *L)
-{
-  RefStack *rs = lua_touserdata (L, 1);
-
-  g_assert (rs->n_bases > 0);
-  refstack_release_to (rs, rs->bases[--rs->n_bases]);
-  return 0;
-}
-
-static int
-refstack_gc (lua_State *L)
-{
-  RefStack *rs = lua_touserdata (L, 1);
-
-  refstack_release_to (rs, 0);
-  g_clear_pointer (&rs->refs, g_free);
-  g_clear_pointer (&rs->bases, g_free);
-  return 0;
-}
-
-/* Pushes the state's RefStack, marked to-be-closed, and opens a frame.
- * Anything here that raises does so before a reference is held. */
-static RefStack *
-refstack_enter (lua_State *L)
-{
-  RefStack *rs;
-
-  if (lua_rawgetp (L, LUA_REGISTRYINDEX, &refstack_key) == LUA_TUSERDATA)
-    rs = lua_touserdata (L, -1);
-  else
-    {
-      lua_pop (L, 1);
-      rs = lua_newuserdatauv (L, sizeof *rs, 0);
-      memset (rs, 0, sizeof *rs);
-      lua_createtable (L, 0, 2);
-      lua_pushcfunction (L, refstack_close);
-      lua_setfield (L, -2, "__close");
-      lua_pushcfunction (L, refstack_gc);
-      lua_setfield (L, -2, "__gc");
-      lua_setmetatable (L, -2);
-      lua_pushvalue (L, -1);
-      lua_rawsetp (L, LUA_REGISTRYINDEX, &refstack_key);
-    }
-
-  if (rs->n_bases == rs->bases_size)
-    {
-      rs->bases_size = MAX (4, rs->bases_size * 2);
-      rs->bases = g_renew (guint, rs->bases, rs->bases_size);
-    }
-  rs->bases[rs->n_bases++] = rs->n_refs;
-  lua_toclose (L, -1);
-  return rs;
-}
-
-/* Adds an empty slot and returns its index. */
-static guint
-refstack_slot (RefStack *rs)
-{
-  if (rs->n_refs == rs->refs_size)
-    {
-      rs->refs_size = MAX (16, rs->refs_size * 2);
-      rs->refs = g_renew (GVariant *, rs->refs, rs->refs_size);
-    }
-  rs->refs[rs->n_refs] = NULL;
-  return rs->n_refs++;
-}
-
-/* Stores @owned in @slot, dropping what the slot held; returns @owned. */
-static GVariant *
-refstack_set (RefStack *rs,
-              guint     slot,
-              GVariant *owned)
-{
-  GVariant *old = rs->refs[slot];
-
-  rs->refs[slot] = owned;
-  if (old != NULL)
-    g_variant_unref (old);
-  return owned;
-}
-
 /* Releases the top slot, which must be @slot. */
 static void
-refstack_drop (RefStack *rs,
-               guint     slot)
+refs_drop (ToLua *tl,
+           guint  slot)
 {
-  g_assert (slot + 1 == rs->n_refs);
-  refstack_release_to (rs, slot);
+  g_assert (slot + 1 == tl->n_refs);
+  refs_release_to (tl, slot);
 }
-
-typedef struct {
-  lua_State *L;
-  GError **error;
-  RefStack *refs;
-  int depth;
-  Path path;
-} ToLua;
-
-static gboolean push_value (ToLua    *tl,
-                            GVariant *value);
 
 /* Pushes a value of a basic type; these never hold a reference. */
 static void
@@ -903,12 +850,11 @@ push_sequence (ToLua    *tl,
   if (!enter_table (tl))
     return FALSE;
   lua_createtable (L, clamp_size (n), 0);
-  slot = refstack_slot (tl->refs);
+  slot = refs_slot (tl);
 
   for (gsize i = 0; i < n; i++)
     {
-      GVariant *child = refstack_set (tl->refs, slot,
-                                      g_variant_get_child_value (value, i));
+      GVariant *child = refs_set (tl, slot, g_variant_get_child_value (value, i));
 
       path_push (&tl->path, PATH_ITEM)->u.i = (lua_Integer) i + 1;
       if (!push_value (tl, child))
@@ -918,7 +864,7 @@ push_sequence (ToLua    *tl,
       lua_rawseti (L, -2, (lua_Integer) i + 1);
     }
 
-  refstack_drop (tl->refs, slot);
+  refs_drop (tl, slot);
   tl->depth--;
   return TRUE;
 }
@@ -935,16 +881,14 @@ push_dictionary (ToLua    *tl,
   if (!enter_table (tl))
     return FALSE;
   lua_createtable (L, 0, clamp_size (n));
-  entry_slot = refstack_slot (tl->refs);
-  part_slot = refstack_slot (tl->refs);
+  entry_slot = refs_slot (tl);
+  part_slot = refs_slot (tl);
 
   for (gsize i = 0; i < n; i++)
     {
       lua_Integer number = (lua_Integer) i + 1;
-      GVariant *entry = refstack_set (tl->refs, entry_slot,
-                                      g_variant_get_child_value (value, i));
-      GVariant *part = refstack_set (tl->refs, part_slot,
-                                     g_variant_get_child_value (entry, 0));
+      GVariant *entry = refs_set (tl, entry_slot, g_variant_get_child_value (value, i));
+      GVariant *part = refs_set (tl, part_slot, g_variant_get_child_value (entry, 0));
       int ktype;
 
       path_push (&tl->path, PATH_ENTRY_KEY)->u.i = number;
@@ -969,16 +913,15 @@ push_dictionary (ToLua    *tl,
           return FALSE;
         }
 
-      part = refstack_set (tl->refs, part_slot,
-                           g_variant_get_child_value (entry, 1));
+      part = refs_set (tl, part_slot, g_variant_get_child_value (entry, 1));
       if (!push_value (tl, part))
         return FALSE;
       tl->path.n_path--;
       lua_rawset (L, -3);
     }
 
-  refstack_drop (tl->refs, part_slot);
-  refstack_drop (tl->refs, entry_slot);
+  refs_drop (tl, part_slot);
+  refs_drop (tl, entry_slot);
   tl->depth--;
   return TRUE;
 }
@@ -1004,9 +947,8 @@ push_value (ToLua    *tl,
           goto out;
         }
       if (slot == G_MAXUINT)
-        slot = refstack_slot (tl->refs);
-      value = refstack_set (tl->refs, slot,
-                            g_variant_get_child_value (value, 0));
+        slot = refs_slot (tl);
+      value = refs_set (tl, slot, g_variant_get_child_value (value, 0));
       cls = g_variant_classify (value);
     }
 
@@ -1014,9 +956,9 @@ push_value (ToLua    *tl,
     {
     case G_VARIANT_CLASS_ARRAY:
       {
-        const GVariantType *element = g_variant_type_element (g_variant_get_type (value));
+        const char *type = g_variant_get_type_string (value);
 
-        if (g_variant_type_equal (element, G_VARIANT_TYPE_BYTE))
+        if (type[1] == 'y')
           {
             /* Exactly the bytes: a bytestring from
              * g_variant_new_bytestring() keeps its trailing NUL. */
@@ -1025,8 +967,7 @@ push_value (ToLua    *tl,
 
             lua_pushlstring (L, bytes, len);
           }
-        else if (g_variant_type_is_dict_entry (element)
-                 || g_variant_type_equal (element, G_VARIANT_TYPE ("(vv)")))
+        else if (type[1] == '{' || strcmp (type, "a(vv)") == 0)
           ok = push_dictionary (tl, value);
         else
           ok = push_sequence (tl, value);
@@ -1043,39 +984,125 @@ push_value (ToLua    *tl,
 
 out:
   if (ok && slot != G_MAXUINT)
-    refstack_drop (tl->refs, slot);
+    refs_drop (tl, slot);
   return ok;
 }
 
-static void
-to_lua_init (ToLua      *tl,
-             lua_State  *L,
-             RefStack   *refs,
-             GError    **error)
+/* The protected part of run_push(): pushes tl->value, or its children, and
+ * returns them; nothing on failure. */
+static int
+push_protected (lua_State *L)
 {
-  tl->L = L;
-  tl->error = error;
-  tl->refs = refs;
-  tl->depth = 0;
-  tl->path.n_path = 0;
-  tl->path.label.where = NULL;
-  tl->path.label.what = NULL;
-  tl->path.label.index = 0;
+  ToLua *tl = lua_touserdata (L, 1);
+
+  lua_pop (L, 1);
+  if (!tl->spread)
+    tl->ok = push_value (tl, tl->value);
+  else
+    {
+      gsize n = g_variant_n_children (tl->value);
+      guint slot;
+
+      /* The arguments and room to build each one. */
+      if (n > (gsize) G_MAXINT / 2 || !lua_checkstack (L, (int) n + 4))
+        {
+          g_set_error (tl->error, G_ISLE_ERROR, G_ISLE_ERROR_CONVERSION,
+                       "%" G_GSIZE_FORMAT " arguments do not fit on the Lua stack",
+                       n);
+          return 0;
+        }
+      slot = refs_slot (tl);
+      tl->ok = TRUE;
+      for (gsize i = 0; tl->ok && i < n; i++)
+        {
+          GVariant *child = refs_set (tl, slot,
+                                      g_variant_get_child_value (tl->value, i));
+
+          tl->path.label.index = (int) i + 1;
+          tl->ok = push_value (tl, child);
+        }
+    }
+  return tl->ok ? lua_gettop (L) : 0;
 }
 
-/* Closes the frame opened by refstack_enter() at @slot, keeping the values
- * pushed above it on success and restoring @top otherwise. */
-static void
-refstack_leave (lua_State *L,
-                int        slot,
-                gboolean   ok,
-                int        top)
+/* Runs the push; returns the number of values pushed, or -1 with @error
+ * set and the stack unchanged. Lua errors other than memory errors (those a
+ * hook raises to cancel the job) propagate once the references are gone. */
+static int
+run_push (lua_State   *L,
+          GVariant    *value,
+          gboolean     spread,
+          const char  *where,
+          const char  *what,
+          GError     **error)
 {
-  lua_closeslot (L, slot);
-  if (ok)
-    lua_remove (L, slot);
-  else
-    lua_settop (L, top);
+  ToLua tl;
+  int top = lua_gettop (L);
+  int status;
+
+  /* Not a memset: the arrays are only read up to their counts. */
+  tl.L = L;
+  tl.error = error;
+  tl.depth = 0;
+  tl.ok = FALSE;
+  tl.value = value;
+  tl.spread = spread;
+  tl.refs = tl.inline_refs;
+  tl.n_refs = 0;
+  tl.refs_size = INLINE_REFS;
+  tl.path.n_path = 0;
+  tl.path.label.where = where;
+  tl.path.label.what = what;
+  tl.path.label.index = 1;
+
+  if (!lua_checkstack (L, 3))
+    {
+      set_error (error, &tl.path, FALSE, "not enough Lua stack space");
+      return -1;
+    }
+
+  lua_pushcfunction (L, push_protected);
+  lua_pushlightuserdata (L, &tl);
+  status = lua_pcall (L, 1, LUA_MULTRET, 0);
+
+  refs_release_to (&tl, 0);
+  if (tl.refs != tl.inline_refs)
+    g_free (tl.refs);
+
+  switch (status)
+    {
+    case LUA_OK:
+      return tl.ok ? lua_gettop (L) - top : -1;
+    case LUA_ERRMEM:
+      /* The isle stays usable; say so as a GError the caller can pass on. */
+      lua_settop (L, top);
+      set_error_code (error, G_ISLE_ERROR_MEMORY, &tl.path, FALSE,
+                      "not enough memory");
+      return -1;
+    default:
+      return lua_error (L);
+    }
+}
+
+static gboolean
+is_number_or_boolean (GVariant *value)
+{
+  switch (g_variant_classify (value))
+    {
+    case G_VARIANT_CLASS_BOOLEAN:
+    case G_VARIANT_CLASS_BYTE:
+    case G_VARIANT_CLASS_INT16:
+    case G_VARIANT_CLASS_UINT16:
+    case G_VARIANT_CLASS_INT32:
+    case G_VARIANT_CLASS_UINT32:
+    case G_VARIANT_CLASS_HANDLE:
+    case G_VARIANT_CLASS_INT64:
+    case G_VARIANT_CLASS_UINT64:
+    case G_VARIANT_CLASS_DOUBLE:
+      return TRUE;
+    default:
+      return FALSE;
+    }
 }
 
 gboolean
@@ -1084,34 +1111,27 @@ gisle_value_push (lua_State   *L,
                   const char  *where,
                   GError     **error)
 {
-  int top;
-  ToLua tl;
-  gboolean ok;
-
   g_return_val_if_fail (L != NULL, FALSE);
   g_return_val_if_fail (value != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  top = lua_gettop (L);
-  if (!lua_checkstack (L, 3))
-    {
-      g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_CONVERSION,
-                   "%s: not enough Lua stack space", where ? where : "value");
-      return FALSE;
-    }
+  where = where != NULL ? where : "value";
 
-  /* Most values are scalars: no references to guard. */
-  if (g_variant_type_is_basic (g_variant_get_type (value)))
+  /* Numbers and booleans, most values, allocate nothing and so need no
+   * protected call. */
+  if (is_number_or_boolean (value))
     {
+      if (!lua_checkstack (L, 1))
+        {
+          g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_CONVERSION,
+                       "%s: not enough Lua stack space", where);
+          return FALSE;
+        }
       push_basic (L, value);
       return TRUE;
     }
 
-  to_lua_init (&tl, L, refstack_enter (L), error);
-  tl.path.label.where = where != NULL ? where : "value";
-  ok = push_value (&tl, value);
-  refstack_leave (L, top + 1, ok, top);
-  return ok;
+  return run_push (L, value, FALSE, where, NULL, error) == 1;
 }
 
 int
@@ -1119,12 +1139,6 @@ gisle_value_push_args (lua_State   *L,
                        GVariant    *args,
                        GError     **error)
 {
-  int top;
-  gsize n;
-  guint slot;
-  ToLua tl;
-  gboolean ok = TRUE;
-
   g_return_val_if_fail (L != NULL, -1);
   g_return_val_if_fail (error == NULL || *error == NULL, -1);
 
@@ -1132,27 +1146,8 @@ gisle_value_push_args (lua_State   *L,
     return 0;
   if (!g_variant_is_of_type (args, G_VARIANT_TYPE_TUPLE))
     return gisle_value_push (L, args, "argument 1", error) ? 1 : -1;
+  if (g_variant_n_children (args) == 0)
+    return 0;
 
-  top = lua_gettop (L);
-  n = g_variant_n_children (args);
-  /* The arguments, the RefStack and room to build each one. */
-  if (n > (gsize) G_MAXINT / 2 || !lua_checkstack (L, (int) n + 4))
-    {
-      g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_CONVERSION,
-                   "%" G_GSIZE_FORMAT " arguments do not fit on the Lua stack", n);
-      return -1;
-    }
-
-  to_lua_init (&tl, L, refstack_enter (L), error);
-  tl.path.label.what = "argument";
-  slot = refstack_slot (tl.refs);
-  for (gsize i = 0; ok && i < n; i++)
-    {
-      tl.path.label.index = (int) i + 1;
-      ok = push_value (&tl, refstack_set (tl.refs, slot,
-                                          g_variant_get_child_value (args, i)));
-    }
-
-  refstack_leave (L, top + 1, ok, top);
-  return ok ? (int) n : -1;
+  return run_push (L, args, TRUE, NULL, "argument", error);
 }

@@ -23,6 +23,7 @@ gisle_worker_new (void)
   worker->grace_ms = DEFAULT_GRACE_MS;
   worker->hard_ms = DEFAULT_HARD_MS;
   worker->owner_context = g_main_context_ref_thread_default ();
+  worker->home_thread = g_thread_self ();
   g_weak_ref_init (&worker->isle, NULL);
   g_mutex_init (&worker->lock);
   g_cond_init (&worker->work_cond);
@@ -493,7 +494,7 @@ gisle_worker_make_defunct (GisleWorker *worker,
   g_cond_broadcast (&worker->work_cond);
   g_mutex_unlock (&worker->lock);
 
-  g_warning ("Isle thread “%s” did not stop within %u ms of being cancelled; "
+  g_message ("Isle thread “%s” did not stop within %u ms of being cancelled; "
              "it is abandoned and the isle is defunct",
              worker->thread_name, g_atomic_int_get (&worker->hard_ms));
 
