@@ -13,6 +13,7 @@
 #include "gisle-value-private.h"
 
 #include <math.h>
+#include <string.h>
 #include <lauxlib.h>
 
 static GisleHostFunction *
@@ -118,12 +119,15 @@ gisle_host_call_run (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Pushes the results and consumes @result. On failure, leaves an error
+ * message on the stack and returns -1: the caller raises it once it owns
+ * nothing more (a Lua error longjmps past any cleanup). */
 static int
-gisle_host_push_results (lua_State *L,
-                         GVariant  *result,
+gisle_host_push_results (lua_State  *L,
+                         GVariant   *result,
                          const char *name)
 {
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
   int n;
 
   if (result == NULL)
@@ -132,9 +136,13 @@ gisle_host_push_results (lua_State *L,
     n = gisle_value_push_args (L, result, &error);
   else
     n = gisle_value_push (L, result, "result", &error) ? 1 : -1;
+  g_variant_unref (result);
   if (n < 0)
-    return luaL_error (L, "host function “%s” returned a value that cannot enter the isle: %s",
+    {
+      lua_pushfstring (L, "host function “%s” returned a value that cannot enter the isle: %s",
                        name, error->message);
+      g_error_free (error);
+    }
   return n;
 }
 
@@ -170,54 +178,60 @@ gisle_host_lookup (GisleWorker *worker,
   return fn;
 }
 
-/* The Lua side of every host function; its upvalue is the name, looked up
- * at each call so a replaced function takes effect and a removed one says
- * so. */
+/* Raises @error's message as a Lua error, freeing it first: nothing may be
+ * owned across lua_error(), which longjmps. */
 static int
-gisle_host_trampoline (lua_State *L)
+gisle_host_raise (lua_State  *L,
+                  const char *prefix,
+                  GError     *error)
 {
-  GisleWorker *worker = gisle_worker_from_lua (L);
-  const char *name = lua_tostring (L, lua_upvalueindex (1));
-  g_autoptr(GError) error = NULL;
-  GisleHostFunction *fn;
-  GisleHostCall *call;
-  GVariant *args;
-  GisleJob *job;
+  if (prefix != NULL)
+    lua_pushfstring (L, "%s: %s", prefix, error->message);
+  else
+    lua_pushstring (L, error->message);
+  g_error_free (error);
+  return lua_error (L);
+}
+
+static int
+gisle_host_call_worker (lua_State         *L,
+                        GisleHostFunction *fn,
+                        GVariant          *args)
+{
+  GError *error = NULL;
+  GVariant *result;
   int n;
 
-  gisle_cancel_check (L);
-
-  fn = gisle_host_lookup (worker, name);
-  if (fn == NULL)
-    return luaL_error (L, "host function “%s” was removed", name);
-
-  args = gisle_value_to_tuple (L, 1, lua_gettop (L), "argument", &error);
-  if (args == NULL)
+  result = ((GIsleWorkerFunc) fn->func) (args, fn->user_data, &error);
+  g_variant_unref (args);
+  if (result != NULL)
+    g_variant_ref_sink (result);
+  if (error != NULL)
     {
-      gisle_host_function_unref (fn);
-      return luaL_error (L, "%s: %s", name, error->message);
-    }
-
-  if (fn->flavour == GISLE_HOST_WORKER)
-    {
-      GVariant *result = ((GIsleWorkerFunc) fn->func) (args, fn->user_data, &error);
-
-      g_variant_unref (args);
-      gisle_host_function_unref (fn);
-      if (result != NULL)
-        g_variant_ref_sink (result);
-      if (error != NULL)
-        {
-          g_clear_pointer (&result, g_variant_unref);
-          return luaL_error (L, "%s", error->message);
-        }
-      lua_settop (L, 0);
-      n = gisle_host_push_results (L, result, name);
       g_clear_pointer (&result, g_variant_unref);
-      return n;
+      gisle_host_function_unref (fn);
+      return gisle_host_raise (L, NULL, error);
     }
 
-  job = gisle_cancel_current_job (L);
+  lua_settop (L, 0);
+  n = gisle_host_push_results (L, result, fn->name);
+  gisle_host_function_unref (fn);
+  return n < 0 ? lua_error (L) : n;
+}
+
+/* Hands the call to the owner context and waits for its answer. */
+static int
+gisle_host_call_main (lua_State         *L,
+                      GisleWorker       *worker,
+                      GisleHostFunction *fn,
+                      GVariant          *args)
+{
+  GisleJob *job = gisle_cancel_current_job (L);
+  GisleHostCall *call;
+  GVariant *result;
+  gboolean answered;
+  int n;
+
   call = g_new0 (GisleHostCall, 1);
   g_atomic_ref_count_init (&call->ref_count);
   call->worker = gisle_worker_ref (worker);
@@ -229,61 +243,94 @@ gisle_host_trampoline (lua_State *L)
   g_atomic_int_inc (&worker->host_calls_waiting);
   gisle_dispatch_invoke (worker, gisle_host_call_run, gisle_host_call_ref (call),
                          (GDestroyNotify) gisle_host_call_unref);
+  answered = gisle_host_wait (L, call);
+  g_atomic_int_dec_and_test (&worker->host_calls_waiting);
 
-  if (!gisle_host_wait (L, call))
+  if (!answered)
     {
-      g_atomic_int_dec_and_test (&worker->host_calls_waiting);
+      /* Stop the host's work too; its late answer is dropped. */
       g_cancellable_cancel (call->cancellable);
       gisle_host_call_unref (call);
       gisle_cancel_raise (L);
     }
-  g_atomic_int_dec_and_test (&worker->host_calls_waiting);
 
   if (call->error != NULL)
     {
-      lua_pushstring (L, call->error->message);
+      GError *error = g_steal_pointer (&call->error);
+
       gisle_host_call_unref (call);
-      return lua_error (L);
+      return gisle_host_raise (L, NULL, error);
     }
 
+  result = g_steal_pointer (&call->result);
   lua_settop (L, 0);
-  /* Results are pushed before the call is freed; a conversion error raises
-   * after it is released. */
-  {
-    GVariant *result = call->result != NULL ? g_variant_ref (call->result) : NULL;
-    g_autofree char *name_copy = g_strdup (name);
-
-    gisle_host_call_unref (call);
-    n = gisle_host_push_results (L, result, name_copy);
-    g_clear_pointer (&result, g_variant_unref);
-  }
+  lua_pushstring (L, call->fn->name);
+  gisle_host_call_unref (call);
+  n = gisle_host_push_results (L, result, lua_tostring (L, 1));
+  if (n < 0)
+    return lua_error (L);
+  lua_remove (L, 1);
   return n;
 }
 
+/* The Lua side of every host function; its upvalue is the name, looked up
+ * at each call so a replaced function takes effect and a removed one says
+ * so. */
+static int
+gisle_host_trampoline (lua_State *L)
+{
+  GisleWorker *worker = gisle_worker_from_lua (L);
+  const char *name = lua_tostring (L, lua_upvalueindex (1));
+  GError *error = NULL;
+  GisleHostFunction *fn;
+  GVariant *args;
+
+  gisle_cancel_check (L);
+
+  args = gisle_value_to_tuple (L, 1, lua_gettop (L), "argument", &error);
+  if (args == NULL)
+    return gisle_host_raise (L, name, error);
+
+  fn = gisle_host_lookup (worker, name);
+  if (fn == NULL)
+    {
+      g_variant_unref (args);
+      return luaL_error (L, "host function “%s” was removed", name);
+    }
+
+  if (fn->flavour == GISLE_HOST_WORKER)
+    return gisle_host_call_worker (L, fn, args);
+  return gisle_host_call_main (L, worker, fn, args);
+}
+
 /* Sets the global at a dotted @path to the value on top of the stack
- * (popping it), creating intermediate tables. */
+ * (popping it), creating intermediate tables. Owns no heap memory, since
+ * Lua may raise a memory error at any step. */
 static void
 gisle_host_set_path (lua_State  *L,
                      const char *path)
 {
-  g_auto(GStrv) parts = g_strsplit (path, ".", -1);
-  guint n = g_strv_length (parts);
   int value = lua_gettop (L);
+  const char *segment = path;
+  const char *dot;
 
   lua_pushglobaltable (L);
-  for (guint i = 0; i + 1 < n; i++)
+  while ((dot = strchr (segment, '.')) != NULL)
     {
-      if (lua_getfield (L, -1, parts[i]) != LUA_TTABLE)
+      lua_pushlstring (L, segment, dot - segment);
+      if (lua_rawget (L, -2) != LUA_TTABLE)
         {
           lua_pop (L, 1);
           lua_newtable (L);
-          lua_pushvalue (L, -1);
-          lua_setfield (L, -3, parts[i]);
+          lua_pushlstring (L, segment, dot - segment);
+          lua_pushvalue (L, -2);
+          lua_rawset (L, -4);
         }
       lua_remove (L, -2);
+      segment = dot + 1;
     }
   lua_pushvalue (L, value);
-  lua_setfield (L, -2, parts[n - 1]);
+  lua_setfield (L, -2, segment);
   lua_settop (L, value - 1);
 }
 
@@ -352,8 +399,10 @@ gisle_host_install_all (GisleWorker *worker,
     g_ptr_array_add (names, g_strdup (key));
   g_mutex_unlock (&worker->lock);
 
+  /* Each install is its own protected call, so a memory error cannot
+   * longjmp past the array's release. */
   for (guint i = 0; i < names->len; i++)
-    gisle_host_install (L, names->pdata[i]);
+    gisle_host_control_install (worker, L, names->pdata[i]);
 }
 
 static void
@@ -431,7 +480,7 @@ gisle_isle_lua_emit (lua_State *L)
 {
   GisleWorker *worker = gisle_worker_from_lua (L);
   const char *name = luaL_checkstring (L, 1);
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
   GVariant *value;
 
   if (!g_signal_is_valid_name (name))
@@ -442,7 +491,7 @@ gisle_isle_lua_emit (lua_State *L)
   else
     value = gisle_value_to_variant (L, 2, "argument 2", &error);
   if (value == NULL)
-    return luaL_error (L, "isle.emit: %s", error->message);
+    return gisle_host_raise (L, "isle.emit", error);
 
   gisle_dispatch_event (worker, name, value);
   g_variant_unref (value);

@@ -350,52 +350,74 @@ gisle_job_run_chunk (GisleJob   *job,
 }
 
 /* Looks up a dotted global path such as "string.format" and pushes the
- * function and the arguments. Runs protected: __index metamethods may run. */
+ * function and the arguments. Runs protected: __index metamethods may run,
+ * so nothing here may own heap memory across a Lua call (a Lua error would
+ * longjmp past its release). On failure it returns a message and an error
+ * code instead of a function. */
+static const char gisle_job_call_failed = 'f';
+
+static int
+gisle_job_call_failure (lua_State *L,
+                        gint       code)
+{
+  /* (marker, message, code): the marker cannot be a callable value. */
+  lua_pushlightuserdata (L, (void *) &gisle_job_call_failed);
+  lua_insert (L, -2);
+  lua_pushinteger (L, code);
+  return 3;
+}
+
 static int
 gisle_job_call_prepare (lua_State *L)
 {
   GisleJob *job = lua_touserdata (L, 1);
-  g_auto(GStrv) parts = g_strsplit (job->function, ".", -1);
+  const char *path = job->function;
+  const char *segment = path;
   GError *error = NULL;
   int nargs;
 
   lua_settop (L, 0);
   lua_pushglobaltable (L);
-  for (guint i = 0; parts[i] != NULL; i++)
+  for (;;)
     {
-      int type = lua_type (L, -1);
+      const char *dot = strchr (segment, '.');
+      size_t len = dot != NULL ? (size_t) (dot - segment) : strlen (segment);
 
-      if (parts[i][0] == '\0' ||
-          (type != LUA_TTABLE && (i == 0 || luaL_getmetafield (L, -1, "__index") == LUA_TNIL)))
+      if (len == 0 ||
+          (lua_type (L, -1) != LUA_TTABLE &&
+           (segment == path || luaL_getmetafield (L, -1, "__index") == LUA_TNIL)))
         {
           lua_pushfstring (L, "no function “%s” in the isle (“%s” is not a table)",
-                           job->function, i == 0 ? "_G" : parts[i - 1]);
-          lua_pushboolean (L, FALSE);
-          return 2;
+                           path, segment == path ? "_G" : lua_pushlstring (L, path, segment - path - 1));
+          return gisle_job_call_failure (L, G_ISLE_ERROR_NOT_FOUND);
         }
-      if (type != LUA_TTABLE)
+      if (lua_type (L, -1) != LUA_TTABLE)
         lua_pop (L, 1);
-      lua_getfield (L, -1, parts[i]);
+      lua_pushlstring (L, segment, len);
+      lua_gettable (L, -2);
       lua_remove (L, -2);
+      if (dot == NULL)
+        break;
+      segment = dot + 1;
     }
 
   if (lua_type (L, -1) != LUA_TFUNCTION &&
       luaL_getmetafield (L, -1, "__call") == LUA_TNIL)
     {
       lua_pushfstring (L, "no function “%s” in the isle (it is %s)",
-                       job->function, luaL_typename (L, -1));
-      lua_pushboolean (L, FALSE);
-      return 2;
+                       path, luaL_typename (L, -1));
+      return gisle_job_call_failure (L, G_ISLE_ERROR_NOT_FOUND);
     }
   lua_settop (L, 1);
 
   nargs = gisle_value_push_args (L, job->args, &error);
   if (nargs < 0)
     {
+      gint code = error->code;
+
       lua_pushstring (L, error->message);
       g_error_free (error);
-      lua_pushboolean (L, TRUE);
-      return 2;
+      return gisle_job_call_failure (L, code);
     }
   return 1 + nargs;
 }
@@ -424,15 +446,12 @@ gisle_job_run_call (GisleJob  *job,
       return;
     }
 
-  /* A (message, is-conversion-error) pair instead of a function says why
-   * nothing can be called. */
-  if (lua_type (L, -1) == LUA_TBOOLEAN)
+  /* A (message, error code) pair instead of a function says why nothing
+   * can be called. */
+  if (lua_touserdata (L, base + 2) == &gisle_job_call_failed)
     {
-      gboolean conversion = lua_toboolean (L, -1);
-
       gisle_job_complete (job, NULL,
-                          g_error_new_literal (G_ISLE_ERROR,
-                                               conversion ? G_ISLE_ERROR_CONVERSION : G_ISLE_ERROR_NOT_FOUND,
+                          g_error_new_literal (G_ISLE_ERROR, (gint) lua_tointeger (L, -1),
                                                lua_tostring (L, -2)));
       lua_settop (L, base);
       return;
@@ -523,7 +542,6 @@ gisle_job_open_libraries (lua_State *L)
   gisle_sandbox_open (L, worker->libraries);
   gisle_cancel_open (L);
   gisle_host_open (L);
-  gisle_host_install_all (worker, L);
   return 0;
 }
 
@@ -548,6 +566,7 @@ gisle_job_run_setup (GisleJob  *job,
       lua_settop (L, 0);
       return;
     }
+  gisle_host_install_all (worker, L);
 
   if (worker->setup_func != NULL && !gisle_job_run_c (job, L, &ignored, &error))
     {

@@ -11,8 +11,6 @@
 #include <math.h>
 #include <string.h>
 
-#include <lauxlib.h>
-
 #include "gisle.h"
 #include "gisle-value-private.h"
 
