@@ -307,7 +307,7 @@ gisle_cancel_on_grace_over (gpointer data)
   GisleJob *job = data;
   GisleWorker *worker = job->worker;
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   if (worker->current == job &&
       g_atomic_int_get (&job->cancel_phase) == GISLE_CANCEL_SOFT)
     {
@@ -315,7 +315,7 @@ gisle_cancel_on_grace_over (gpointer data)
       pthread_kill (worker->pthread, GISLE_CANCEL_SIGNAL);
       g_cond_broadcast (&worker->work_cond);
     }
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   return G_SOURCE_REMOVE;
 }
@@ -342,9 +342,9 @@ gisle_cancel_job_started (GisleJob *job)
   if (timeout == 0 || job->kind == GISLE_JOB_CONTROL)
     return;
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   job->deadline_source = gisle_watchdog_add (timeout, gisle_cancel_on_deadline, job);
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 }
 
 static void
@@ -364,11 +364,11 @@ gisle_cancel_job_ended (GisleJob *job)
   GisleWorker *worker = job->worker;
   GSource *deadline, *grace, *hard;
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   deadline = g_steal_pointer (&job->deadline_source);
   grace = g_steal_pointer (&job->grace_source);
   hard = g_steal_pointer (&job->hard_source);
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   gisle_cancel_drop_source (deadline);
   gisle_cancel_drop_source (grace);
@@ -386,7 +386,7 @@ gisle_cancel_request (GisleJob *job,
   gboolean was_queued = FALSE;
   gboolean signalled = FALSE;
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   if (job->queued)
     {
       g_queue_remove (&worker->queue, job);
@@ -410,7 +410,7 @@ gisle_cancel_request (GisleJob *job,
       g_cond_broadcast (&worker->work_cond);
       signalled = TRUE;
     }
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   if (was_queued)
     {
@@ -421,9 +421,9 @@ gisle_cancel_request (GisleJob *job,
   else if (signalled)
     {
       /* Wake a script waiting for output room. */
-      g_mutex_lock (&worker->dispatch_lock);
+      gisle_mutex_lock (&worker->dispatch_lock);
       g_cond_broadcast (&worker->output_cond);
-      g_mutex_unlock (&worker->dispatch_lock);
+      gisle_mutex_unlock (&worker->dispatch_lock);
     }
 }
 
@@ -598,6 +598,24 @@ gisle_cancel_xpcall (lua_State *L)
   return gisle_cancel_finish_pcall (L, status, 2);
 }
 
+/* debug.sethook, when the debug library is open: a cancel signal that
+ * lands while the original runs would have its freshly armed hook
+ * overwritten, so the hook is re-armed afterwards whenever a cancel is due.
+ * A script can therefore never switch cancellation off. */
+static int
+gisle_cancel_debug_sethook (lua_State *L)
+{
+  GisleRun *run = gisle_tls_run;
+
+  lua_pushvalue (L, lua_upvalueindex (1));
+  lua_insert (L, 1);
+  lua_call (L, lua_gettop (L) - 1, 0);
+
+  if (run != NULL && gisle_cancel_should_arm (run->job))
+    gisle_cancel_arm_all (run);
+  return 0;
+}
+
 /* Installs the sentinel and the replacements. Runs after the sandbox has
  * opened the libraries, in protected mode. */
 void
@@ -618,6 +636,14 @@ gisle_cancel_open (lua_State *L)
       lua_setglobal (L, "xpcall");
     }
   lua_pop (L, 1);
+
+  if (lua_getglobal (L, "debug") == LUA_TTABLE &&
+      lua_getfield (L, -1, "sethook") == LUA_TFUNCTION)
+    {
+      lua_pushcclosure (L, gisle_cancel_debug_sethook, 1);
+      lua_setfield (L, -2, "sethook");
+    }
+  lua_settop (L, 0);
 
   if (lua_getglobal (L, "coroutine") == LUA_TTABLE)
     {

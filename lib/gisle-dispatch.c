@@ -133,7 +133,7 @@ gisle_dispatch_drain (gpointer data)
       guint n = 0;
       gsize output_bytes = 0;
 
-      g_mutex_lock (&worker->dispatch_lock);
+      gisle_mutex_lock (&worker->dispatch_lock);
       while (n < G_N_ELEMENTS (batch) && !g_queue_is_empty (&dispatcher->events))
         {
           batch[n] = g_queue_pop_head (&dispatcher->events);
@@ -145,7 +145,7 @@ gisle_dispatch_drain (gpointer data)
         {
           /* Nothing left: detach; the next event attaches a new source. */
           g_clear_pointer (&dispatcher->source, g_source_unref);
-          g_mutex_unlock (&worker->dispatch_lock);
+          gisle_mutex_unlock (&worker->dispatch_lock);
           return G_SOURCE_REMOVE;
         }
       if (output_bytes > 0)
@@ -154,7 +154,7 @@ gisle_dispatch_drain (gpointer data)
           if (worker->output_pending <= GISLE_OUTPUT_HIGH_WATER / 2)
             g_cond_broadcast (&worker->output_cond);
         }
-      g_mutex_unlock (&worker->dispatch_lock);
+      gisle_mutex_unlock (&worker->dispatch_lock);
 
       for (guint i = 0; i < n; i++)
         {
@@ -223,9 +223,9 @@ static void
 gisle_dispatch_to_owner (GisleWorker *worker,
                          GisleEvent  *event)
 {
-  g_mutex_lock (&worker->dispatch_lock);
+  gisle_mutex_lock (&worker->dispatch_lock);
   gisle_dispatch_push (gisle_dispatch_get (worker, worker->owner_context), event);
-  g_mutex_unlock (&worker->dispatch_lock);
+  gisle_mutex_unlock (&worker->dispatch_lock);
 }
 
 void
@@ -237,9 +237,9 @@ gisle_dispatch_complete (GisleWorker *worker,
   event->kind = GISLE_EVENT_COMPLETE;
   event->job = gisle_job_ref (job);
 
-  g_mutex_lock (&worker->dispatch_lock);
+  gisle_mutex_lock (&worker->dispatch_lock);
   gisle_dispatch_push (gisle_dispatch_get (worker, g_task_get_context (job->task)), event);
-  g_mutex_unlock (&worker->dispatch_lock);
+  gisle_mutex_unlock (&worker->dispatch_lock);
 }
 
 /* Consecutive writes of one job to one stream travel as one piece of text,
@@ -325,18 +325,18 @@ gisle_dispatch_invoke (GisleWorker    *worker,
   event->data = data;
   event->notify = notify;
 
-  g_mutex_lock (&worker->dispatch_lock);
+  gisle_mutex_lock (&worker->dispatch_lock);
   gisle_dispatch_push (gisle_dispatch_get (worker, worker->owner_context), event);
   if (worker->home_waiter != NULL)
     {
       GisleJob *waiter = worker->home_waiter;
 
-      g_mutex_lock (&waiter->sync_lock);
+      gisle_mutex_lock (&waiter->sync_lock);
       waiter->invocations_pending = TRUE;
       g_cond_signal (&waiter->sync_cond);
-      g_mutex_unlock (&waiter->sync_lock);
+      gisle_mutex_unlock (&waiter->sync_lock);
     }
-  g_mutex_unlock (&worker->dispatch_lock);
+  gisle_mutex_unlock (&worker->dispatch_lock);
 }
 
 /* Runs the queued host calls now, on the home thread blocked in a call
@@ -348,7 +348,7 @@ gisle_dispatch_run_invocations (GisleWorker *worker)
   GQueue invocations = G_QUEUE_INIT;
   GList *l;
 
-  g_mutex_lock (&worker->dispatch_lock);
+  gisle_mutex_lock (&worker->dispatch_lock);
   dispatcher = gisle_dispatch_get (worker, worker->owner_context);
   l = dispatcher->events.head;
   while (l != NULL)
@@ -363,7 +363,7 @@ gisle_dispatch_run_invocations (GisleWorker *worker)
         }
       l = next;
     }
-  g_mutex_unlock (&worker->dispatch_lock);
+  gisle_mutex_unlock (&worker->dispatch_lock);
 
   while (!g_queue_is_empty (&invocations))
     {

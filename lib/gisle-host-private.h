@@ -16,7 +16,7 @@ typedef enum {
 
 typedef struct
 {
-  gatomicrefcount ref_count;
+  gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
   char *name;
   GisleHostFlavour flavour;
   gpointer func;
@@ -28,7 +28,7 @@ typedef struct
  * @done under worker->lock; the owner context sets it. */
 typedef struct
 {
-  gatomicrefcount ref_count;
+  gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
   GisleWorker *worker;
   GisleHostFunction *fn;
   GVariant *args;

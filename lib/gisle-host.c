@@ -19,14 +19,14 @@
 static GisleHostFunction *
 gisle_host_function_ref (GisleHostFunction *fn)
 {
-  g_atomic_ref_count_inc (&fn->ref_count);
+  g_atomic_int_inc (&fn->ref_count);
   return fn;
 }
 
 static void
 gisle_host_function_unref (GisleHostFunction *fn)
 {
-  if (!g_atomic_ref_count_dec (&fn->ref_count))
+  if (!g_atomic_int_dec_and_test (&fn->ref_count))
     return;
   if (fn->notify != NULL)
     fn->notify (fn->user_data);
@@ -43,14 +43,14 @@ gisle_host_function_free (gpointer data)
 GisleHostCall *
 gisle_host_call_ref (GisleHostCall *call)
 {
-  g_atomic_ref_count_inc (&call->ref_count);
+  g_atomic_int_inc (&call->ref_count);
   return call;
 }
 
 void
 gisle_host_call_unref (GisleHostCall *call)
 {
-  if (!g_atomic_ref_count_dec (&call->ref_count))
+  if (!g_atomic_int_dec_and_test (&call->ref_count))
     return;
   gisle_host_function_unref (call->fn);
   g_clear_pointer (&call->args, g_variant_unref);
@@ -73,7 +73,7 @@ gisle_host_call_complete (GisleHostCall *call,
   if (result != NULL)
     g_variant_ref_sink (result);
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   if (!call->done)
     {
       call->done = TRUE;
@@ -81,7 +81,7 @@ gisle_host_call_complete (GisleHostCall *call,
       call->error = g_steal_pointer (&error);
       g_cond_broadcast (&worker->work_cond);
     }
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   g_clear_pointer (&result, g_variant_unref);
   g_clear_error (&error);
@@ -155,11 +155,11 @@ gisle_host_wait (lua_State     *L,
   GisleWorker *worker = call->worker;
   gboolean done;
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   while (!call->done && !gisle_cancel_is_due (L))
-    g_cond_wait (&worker->work_cond, &worker->lock);
+    gisle_cond_wait (&worker->work_cond, &worker->lock);
   done = call->done;
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   return done;
 }
@@ -170,11 +170,11 @@ gisle_host_lookup (GisleWorker *worker,
 {
   GisleHostFunction *fn;
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   fn = g_hash_table_lookup (worker->host_functions, name);
   if (fn != NULL)
     gisle_host_function_ref (fn);
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
   return fn;
 }
 
@@ -233,7 +233,7 @@ gisle_host_call_main (lua_State         *L,
   int n;
 
   call = g_new0 (GisleHostCall, 1);
-  g_atomic_ref_count_init (&call->ref_count);
+  call->ref_count = 1;
   call->worker = gisle_worker_ref (worker);
   call->fn = fn;
   call->args = args;
@@ -393,11 +393,11 @@ gisle_host_install_all (GisleWorker *worker,
   GHashTableIter iter;
   gpointer key;
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   g_hash_table_iter_init (&iter, worker->host_functions);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     g_ptr_array_add (names, g_strdup (key));
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   /* Each install is its own protected call, so a memory error cannot
    * longjmp past the array's release. */
@@ -413,9 +413,9 @@ gisle_host_submit_control (GisleWorker      *worker,
   g_autoptr(GisleJob) job = NULL;
   gboolean started;
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   started = worker->started;
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   /* Before the thread starts, setup installs everything registered. */
   if (!started)
@@ -438,16 +438,16 @@ gisle_host_add (GisleWorker    *worker,
 {
   GisleHostFunction *fn = g_new0 (GisleHostFunction, 1);
 
-  g_atomic_ref_count_init (&fn->ref_count);
+  fn->ref_count = 1;
   fn->name = g_strdup (name);
   fn->flavour = flavour;
   fn->func = func;
   fn->user_data = user_data;
   fn->notify = notify;
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   g_hash_table_replace (worker->host_functions, g_strdup (name), fn);
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   gisle_host_submit_control (worker, gisle_host_control_install, name);
 }
@@ -459,9 +459,9 @@ gisle_host_remove (GisleWorker *worker,
   gpointer stolen_key = NULL, stolen_value = NULL;
   gboolean found;
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   found = g_hash_table_steal_extended (worker->host_functions, name, &stolen_key, &stolen_value);
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   if (!found)
     return FALSE;
@@ -534,11 +534,11 @@ gisle_isle_lua_sleep (lua_State *L)
   end_time = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
 
   gisle_cancel_check (L);
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   while (!gisle_cancel_is_requested (L) &&
-         g_cond_wait_until (&worker->work_cond, &worker->lock, end_time))
+         gisle_cond_wait_until (&worker->work_cond, &worker->lock, end_time))
     ;
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
   gisle_cancel_check (L);
   return 0;
 }

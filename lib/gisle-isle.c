@@ -131,11 +131,11 @@ g_isle_dispose (GObject *object)
 
   /* Host closures are released here, in the thread that drops the isle,
    * rather than on the worker thread. */
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   functions = g_steal_pointer (&worker->host_functions);
   worker->host_functions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                   gisle_host_function_free);
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   G_OBJECT_CLASS (g_isle_parent_class)->dispose (object);
 }
@@ -370,6 +370,7 @@ g_isle_class_init (GIsleClass *klass)
    * GIsle:closed:
    *
    * Whether g_isle_close() was called (or the isle failed to start).
+   * Notified in #GIsle:main-context.
    */
   properties[PROP_CLOSED] =
     g_param_spec_boolean ("closed", "Closed", "Whether the isle was closed",
@@ -463,12 +464,12 @@ static void
 g_isle_init_done (GIsle        *self,
                   const GError *error)
 {
-  g_mutex_lock (&self->init_lock);
+  gisle_mutex_lock (&self->init_lock);
   self->init_state = INIT_DONE;
   if (error != NULL)
     self->init_error = g_error_copy (error);
   g_cond_broadcast (&self->init_cond);
-  g_mutex_unlock (&self->init_lock);
+  gisle_mutex_unlock (&self->init_lock);
 }
 
 static gboolean
@@ -488,7 +489,7 @@ g_isle_initable_init (GInitable     *initable,
       return FALSE;
     }
 
-  g_mutex_lock (&self->init_lock);
+  gisle_mutex_lock (&self->init_lock);
   if (self->init_state == INIT_NONE)
     {
       job = g_isle_start_locked (self, &local_error);
@@ -499,8 +500,8 @@ g_isle_initable_init (GInitable     *initable,
         }
     }
   while (job == NULL && self->init_state == INIT_RUNNING)
-    g_cond_wait (&self->init_cond, &self->init_lock);
-  g_mutex_unlock (&self->init_lock);
+    gisle_cond_wait (&self->init_cond, &self->init_lock);
+  gisle_mutex_unlock (&self->init_lock);
 
   if (job != NULL)
     {
@@ -556,7 +557,7 @@ g_isle_async_initable_init_async (GAsyncInitable      *initable,
 
   g_task_set_source_tag (outer, g_isle_async_initable_init_async);
 
-  g_mutex_lock (&self->init_lock);
+  gisle_mutex_lock (&self->init_lock);
   already = self->init_state != INIT_NONE;
   if (!already)
     {
@@ -567,7 +568,7 @@ g_isle_async_initable_init_async (GAsyncInitable      *initable,
           self->init_error = g_error_copy (error);
         }
     }
-  g_mutex_unlock (&self->init_lock);
+  gisle_mutex_unlock (&self->init_lock);
 
   if (job == NULL)
     {
@@ -609,21 +610,21 @@ g_isle_ensure_started (GIsle   *self,
 {
   gboolean started;
 
-  g_mutex_lock (&self->init_lock);
+  gisle_mutex_lock (&self->init_lock);
   started = self->init_state != INIT_NONE;
-  g_mutex_unlock (&self->init_lock);
+  gisle_mutex_unlock (&self->init_lock);
 
   if (started)
     {
       /* Jobs queued behind a running setup simply run after it. */
-      g_mutex_lock (&self->init_lock);
+      gisle_mutex_lock (&self->init_lock);
       if (self->init_error != NULL)
         {
           g_propagate_error (error, g_error_copy (self->init_error));
-          g_mutex_unlock (&self->init_lock);
+          gisle_mutex_unlock (&self->init_lock);
           return FALSE;
         }
-      g_mutex_unlock (&self->init_lock);
+      gisle_mutex_unlock (&self->init_lock);
       return TRUE;
     }
   return g_initable_init (G_INITABLE (self), NULL, error);
@@ -748,10 +749,10 @@ g_isle_set_setup_func (GIsle          *self,
   g_return_if_fail (G_IS_ISLE (self));
 
   worker = self->worker;
-  g_mutex_lock (&self->init_lock);
+  gisle_mutex_lock (&self->init_lock);
   if (self->init_state != INIT_NONE)
     {
-      g_mutex_unlock (&self->init_lock);
+      gisle_mutex_unlock (&self->init_lock);
       g_critical ("g_isle_set_setup_func: the isle has already started");
       return;
     }
@@ -760,7 +761,7 @@ g_isle_set_setup_func (GIsle          *self,
   worker->setup_func = setup;
   worker->setup_data = user_data;
   worker->setup_notify = notify;
-  g_mutex_unlock (&self->init_lock);
+  gisle_mutex_unlock (&self->init_lock);
 }
 
 /* ---- Submitting jobs ------------------------------------------------ */
@@ -865,9 +866,9 @@ g_isle_run_sync (GIsle         *self,
           g_main_context_acquire (worker->owner_context);
   if (serve)
     {
-      g_mutex_lock (&worker->dispatch_lock);
+      gisle_mutex_lock (&worker->dispatch_lock);
       worker->home_waiter = job;
-      g_mutex_unlock (&worker->dispatch_lock);
+      gisle_mutex_unlock (&worker->dispatch_lock);
     }
 
   gisle_worker_submit (worker, job, TRUE);
@@ -875,9 +876,9 @@ g_isle_run_sync (GIsle         *self,
 
   if (serve)
     {
-      g_mutex_lock (&worker->dispatch_lock);
+      gisle_mutex_lock (&worker->dispatch_lock);
       worker->home_waiter = NULL;
-      g_mutex_unlock (&worker->dispatch_lock);
+      gisle_mutex_unlock (&worker->dispatch_lock);
       g_main_context_release (worker->owner_context);
     }
   return result;
@@ -1416,7 +1417,7 @@ g_isle_close (GIsle         *self,
     }
   gisle_worker_close (self->worker, job);
   ignored = gisle_job_wait (job, FALSE, &local_error);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOSED]);
+  gisle_dispatch_notify (self->worker, "closed");
 
   if (local_error != NULL)
     {
@@ -1452,7 +1453,7 @@ g_isle_close_async (GIsle               *self,
   g_task_set_source_tag (job->task, g_isle_close_async);
   g_task_set_check_cancellable (job->task, FALSE);
   gisle_worker_close (self->worker, job);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOSED]);
+  gisle_dispatch_notify (self->worker, "closed");
 }
 
 /**
@@ -1824,9 +1825,9 @@ g_isle_is_closed (GIsle *self)
 
   g_return_val_if_fail (G_IS_ISLE (self), FALSE);
 
-  g_mutex_lock (&self->worker->lock);
+  gisle_mutex_lock (&self->worker->lock);
   closed = self->worker->closing;
-  g_mutex_unlock (&self->worker->lock);
+  gisle_mutex_unlock (&self->worker->lock);
   return closed;
 }
 
@@ -1845,8 +1846,8 @@ g_isle_is_defunct (GIsle *self)
 
   g_return_val_if_fail (G_IS_ISLE (self), FALSE);
 
-  g_mutex_lock (&self->worker->lock);
+  gisle_mutex_lock (&self->worker->lock);
   defunct = self->worker->defunct;
-  g_mutex_unlock (&self->worker->lock);
+  gisle_mutex_unlock (&self->worker->lock);
   return defunct;
 }

@@ -16,7 +16,7 @@ gisle_job_new (GisleWorker  *worker,
 {
   GisleJob *job = g_new0 (GisleJob, 1);
 
-  g_atomic_ref_count_init (&job->ref_count);
+  job->ref_count = 1;
   job->kind = kind;
   job->worker = gisle_worker_ref (worker);
   job->id = (guint64) __atomic_add_fetch (&worker->next_job_id, 1, __ATOMIC_RELAXED);
@@ -29,14 +29,14 @@ gisle_job_new (GisleWorker  *worker,
 GisleJob *
 gisle_job_ref (GisleJob *job)
 {
-  g_atomic_ref_count_inc (&job->ref_count);
+  g_atomic_int_inc (&job->ref_count);
   return job;
 }
 
 void
 gisle_job_unref (GisleJob *job)
 {
-  if (!g_atomic_ref_count_dec (&job->ref_count))
+  if (!g_atomic_int_dec_and_test (&job->ref_count))
     return;
 
   g_assert (job->cancel_handler == 0);
@@ -86,16 +86,21 @@ gisle_job_complete (GisleJob *job,
 
   if (error != NULL && job->error_prefix != NULL)
     g_prefix_error (&error, "%s", job->error_prefix);
+  /* A failed setup closes the isle before construction reports it, so the
+   * caller never sees an isle that is neither working nor closed. */
+  if (error != NULL && job->kind == GISLE_JOB_SETUP)
+    gisle_worker_fail_setup (job->worker);
+
   job->failed = error != NULL;
   job->result = result;
   job->error = error;
 
   if (job->sync)
     {
-      g_mutex_lock (&job->sync_lock);
+      gisle_mutex_lock (&job->sync_lock);
       job->sync_done = TRUE;
       g_cond_signal (&job->sync_cond);
-      g_mutex_unlock (&job->sync_lock);
+      gisle_mutex_unlock (&job->sync_lock);
     }
   else if (job->task != NULL)
     gisle_dispatch_complete (job->worker, job);
@@ -110,20 +115,20 @@ gisle_job_wait (GisleJob  *job,
                 gboolean   serve_host_calls,
                 GError   **error)
 {
-  g_mutex_lock (&job->sync_lock);
+  gisle_mutex_lock (&job->sync_lock);
   while (!job->sync_done)
     {
       if (serve_host_calls && job->invocations_pending)
         {
           job->invocations_pending = FALSE;
-          g_mutex_unlock (&job->sync_lock);
+          gisle_mutex_unlock (&job->sync_lock);
           gisle_dispatch_run_invocations (job->worker);
-          g_mutex_lock (&job->sync_lock);
+          gisle_mutex_lock (&job->sync_lock);
           continue;
         }
-      g_cond_wait (&job->sync_cond, &job->sync_lock);
+      gisle_cond_wait (&job->sync_cond, &job->sync_lock);
     }
-  g_mutex_unlock (&job->sync_lock);
+  gisle_mutex_unlock (&job->sync_lock);
 
   gisle_job_disconnect (job);
 

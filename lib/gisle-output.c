@@ -31,18 +31,18 @@ gisle_output_write (lua_State   *L,
   if (len == 0)
     return;
 
-  g_mutex_lock (&worker->dispatch_lock);
+  gisle_mutex_lock (&worker->dispatch_lock);
   while (worker->output_pending > GISLE_OUTPUT_HIGH_WATER &&
          !(cancelled = gisle_cancel_is_due (L)))
-    g_cond_wait (&worker->output_cond, &worker->dispatch_lock);
-  g_mutex_unlock (&worker->dispatch_lock);
+    gisle_cond_wait (&worker->output_cond, &worker->dispatch_lock);
+  gisle_mutex_unlock (&worker->dispatch_lock);
 
   if (cancelled)
     gisle_cancel_check (L);
 
-  g_mutex_lock (&worker->dispatch_lock);
+  gisle_mutex_lock (&worker->dispatch_lock);
   gisle_dispatch_output (worker, gisle_output_job_id (L), stream, data, len);
-  g_mutex_unlock (&worker->dispatch_lock);
+  gisle_mutex_unlock (&worker->dispatch_lock);
 }
 
 void
@@ -52,8 +52,8 @@ gisle_output_warning (lua_State  *L,
 {
   GisleWorker *worker = gisle_worker_from_lua (L);
 
-  g_mutex_lock (&worker->dispatch_lock);
+  gisle_mutex_lock (&worker->dispatch_lock);
   if (worker->output_pending <= GISLE_WARNING_LIMIT)
     gisle_dispatch_output (worker, gisle_output_job_id (L), G_ISLE_STREAM_WARNING, data, len);
-  g_mutex_unlock (&worker->dispatch_lock);
+  gisle_mutex_unlock (&worker->dispatch_lock);
 }

@@ -22,6 +22,7 @@
 #include <lua.h>
 
 #include "gisle.h"
+#include "gisle-lock-private.h"
 
 G_BEGIN_DECLS
 
@@ -58,7 +59,7 @@ typedef void (*GisleControlFunc) (GisleWorker *worker,
 
 struct _GisleJob
 {
-  gatomicrefcount ref_count;
+  gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
   GisleJobKind kind;
   guint64 id;
   GisleWorker *worker;           /* strong */
@@ -118,7 +119,7 @@ typedef struct
 
 struct _GisleWorker
 {
-  gatomicrefcount ref_count;
+  gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
 
   /* Configuration, fixed once the thread starts. */
   char *thread_name;
@@ -189,6 +190,7 @@ void         gisle_worker_make_defunct (GisleWorker *worker,
                                         GisleJob    *stuck);
 GisleWorker *gisle_worker_from_lua     (lua_State   *L);
 void         gisle_worker_wake         (GisleWorker *worker);
+void         gisle_worker_fail_setup   (GisleWorker *worker);
 
 /* gisle-job.c */
 GisleJob    *gisle_job_new             (GisleWorker *worker,

@@ -16,7 +16,7 @@ gisle_worker_new (void)
 {
   GisleWorker *worker = g_new0 (GisleWorker, 1);
 
-  g_atomic_ref_count_init (&worker->ref_count);
+  worker->ref_count = 1;
   worker->thread_name = g_strdup ("gisle");
   worker->queue_capacity = DEFAULT_QUEUE_CAPACITY;
   worker->libraries = G_ISLE_LIBRARIES_SAFE;
@@ -43,14 +43,14 @@ gisle_worker_new (void)
 GisleWorker *
 gisle_worker_ref (GisleWorker *worker)
 {
-  g_atomic_ref_count_inc (&worker->ref_count);
+  g_atomic_int_inc (&worker->ref_count);
   return worker;
 }
 
 void
 gisle_worker_unref (GisleWorker *worker)
 {
-  if (!g_atomic_ref_count_dec (&worker->ref_count))
+  if (!g_atomic_int_dec_and_test (&worker->ref_count))
     return;
 
   /* The thread held a reference until it exited, so no job and no Lua
@@ -97,9 +97,9 @@ gisle_worker_is_self (GisleWorker *worker)
 void
 gisle_worker_wake (GisleWorker *worker)
 {
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   g_cond_broadcast (&worker->work_cond);
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 }
 
 /* The allocator enforces GIsle:memory-limit. Refusing an allocation makes
@@ -150,9 +150,9 @@ gisle_worker_next_job (GisleWorker *worker)
 {
   GisleJob *job;
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   while (g_queue_is_empty (&worker->queue) && !worker->closing && !worker->defunct)
-    g_cond_wait (&worker->work_cond, &worker->lock);
+    gisle_cond_wait (&worker->work_cond, &worker->lock);
 
   job = g_queue_pop_head (&worker->queue);
   if (job != NULL)
@@ -161,7 +161,7 @@ gisle_worker_next_job (GisleWorker *worker)
       worker->current = job;
       g_cond_signal (&worker->space_cond);
     }
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   return job;
 }
@@ -170,10 +170,10 @@ static void
 gisle_worker_finish_current (GisleWorker *worker,
                              gboolean    *defunct)
 {
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   worker->current = NULL;
   *defunct = worker->defunct;
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 }
 
 static void
@@ -182,13 +182,13 @@ gisle_worker_exit (GisleWorker *worker)
   g_autoptr(GPtrArray) waiters = NULL;
   gboolean defunct;
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   worker->exited = TRUE;
   defunct = worker->defunct;
   waiters = g_steal_pointer (&worker->close_waiters);
   worker->close_waiters = g_ptr_array_new ();
   g_cond_broadcast (&worker->space_cond);
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   /* An abandoned state may be mid-way through anything; it is still ours,
    * and only this thread may close it. */
@@ -208,19 +208,19 @@ static void gisle_worker_fail_jobs (GList *jobs, GQuark domain, gint code, const
 
 /* An isle whose setup failed never runs anything: construction reported
  * the error, and jobs queued behind the setup are refused. */
-static void
+void
 gisle_worker_fail_setup (GisleWorker *worker)
 {
   GList *dropped;
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   worker->closing = TRUE;
   for (GList *l = worker->queue.head; l != NULL; l = l->next)
     ((GisleJob *) l->data)->queued = FALSE;
   dropped = g_steal_pointer (&worker->queue.head);
   g_queue_init (&worker->queue);
   g_cond_broadcast (&worker->space_cond);
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   gisle_worker_fail_jobs (dropped, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
                           "The isle could not be set up");
@@ -235,9 +235,9 @@ gisle_worker_main (gpointer data)
   gisle_worker_self = worker;
   /* Cancellers signal this thread; they read this under the lock, after
    * a job became current, so they always see it. */
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   worker->pthread = pthread_self ();
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   worker->L = lua_newstate (gisle_worker_alloc, worker);
   if (worker->L != NULL)
@@ -268,8 +268,6 @@ gisle_worker_main (gpointer data)
         }
 
       gisle_worker_finish_current (worker, &defunct);
-      if (job->kind == GISLE_JOB_SETUP && job->failed)
-        gisle_worker_fail_setup (worker);
       gisle_job_unref (job);
       if (defunct)
         break;
@@ -306,27 +304,27 @@ gisle_worker_start (GisleWorker  *worker,
 
   gisle_cancel_init_process ();
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   g_assert (!worker->started);
   worker->started = TRUE;
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   /* The thread keeps its own reference until it exits. */
   gisle_worker_ref (worker);
   thread = g_thread_try_new (os_name, gisle_worker_main, worker, error);
   if (thread == NULL)
     {
-      g_mutex_lock (&worker->lock);
+      gisle_mutex_lock (&worker->lock);
       worker->exited = TRUE;
       worker->closing = TRUE;
-      g_mutex_unlock (&worker->lock);
+      gisle_mutex_unlock (&worker->lock);
       gisle_worker_unref (worker);
       return FALSE;
     }
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   worker->thread = thread;
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   return TRUE;
 }
@@ -352,10 +350,10 @@ gisle_worker_submit (GisleWorker *worker,
 {
   GError *refusal = NULL;
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   while (wait_for_room && !worker->closing && !worker->defunct &&
          worker->queue.length >= worker->queue_capacity)
-    g_cond_wait (&worker->space_cond, &worker->lock);
+    gisle_cond_wait (&worker->space_cond, &worker->lock);
 
   if (worker->closing || worker->defunct)
     refusal = gisle_worker_refusal (worker);
@@ -365,7 +363,7 @@ gisle_worker_submit (GisleWorker *worker,
       g_queue_push_tail (&worker->queue, gisle_job_ref (job));
       g_cond_signal (&worker->work_cond);
     }
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   if (refusal != NULL)
     {
@@ -400,7 +398,7 @@ gisle_worker_close (GisleWorker *worker,
   GisleJob *current = NULL;
   gboolean done_now;
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   worker->closing = TRUE;
   for (GList *l = worker->queue.head; l != NULL; l = l->next)
     ((GisleJob *) l->data)->queued = FALSE;
@@ -413,7 +411,7 @@ gisle_worker_close (GisleWorker *worker,
     g_ptr_array_add (worker->close_waiters, gisle_job_ref (close_job));
   g_cond_broadcast (&worker->work_cond);
   g_cond_broadcast (&worker->space_cond);
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   gisle_worker_fail_jobs (dropped, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
                           "The isle was closed before the job could run");
@@ -434,7 +432,7 @@ gisle_worker_cancel_all (GisleWorker *worker)
   GList *dropped = NULL;
   GisleJob *current = NULL;
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   /* Internal jobs (setup, host function changes) are not the caller's to
    * cancel; keep them queued in order. */
   for (GList *l = worker->queue.head; l != NULL;)
@@ -451,10 +449,11 @@ gisle_worker_cancel_all (GisleWorker *worker)
       l = next;
     }
   dropped = g_list_reverse (dropped);
-  if (worker->current != NULL && worker->current->kind != GISLE_JOB_CONTROL)
+  if (worker->current != NULL && worker->current->kind != GISLE_JOB_CONTROL &&
+      worker->current->kind != GISLE_JOB_SETUP)
     current = gisle_job_ref (worker->current);
   g_cond_broadcast (&worker->space_cond);
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   gisle_worker_fail_jobs (dropped, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                           "Operation was cancelled");
@@ -477,10 +476,10 @@ gisle_worker_make_defunct (GisleWorker *worker,
   GList *dropped;
   g_autoptr(GPtrArray) waiters = NULL;
 
-  g_mutex_lock (&worker->lock);
+  gisle_mutex_lock (&worker->lock);
   if (worker->current != stuck || worker->defunct)
     {
-      g_mutex_unlock (&worker->lock);
+      gisle_mutex_unlock (&worker->lock);
       return;
     }
   worker->defunct = TRUE;
@@ -492,7 +491,7 @@ gisle_worker_make_defunct (GisleWorker *worker,
   worker->close_waiters = g_ptr_array_new ();
   g_cond_broadcast (&worker->space_cond);
   g_cond_broadcast (&worker->work_cond);
-  g_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (&worker->lock);
 
   g_message ("Isle thread “%s” did not stop within %u ms of being cancelled; "
              "it is abandoned and the isle is defunct",
