@@ -1,0 +1,139 @@
+/* console-screenshot.c: renders a console window to a PNG, for the
+ * AppStream screenshot (data/screenshots/console.png).
+ *
+ *   xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session \
+ *     env GSETTINGS_SCHEMA_DIR=_build/data GSETTINGS_BACKEND=memory GDK_BACKEND=x11 \
+ *     _build/tests/ui/console-screenshot data/screenshots/console.png
+ *
+ * With --running, the picture is taken while the Progress example runs, to
+ * check the header bar's spinner, elapsed time and progress bar.
+ *
+ * The window is rendered in-process with its own renderer, so the picture
+ * does not depend on a window manager or a compositor.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <gtk/gtk.h>
+
+#include "gisle-console-app.h"
+#include "gisle-console-window.h"
+
+#define WIDTH  1000
+#define HEIGHT 720
+
+static gboolean
+tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+frame_cb (GtkWidget     *widget,
+          GdkFrameClock *clock,
+          gpointer       data)
+{
+  guint *frames = data;
+
+  (*frames)++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+wait_idle (GisleConsoleWindow *window)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (gisle_console_window_is_running (window) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  if (gisle_console_window_is_running (window))
+    g_error ("the script did not finish");
+}
+
+static void
+repl (GisleConsoleWindow *window,
+      const char         *line)
+{
+  GisleConsoleRepl *r = gisle_console_window_get_repl (window);
+
+  gtk_editable_set_text (GTK_EDITABLE (gisle_console_repl_get_entry (r)), line);
+  gisle_console_repl_submit (r);
+  wait_idle (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GisleConsoleApp) app = NULL;
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GisleConsoleWindow *window;
+  GtkSnapshot *snapshot;
+  GtkEditable *entry;
+  guint frames = 0;
+  int width, height;
+
+  gboolean while_running = argc == 3 && g_str_equal (argv[2], "--running");
+
+  if (argc != 2 && !while_running)
+    {
+      g_printerr ("Usage: %s OUTPUT.png [--running]\n", argv[0]);
+      return 2;
+    }
+  if (!gtk_init_check ())
+    {
+      g_printerr ("No display: run under xvfb-run\n");
+      return 1;
+    }
+
+  app = gisle_console_app_new (G_APPLICATION_NON_UNIQUE);
+  if (!g_application_register (G_APPLICATION (app), NULL, NULL))
+    g_error ("could not register the application");
+  g_timeout_add (5, tick_cb, NULL);
+
+  window = gisle_console_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (window), WIDTH, HEIGHT);
+  gtk_window_present (GTK_WINDOW (window));
+
+  g_action_group_activate_action (G_ACTION_GROUP (window), "example", g_variant_new_string ("tables"));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "run", NULL);
+  wait_idle (window);
+  repl (window, "2^10, math.maxinteger");
+  repl (window, "for i = 1, 3 do io.write(i, ' ') end print('lift-off')");
+  repl (window, "local _ = io.stderr:write('this went to stderr\\n')");
+  repl (window, "nosuch.field");
+  entry = GTK_EDITABLE (gisle_console_repl_get_entry (gisle_console_window_get_repl (window)));
+  gtk_editable_set_text (entry, "string.fo");
+  gtk_editable_set_position (entry, -1);
+  if (while_running)
+    {
+      g_action_group_activate_action (G_ACTION_GROUP (window), "example", g_variant_new_string ("progress"));
+      g_action_group_activate_action (G_ACTION_GROUP (window), "run", NULL);
+      while (gisle_console_window_get_progress (window) < 0.4)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  gisle_console_output_flush (gisle_console_window_get_output (window));
+
+  /* Let layout and a few frames settle before rendering. */
+  gtk_widget_add_tick_callback (GTK_WIDGET (window), frame_cb, &frames, NULL);
+  while (frames < 10)
+    g_main_context_iteration (NULL, TRUE);
+
+  width = gtk_widget_get_width (GTK_WIDGET (window));
+  height = gtk_widget_get_height (GTK_WIDGET (window));
+  paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (!gdk_texture_save_to_png (texture, argv[1]))
+    g_error ("could not write %s", argv[1]);
+  g_print ("Wrote %s (%d×%d)\n", argv[1], width, height);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  return 0;
+}

@@ -1,0 +1,706 @@
+/* test-console.c: the GTK console driven through its actions, in a real
+ * X server, in-process.
+ *
+ * Every test creates a real window of the real application, acts through
+ * the window's GActions (or the REPL's own entry points, which the key
+ * handlers call) and iterates the main context until the expected state is
+ * reached, failing after a deadline. Nothing sleeps.
+ *
+ * Run under xvfb-run and dbus-run-session (see tests/ui/meson.build).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+#include <unistd.h>
+
+#include "gisle-console-app.h"
+#include "gisle-console-prefs.h"
+#include "gisle-console-window.h"
+
+static GisleConsoleApp *app;
+
+/* Iterates the main context until @cond holds; fails the test (and returns
+ * from it) when @ms pass first. A 5 ms tick keeps the loop waking up. */
+#define WAIT_FOR(cond, ms) G_STMT_START {                                     \
+    gint64 deadline_ = g_get_monotonic_time () + (gint64) (ms) * 1000;       \
+    while (!(cond) && g_get_monotonic_time () < deadline_)                   \
+      g_main_context_iteration (NULL, TRUE);                                 \
+    if (!(cond))                                                             \
+      {                                                                      \
+        g_test_fail_printf ("%s:%d: timed out after %d ms waiting for %s",   \
+                            __FILE__, __LINE__, (int) (ms), #cond);          \
+        return;                                                              \
+      }                                                                      \
+  } G_STMT_END
+
+static gboolean
+tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static GisleConsoleWindow *
+new_window (void)
+{
+  GisleConsoleWindow *window = gisle_console_window_new (app);
+
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+static void
+close_window (GisleConsoleWindow *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+activate (GisleConsoleWindow *window,
+          const char         *action,
+          GVariant           *parameter)
+{
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), action));
+  g_action_group_activate_action (G_ACTION_GROUP (window), action, parameter);
+}
+
+static gboolean
+shows (GisleConsoleWindow   *window,
+       GisleConsoleTextKind  kind,
+       const char           *text)
+{
+  return gisle_console_output_has_tag_text (gisle_console_window_get_output (window), kind, text);
+}
+
+static gboolean
+running (GisleConsoleWindow *window)
+{
+  return gisle_console_window_is_running (window);
+}
+
+static void
+repl_enter (GisleConsoleWindow *window,
+            const char         *line)
+{
+  GisleConsoleRepl *repl = gisle_console_window_get_repl (window);
+
+  gtk_editable_set_text (GTK_EDITABLE (gisle_console_repl_get_entry (repl)), line);
+  gisle_console_repl_submit (repl);
+}
+
+static void
+dump_output (GisleConsoleWindow *window)
+{
+  g_autofree char *text = gisle_console_output_get_text (gisle_console_window_get_output (window));
+
+  g_test_message ("Output:\n%s", text);
+}
+
+static void
+test_run_result (void)
+{
+  GisleConsoleWindow *window = new_window ();
+
+  gisle_console_window_set_code (window, "print('hello from lua')\n"
+                                         "io.stderr:write('to stderr\\n')\n"
+                                         "return 6 * 7, { a = 1, list = { 1, 2 } }\n");
+  activate (window, "run", NULL);
+  g_assert_true (running (window));
+  /* Run and Stop follow the running state. */
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "run"));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "stop"));
+  WAIT_FOR (!running (window), 5000);
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "run"));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "stop"));
+
+  dump_output (window);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_OUTPUT, "hello from lua"));
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_STDERR, "to stderr"));
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "42\t{ a = 1, list = { 1, 2 } }"));
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_INFO, "Finished in"));
+  g_assert_false (shows (window, GISLE_CONSOLE_TEXT_ERROR, "hello"));
+  g_assert_cmpint (gisle_console_window_get_error_line (window), ==, -1);
+
+  close_window (window);
+}
+
+static void
+test_repl (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GisleConsoleRepl *repl = gisle_console_window_get_repl (window);
+
+  /* A bare expression prints its value, like lua.c. */
+  repl_enter (window, "1 + 1");
+  WAIT_FOR (!running (window), 5000);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "2"));
+
+  /* A statement prints nothing; globals persist between lines. */
+  repl_enter (window, "answer = 6 * 7  -- a comment");
+  WAIT_FOR (!running (window), 5000);
+  repl_enter (window, "=answer");
+  WAIT_FOR (!running (window), 5000);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "42"));
+
+  /* Tables print nested, and cycles are marked. */
+  repl_enter (window, "t = { name = 'x', sub = {} }; t.sub.up = t");
+  WAIT_FOR (!running (window), 5000);
+  repl_enter (window, "t");
+  WAIT_FOR (!running (window), 5000);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "{ name = \"x\", sub = { up = <cycle: root> } }"));
+
+  /* Incomplete input asks for more lines. */
+  repl_enter (window, "function twice(x)");
+  WAIT_FOR (!running (window), 5000);
+  g_assert_true (gisle_console_repl_is_continuing (repl));
+  repl_enter (window, "  return 2 * x");
+  WAIT_FOR (!running (window), 5000);
+  g_assert_true (gisle_console_repl_is_continuing (repl));
+  repl_enter (window, "end");
+  WAIT_FOR (!running (window), 5000);
+  g_assert_false (gisle_console_repl_is_continuing (repl));
+  repl_enter (window, "twice(21.5)");
+  WAIT_FOR (!running (window), 5000);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "43.0"));
+
+  /* Results look like results even right after other kinds of text. */
+  repl_enter (window, "io.stderr:write('on stderr\\n')");
+  WAIT_FOR (!running (window), 5000);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_STDERR, "on stderr"));
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "file ("));
+
+  /* Errors are errors, not results. */
+  repl_enter (window, "nosuch.field");
+  WAIT_FOR (!running (window), 5000);
+  dump_output (window);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_ERROR, "attempt to index a nil value"));
+
+  close_window (window);
+}
+
+static void
+test_completion (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GisleConsoleRepl *repl = gisle_console_window_get_repl (window);
+  GtkEditable *entry = GTK_EDITABLE (gisle_console_repl_get_entry (repl));
+
+  /* A unique table field completes in place. */
+  gtk_editable_set_text (entry, "string.for");
+  gtk_editable_set_position (entry, -1);
+  gisle_console_repl_complete (repl);
+  WAIT_FOR (g_str_equal (gtk_editable_get_text (entry), "string.format"), 5000);
+
+  /* A global defined by the user is found too. */
+  repl_enter (window, "my_global_value = 1");
+  WAIT_FOR (!running (window), 5000);
+  gtk_editable_set_text (entry, "print(my_glo");
+  gtk_editable_set_position (entry, -1);
+  gisle_console_repl_complete (repl);
+  WAIT_FOR (g_str_equal (gtk_editable_get_text (entry), "print(my_global_value"), 5000);
+
+  /* Several candidates complete as far as they agree, then are listed. */
+  gtk_editable_set_text (entry, "math.ma");
+  gtk_editable_set_position (entry, -1);
+  gisle_console_repl_complete (repl);
+  WAIT_FOR (g_str_equal (gtk_editable_get_text (entry), "math.max"), 5000);
+  gisle_console_repl_complete (repl);
+  WAIT_FOR (shows (window, GISLE_CONSOLE_TEXT_INFO, "max  maxinteger"), 5000);
+  g_assert_cmpstr (gtk_editable_get_text (entry), ==, "math.max");
+
+  close_window (window);
+}
+
+/* Starts @code, waits until it printed "started", presses Stop and checks
+ * that the console reports it stopped within a second. */
+static void
+check_stop (const char *code)
+{
+  GisleConsoleWindow *window = new_window ();
+  gint64 stop_time, stopped_time;
+
+  gisle_console_window_set_code (window, code);
+  activate (window, "run", NULL);
+  WAIT_FOR (shows (window, GISLE_CONSOLE_TEXT_OUTPUT, "started"), 5000);
+  g_assert_true (running (window));
+
+  stop_time = g_get_monotonic_time ();
+  activate (window, "stop", NULL);
+  WAIT_FOR (!running (window) && shows (window, GISLE_CONSOLE_TEXT_INFO, "Stopped after"), 1000);
+  stopped_time = g_get_monotonic_time ();
+  g_test_message ("stopped %.1f ms after Stop", (stopped_time - stop_time) / 1000.0);
+  g_assert_cmpint (stopped_time - stop_time, <, G_USEC_PER_SEC);
+
+  /* The same Lua state goes on working. */
+  repl_enter (window, "40 + 2");
+  WAIT_FOR (!running (window), 5000);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "42"));
+
+  close_window (window);
+}
+
+static void
+test_stop_loop (void)
+{
+  check_stop ("print('started')\nwhile true do end\n");
+}
+
+static void
+test_stop_pcall (void)
+{
+  check_stop ("print('started')\n"
+              "while true do\n"
+              "  pcall(function () while true do end end)\n"
+              "end\n");
+}
+
+static void
+test_stop_coroutine (void)
+{
+  check_stop ("local co = coroutine.wrap(function ()\n"
+              "  while true do coroutine.yield(1) end\n"
+              "end)\n"
+              "print('started')\n"
+              "while true do co() end\n");
+}
+
+static gboolean
+ping_cb (gpointer data)
+{
+  GisleConsoleWindow *window = data;
+
+  /* A real action with a visible effect: wrapping the output lines. */
+  g_action_group_activate_action (G_ACTION_GROUP (window), "wrap", NULL);
+  g_object_set_data (G_OBJECT (window), "pong", GINT_TO_POINTER (TRUE));
+  return G_SOURCE_REMOVE;
+}
+
+static int
+compare_int64 (gconstpointer a,
+               gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static void
+test_flood (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GisleConsoleOutput *output = gisle_console_window_get_output (window);
+  GtkTextView *view = gisle_console_output_get_view (output);
+  g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64 total = 0, median, p95, worst;
+  const guint n_pings = 40;
+
+  gisle_console_window_set_code (window,
+                                 "local i = 0\n"
+                                 "while true do\n"
+                                 "  i = i + 1\n"
+                                 "  print(('line %d %s'):format(i, ('x'):rep(60)))\n"
+                                 "end\n");
+  activate (window, "run", NULL);
+  WAIT_FOR (gisle_console_output_get_line_count (output) > 2000, 10000);
+
+  /* While output streams, a round trip through the main loop to a window
+   * action and back must stay within a couple of frames. */
+  for (guint i = 0; i < n_pings; i++)
+    {
+      GtkWrapMode before = gtk_text_view_get_wrap_mode (view);
+      gint64 start, latency, pause_until;
+
+      g_object_set_data (G_OBJECT (window), "pong", NULL);
+      start = g_get_monotonic_time ();
+      g_idle_add_full (G_PRIORITY_DEFAULT, ping_cb, window, NULL);
+      WAIT_FOR (g_object_get_data (G_OBJECT (window), "pong") != NULL, 2000);
+      latency = g_get_monotonic_time () - start;
+      g_assert_cmpint (gtk_text_view_get_wrap_mode (view), !=, before);
+      g_array_append_val (latencies, latency);
+      total += latency;
+
+      /* Let a few batches of output and frames go by between pings. */
+      pause_until = g_get_monotonic_time () + 25 * 1000;
+      WAIT_FOR (g_get_monotonic_time () >= pause_until, 1000);
+      g_assert_true (running (window));
+    }
+  g_array_sort (latencies, compare_int64);
+  median = g_array_index (latencies, gint64, n_pings / 2);
+  p95 = g_array_index (latencies, gint64, n_pings * 95 / 100 - 1);
+  worst = g_array_index (latencies, gint64, n_pings - 1);
+  g_test_message ("action round trip while flooding: mean %.2f ms, median %.2f ms, "
+                  "95th percentile %.2f ms, worst %.2f ms",
+                  total / (double) n_pings / 1000.0, median / 1000.0,
+                  p95 / 1000.0, worst / 1000.0);
+  /* A frame is 16.7 ms at 60 Hz: typically within one, nearly always
+   * within two (one or two outliers are the VM's scheduler, not us). */
+  g_assert_cmpint (median, <, 16700);
+  g_assert_cmpint (p95, <, 33400);
+
+  /* The output is capped, and a flood stops as promptly as a loop. */
+  g_assert_cmpuint (gisle_console_output_get_line_count (output), <=,
+                    gisle_console_output_get_max_lines (output) + 2);
+  activate (window, "stop", NULL);
+  WAIT_FOR (!running (window) && shows (window, GISLE_CONSOLE_TEXT_INFO, "Stopped after"), 1000);
+  g_assert_cmpuint (gisle_console_output_get_line_count (output), <=,
+                    gisle_console_output_get_max_lines (output) + 2);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_INFO, "lines of output not shown"));
+
+  close_window (window);
+}
+
+static void
+test_history (void)
+{
+  GisleConsoleWindow *first = new_window ();
+  GisleConsoleWindow *second;
+  GisleConsoleRepl *repl;
+  g_autoptr(GSettings) settings = g_settings_new (GISLE_CONSOLE_APP_ID);
+  g_auto(GStrv) stored = NULL;
+  GtkEditable *entry;
+
+  repl_enter (first, "history_probe = 1");
+  WAIT_FOR (!running (first), 5000);
+  repl_enter (first, "history_probe + 1");
+  WAIT_FOR (!running (first), 5000);
+  close_window (first);
+
+  /* Stored in GSettings, where the next run reads it... */
+  stored = g_settings_get_strv (settings, "history");
+  g_assert_true (g_strv_contains ((const char * const *) stored, "history_probe = 1"));
+
+  /* ...and recalled by Up in a new window, newest first; Down returns to
+   * what was being typed. */
+  second = new_window ();
+  repl = gisle_console_window_get_repl (second);
+  entry = GTK_EDITABLE (gisle_console_repl_get_entry (repl));
+  gtk_editable_set_text (entry, "draft");
+  gisle_console_repl_history_previous (repl);
+  g_assert_cmpstr (gtk_editable_get_text (entry), ==, "history_probe + 1");
+  gisle_console_repl_history_previous (repl);
+  g_assert_cmpstr (gtk_editable_get_text (entry), ==, "history_probe = 1");
+  gisle_console_repl_history_next (repl);
+  gisle_console_repl_history_next (repl);
+  g_assert_cmpstr (gtk_editable_get_text (entry), ==, "draft");
+
+  close_window (second);
+}
+
+static gboolean
+line_has_error_tag (GisleConsoleWindow *window,
+                    int                 line)
+{
+  GtkTextBuffer *buffer = GTK_TEXT_BUFFER (gisle_console_window_get_buffer (window));
+  GtkTextTag *tag = gtk_text_tag_table_lookup (gtk_text_buffer_get_tag_table (buffer), "error-line");
+  GtkTextIter iter;
+
+  gtk_text_buffer_get_iter_at_line (buffer, &iter, line - 1);
+  return gtk_text_iter_has_tag (&iter, tag);
+}
+
+static void
+test_error_line (void)
+{
+  GisleConsoleWindow *window = new_window ();
+
+  gisle_console_window_set_code (window,
+                                 "local function f(x)\n"
+                                 "  return x.field\n"
+                                 "end\n"
+                                 "print(f(nil))\n");
+  activate (window, "run", NULL);
+  WAIT_FOR (!running (window), 5000);
+  dump_output (window);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_ERROR, "untitled.lua:2: attempt to index a nil value"));
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_ERROR, "stack traceback:"));
+  g_assert_cmpint (gisle_console_window_get_error_line (window), ==, 2);
+  g_assert_true (line_has_error_tag (window, 2));
+  g_assert_false (line_has_error_tag (window, 1));
+  g_assert_false (line_has_error_tag (window, 4));
+
+  /* A syntax error is marked too: the example's line 5. */
+  activate (window, "example", g_variant_new_string ("syntax-error"));
+  g_assert_cmpint (gisle_console_window_get_error_line (window), ==, -1);
+  activate (window, "run", NULL);
+  WAIT_FOR (!running (window), 5000);
+  g_assert_cmpint (gisle_console_window_get_error_line (window), ==, 5);
+  g_assert_true (line_has_error_tag (window, 5));
+
+  /* Editing the code removes the mark. */
+  gtk_text_buffer_insert_at_cursor (GTK_TEXT_BUFFER (gisle_console_window_get_buffer (window)), " ", 1);
+  g_assert_cmpint (gisle_console_window_get_error_line (window), ==, -1);
+  g_assert_false (line_has_error_tag (window, 5));
+
+  close_window (window);
+}
+
+static void
+test_examples (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  gboolean saw_progress = FALSE;
+
+  /* A host function changes the window title from Lua. */
+  activate (window, "example", g_variant_new_string ("host-function"));
+  activate (window, "run", NULL);
+  WAIT_FOR (!running (window), 10000);
+  g_assert_cmpstr (gisle_console_window_get_heading (window), ==, "Hello from Lua!");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Hello from Lua!");
+
+  /* isle.progress drives the progress bar. */
+  activate (window, "example", g_variant_new_string ("progress"));
+  activate (window, "run", NULL);
+  while (running (window))
+    {
+      saw_progress |= gisle_console_window_get_progress (window) > 0;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_true (saw_progress);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "\"finished\""));
+
+  /* Events are shown. */
+  activate (window, "example", g_variant_new_string ("events"));
+  activate (window, "run", NULL);
+  WAIT_FOR (!running (window), 10000);
+  dump_output (window);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_INFO, "Event “tick”: { count = 3, label = \"tick 3\" }"));
+
+  close_window (window);
+}
+
+static void
+test_memory_limit (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (GISLE_CONSOLE_APP_ID);
+  GisleConsoleWindow *window;
+
+  g_settings_set_uint (settings, "memory-limit", 16);
+  window = new_window ();
+  g_assert_cmpuint (g_isle_get_memory_limit (gisle_console_window_get_isle (window)), ==, 16 << 20);
+
+  activate (window, "example", g_variant_new_string ("memory"));
+  activate (window, "run", NULL);
+  WAIT_FOR (!running (window), 20000);
+  dump_output (window);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_INFO, "ran out of memory"));
+  g_assert_false (shows (window, GISLE_CONSOLE_TEXT_OUTPUT, "no limit was hit"));
+
+  /* The isle stays usable. */
+  repl_enter (window, "'still ' .. 'here'");
+  WAIT_FOR (!running (window), 5000);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "\"still here\""));
+
+  close_window (window);
+  g_settings_reset (settings, "memory-limit");
+}
+
+static void
+test_timeout (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (GISLE_CONSOLE_APP_ID);
+  GisleConsoleWindow *window = new_window ();
+  gint64 start;
+
+  g_settings_set_uint (settings, "timeout", 1);
+  gisle_console_window_set_code (window, "while true do end");
+  start = g_get_monotonic_time ();
+  activate (window, "run", NULL);
+  WAIT_FOR (!running (window), 3000);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 900 * 1000);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_INFO, "Timed out after"));
+
+  g_settings_reset (settings, "timeout");
+  close_window (window);
+}
+
+static void
+test_reset (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GIsle *before;
+
+  repl_enter (window, "kept = 'yes'");
+  WAIT_FOR (!running (window), 5000);
+  before = gisle_console_window_get_isle (window);
+
+  /* Resetting while a script runs stops it and starts a fresh state. */
+  gisle_console_window_set_code (window, "print('started') while true do end");
+  activate (window, "run", NULL);
+  WAIT_FOR (shows (window, GISLE_CONSOLE_TEXT_OUTPUT, "started"), 5000);
+  activate (window, "reset", NULL);
+  g_assert_false (running (window));
+  g_assert_true (gisle_console_window_get_isle (window) != before);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_INFO, "The Lua state was reset."));
+
+  repl_enter (window, "kept");
+  WAIT_FOR (!running (window), 5000);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "nil"));
+
+  close_window (window);
+}
+
+static void
+test_clear (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GisleConsoleOutput *output = gisle_console_window_get_output (window);
+  g_autofree char *text = NULL;
+
+  repl_enter (window, "print('some output')");
+  WAIT_FOR (!running (window), 5000);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_OUTPUT, "some output"));
+  activate (window, "clear", NULL);
+  text = gisle_console_output_get_text (output);
+  g_assert_cmpstr (text, ==, "");
+
+  close_window (window);
+}
+
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+  return NULL;
+}
+
+static void
+test_dialogs (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  g_autoptr(GSettings) settings = g_settings_new (GISLE_CONSOLE_APP_ID);
+  GtkWindow *dialog;
+  GtkWidget *spin;
+
+  gtk_window_present (GTK_WINDOW (window));
+  WAIT_FOR (gtk_window_is_active (GTK_WINDOW (window)) || gtk_widget_get_mapped (GTK_WIDGET (window)), 5000);
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+  WAIT_FOR ((dialog = find_toplevel (GTK_TYPE_ABOUT_DIALOG)) != NULL, 5000);
+  g_assert_cmpstr (gtk_about_dialog_get_program_name (GTK_ABOUT_DIALOG (dialog)), ==, "GIsle Console");
+  gtk_window_destroy (dialog);
+
+  g_action_group_activate_action (G_ACTION_GROUP (window), "show-help-overlay", NULL);
+  WAIT_FOR ((dialog = find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW)) != NULL, 5000);
+  gtk_window_close (dialog);
+
+  /* Preferences are bound to GSettings, which the window follows. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  WAIT_FOR ((dialog = find_toplevel (GISLE_CONSOLE_TYPE_PREFS)) != NULL, 5000);
+  spin = gtk_widget_get_first_child (gtk_window_get_child (dialog));
+  while (spin != NULL && !GTK_IS_SPIN_BUTTON (spin))
+    spin = gtk_widget_get_next_sibling (spin);
+  g_assert_nonnull (spin);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), 7);
+  g_assert_cmpuint (g_settings_get_uint (settings, "timeout"), ==, 7);
+  g_assert_cmpuint (g_isle_get_default_timeout (gisle_console_window_get_isle (window)), ==, 7000);
+  gtk_window_destroy (dialog);
+  g_settings_reset (settings, "timeout");
+
+  close_window (window);
+}
+
+static void
+test_files (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GtkTextBuffer *buffer = GTK_TEXT_BUFFER (gisle_console_window_get_buffer (window));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *basename = NULL;
+  g_autoptr(GFile) file = NULL;
+  int fd;
+
+  fd = g_file_open_tmp ("console-XXXXXX.lua", &path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, "return 'from a file'\n", -1, &error));
+  file = g_file_new_for_path (path);
+
+  gisle_console_window_open_file (window, file);
+  WAIT_FOR (gtk_text_buffer_get_char_count (buffer) > 0, 5000);
+  basename = g_path_get_basename (path);
+  g_assert_cmpstr (gisle_console_window_get_heading (window), ==, basename);
+
+  /* Errors name the file. */
+  gisle_console_window_set_code (window, "error('in the file')\n");
+  activate (window, "run", NULL);
+  WAIT_FOR (!running (window), 5000);
+  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_ERROR, ":1: in the file"));
+  g_assert_cmpint (gisle_console_window_get_error_line (window), ==, 1);
+
+  /* Save writes the editor back to the same file. */
+  gtk_text_buffer_set_modified (buffer, TRUE);
+  activate (window, "save", NULL);
+  WAIT_FOR (!gtk_text_buffer_get_modified (buffer), 5000);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, &error));
+  g_assert_cmpstr (contents, ==, "error('in the file')\n");
+
+  g_unlink (path);
+  close_window (window);
+}
+
+static void
+skip_without_display (void)
+{
+  g_test_skip ("no display; run under xvfb-run");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  /* CI must never pass by skipping: without a display, fail there. */
+  if (!gtk_init_check ())
+    {
+      if (g_getenv ("CI") != NULL)
+        {
+          g_printerr ("Bail out! No display: run the UI tests under xvfb-run\n");
+          return 1;
+        }
+      g_test_add_func ("/console/no-display", skip_without_display);
+      return g_test_run ();
+    }
+
+  app = gisle_console_app_new (G_APPLICATION_NON_UNIQUE);
+  if (!g_application_register (G_APPLICATION (app), NULL, NULL))
+    g_error ("could not register the application");
+  g_application_hold (G_APPLICATION (app));
+  g_timeout_add (5, tick_cb, NULL);
+
+  g_test_add_func ("/console/run-result", test_run_result);
+  g_test_add_func ("/console/repl", test_repl);
+  g_test_add_func ("/console/completion", test_completion);
+  g_test_add_func ("/console/stop-loop", test_stop_loop);
+  g_test_add_func ("/console/stop-pcall", test_stop_pcall);
+  g_test_add_func ("/console/stop-coroutine", test_stop_coroutine);
+  g_test_add_func ("/console/flood", test_flood);
+  g_test_add_func ("/console/history", test_history);
+  g_test_add_func ("/console/error-line", test_error_line);
+  g_test_add_func ("/console/examples", test_examples);
+  g_test_add_func ("/console/memory-limit", test_memory_limit);
+  g_test_add_func ("/console/timeout", test_timeout);
+  g_test_add_func ("/console/reset", test_reset);
+  g_test_add_func ("/console/clear", test_clear);
+  g_test_add_func ("/console/dialogs", test_dialogs);
+  g_test_add_func ("/console/files", test_files);
+
+  status = g_test_run ();
+  g_application_release (G_APPLICATION (app));
+  g_object_unref (app);
+  return status;
+}
