@@ -388,15 +388,19 @@ gisle_job_call_prepare (lua_State *L)
       const char *dot = strchr (segment, '.');
       size_t len = dot != NULL ? (size_t) (dot - segment) : strlen (segment);
 
+      int type = lua_type (L, -1);
+
       if (len == 0 ||
-          (lua_type (L, -1) != LUA_TTABLE &&
+          (type != LUA_TTABLE &&
            (segment == path || luaL_getmetafield (L, -1, "__index") == LUA_TNIL)))
         {
           lua_pushfstring (L, "no function “%s” in the isle (“%s” is not a table)",
                            path, segment == path ? "_G" : lua_pushlstring (L, path, segment - path - 1));
           return gisle_job_call_failure (L, G_ISLE_ERROR_NOT_FOUND);
         }
-      if (lua_type (L, -1) != LUA_TTABLE)
+      /* Indexable through __index: drop the metafield luaL_getmetafield
+       * pushed and index the value itself, so __index runs as in Lua. */
+      if (type != LUA_TTABLE)
         lua_pop (L, 1);
       lua_pushlstring (L, segment, len);
       lua_gettable (L, -2);
