@@ -106,7 +106,15 @@ gisle_dispatch_emit (GisleWorker *worker,
       break;
 
     case GISLE_EVENT_PROGRESS:
-      gisle_isle_emit_progress (isle, event->job_id, event->fraction, event->name);
+      {
+        g_autofree char *valid = NULL;
+        const char *text = event->name;
+
+        /* Scripts may pass any bytes; signal strings are UTF-8. */
+        if (text != NULL && !g_utf8_validate (text, -1, NULL))
+          text = valid = g_utf8_make_valid (text, -1);
+        gisle_isle_emit_progress (isle, event->job_id, event->fraction, text);
+      }
       break;
 
     case GISLE_EVENT_NOTIFY:
@@ -124,8 +132,11 @@ static gboolean
 gisle_dispatch_drain (gpointer data)
 {
   GisleDispatcher *dispatcher = data;
-  GisleWorker *worker = dispatcher->worker;
+  GisleWorker *worker;
   gint64 deadline = g_get_monotonic_time () + GISLE_DISPATCH_BUDGET_US;
+
+  GISLE_TSAN_ACQUIRE (dispatcher);
+  worker = dispatcher->worker;
 
   for (;;)
     {
@@ -163,7 +174,19 @@ gisle_dispatch_drain (gpointer data)
         }
 
       if (g_get_monotonic_time () >= deadline)
-        return G_SOURCE_CONTINUE;
+        {
+          gboolean more;
+
+          /* Out of time: stay attached only if there is more to do, or the
+           * source (and its worker reference) would linger in a context
+           * that may never run again. */
+          gisle_mutex_lock (&worker->dispatch_lock);
+          more = !g_queue_is_empty (&dispatcher->events);
+          if (!more)
+            g_clear_pointer (&dispatcher->source, g_source_unref);
+          gisle_mutex_unlock (&worker->dispatch_lock);
+          return more ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+        }
     }
 }
 
@@ -215,6 +238,7 @@ gisle_dispatch_push (GisleDispatcher *dispatcher,
       g_source_set_callback (source, gisle_dispatch_drain, dispatcher,
                              gisle_dispatch_source_done);
       dispatcher->source = source;
+      GISLE_TSAN_RELEASE (dispatcher);
       g_source_attach (source, dispatcher->context);
     }
 }

@@ -22,6 +22,7 @@ typedef struct
   gpointer func;
   gpointer user_data;
   GDestroyNotify notify;
+  GMainContext *context;       /* where @notify must run: the owner context */
 } GisleHostFunction;
 
 /* One call from a script to a main-context function. The worker waits for

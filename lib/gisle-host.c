@@ -23,15 +23,40 @@ gisle_host_function_ref (GisleHostFunction *fn)
   return fn;
 }
 
+static gboolean
+gisle_host_function_destroy (gpointer data)
+{
+  GisleHostFunction *fn = data;
+
+  if (fn->notify != NULL)
+    fn->notify (fn->user_data);
+  g_main_context_unref (fn->context);
+  g_free (fn->name);
+  g_free (fn);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 gisle_host_function_unref (GisleHostFunction *fn)
 {
+  GSource *source;
+
   if (!g_atomic_int_dec_and_test (&fn->ref_count))
     return;
-  if (fn->notify != NULL)
-    fn->notify (fn->user_data);
-  g_free (fn->name);
-  g_free (fn);
+
+  if (!gisle_worker_in_any_worker ())
+    {
+      gisle_host_function_destroy (fn);
+      return;
+    }
+
+  /* The host's destroy notify belongs to its main context, never to a
+   * worker thread (a call in flight can hold the last reference). */
+  source = g_idle_source_new ();
+  g_source_set_static_name (source, "[gisle] host function release");
+  g_source_set_callback (source, gisle_host_function_destroy, fn, NULL);
+  g_source_attach (source, fn->context);
+  g_source_unref (source);
 }
 
 void
@@ -219,6 +244,13 @@ gisle_host_call_worker (lua_State         *L,
   return n < 0 ? lua_error (L) : n;
 }
 
+static gboolean
+gisle_host_cancel_in_owner (gpointer cancellable)
+{
+  g_cancellable_cancel (cancellable);
+  return G_SOURCE_REMOVE;
+}
+
 /* Hands the call to the owner context and waits for its answer. */
 static int
 gisle_host_call_main (lua_State         *L,
@@ -248,8 +280,11 @@ gisle_host_call_main (lua_State         *L,
 
   if (!answered)
     {
-      /* Stop the host's work too; its late answer is dropped. */
-      g_cancellable_cancel (call->cancellable);
+      /* Stop the host's work too; its late answer is dropped. The cancel is
+       * delivered in the owner context, after the call itself, because the
+       * host's "cancelled" handlers belong there, not on this thread. */
+      gisle_dispatch_invoke (worker, gisle_host_cancel_in_owner,
+                             g_object_ref (call->cancellable), g_object_unref);
       gisle_host_call_unref (call);
       gisle_cancel_raise (L);
     }
@@ -444,6 +479,7 @@ gisle_host_add (GisleWorker    *worker,
   fn->func = func;
   fn->user_data = user_data;
   fn->notify = notify;
+  fn->context = g_main_context_ref (worker->owner_context);
 
   gisle_mutex_lock (&worker->lock);
   g_hash_table_replace (worker->host_functions, g_strdup (name), fn);

@@ -770,6 +770,7 @@ static void
 g_isle_on_cancelled (GCancellable *cancellable,
                      gpointer      data)
 {
+  GISLE_TSAN_ACQUIRE (data);
   gisle_cancel_request (data, G_IO_ERROR_CANCELLED);
 }
 
@@ -785,6 +786,7 @@ g_isle_attach_cancellable (GisleJob     *job,
     return FALSE;
 
   job->cancellable = g_object_ref (cancellable);
+  GISLE_TSAN_RELEASE (job);
   job->cancel_handler = g_cancellable_connect (cancellable, G_CALLBACK (g_isle_on_cancelled),
                                                gisle_job_ref (job),
                                                (GDestroyNotify) gisle_job_unref);

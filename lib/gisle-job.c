@@ -203,7 +203,9 @@ gisle_job_msgh (lua_State *L)
 {
   const char *message;
 
-  if (gisle_cancel_is_sentinel (L, 1) || gisle_cancel_is_requested (L))
+  /* A cancel passes through untouched. (A cancel object kept from an
+   * earlier job and raised again is just an error, described below.) */
+  if (gisle_cancel_is_requested (L))
     return 1;
 
   message = gisle_job_describe_error (L, 1);

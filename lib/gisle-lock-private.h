@@ -58,7 +58,15 @@ gisle_cond_wait_until (GCond  *cond,
   __tsan_acquire (mutex);
   return signalled;
 }
+
+/* A hand-off through GLib internals that TSan cannot see (a GSource
+ * attached in one thread and dispatched in another, a GCancellable handler
+ * running in the cancelling thread): release before, acquire after. */
+# define GISLE_TSAN_RELEASE(p) __tsan_release ((void *) (p))
+# define GISLE_TSAN_ACQUIRE(p) __tsan_acquire ((void *) (p))
 #else
+# define GISLE_TSAN_RELEASE(p) ((void) 0)
+# define GISLE_TSAN_ACQUIRE(p) ((void) 0)
 # define gisle_mutex_lock       g_mutex_lock
 # define gisle_mutex_unlock     g_mutex_unlock
 # define gisle_cond_wait        g_cond_wait

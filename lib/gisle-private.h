@@ -186,6 +186,7 @@ void         gisle_worker_close        (GisleWorker *worker,
                                         GisleJob    *close_job);
 void         gisle_worker_cancel_all   (GisleWorker *worker);
 gboolean     gisle_worker_is_self      (GisleWorker *worker);
+gboolean     gisle_worker_in_any_worker (void);
 void         gisle_worker_make_defunct (GisleWorker *worker,
                                         GisleJob    *stuck);
 GisleWorker *gisle_worker_from_lua     (lua_State   *L);

@@ -94,6 +94,12 @@ gisle_worker_is_self (GisleWorker *worker)
   return gisle_worker_self == worker;
 }
 
+gboolean
+gisle_worker_in_any_worker (void)
+{
+  return gisle_worker_self != NULL;
+}
+
 void
 gisle_worker_wake (GisleWorker *worker)
 {
