@@ -281,17 +281,26 @@ gisle_watchdog_get_context (void)
   return gisle_watchdog_context;
 }
 
+GSource *
+gisle_watchdog_add_full (guint          ms,
+                         GSourceFunc    func,
+                         gpointer       data,
+                         GDestroyNotify notify)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, data, notify);
+  g_source_set_static_name (source, "[gisle] watchdog");
+  g_source_attach (source, gisle_watchdog_get_context ());
+  return source;
+}
+
 static GSource *
 gisle_watchdog_add (guint        ms,
                     GSourceFunc  func,
                     GisleJob    *job)
 {
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, func, gisle_job_ref (job), (GDestroyNotify) gisle_job_unref);
-  g_source_set_static_name (source, "[gisle] watchdog");
-  g_source_attach (source, gisle_watchdog_get_context ());
-  return source;
+  return gisle_watchdog_add_full (ms, func, gisle_job_ref (job), (GDestroyNotify) gisle_job_unref);
 }
 
 static gboolean
@@ -429,15 +438,62 @@ gisle_cancel_request (GisleJob *job,
 
 /* ---- Lua replacements that keep the cancel sticky -------------------- */
 
-/* Resumes @co like coroutine.resume, keeping the resume stack that the
- * signal handler arms, and arming @co itself when a cancel is due (a
- * coroutine created before the cancel would not have inherited the hook). */
+/* Puts @co on the resume stack that the signal handler arms, and arms it
+ * now when a cancel is due (a coroutine created before the cancel did not
+ * inherit the hook). Returns the depth to restore, or -1 if the stack is
+ * full. */
+static int
+gisle_cancel_push_co (lua_State *co)
+{
+  GisleRun *run = gisle_tls_run;
+  int depth;
+
+  if (run == NULL)
+    return 0;
+  depth = run->depth;
+  if (depth >= GISLE_MAX_RESUME_DEPTH)
+    return -1;
+  run->stack[depth] = co;
+  atomic_signal_fence (memory_order_seq_cst);
+  run->depth = depth + 1;
+  atomic_signal_fence (memory_order_seq_cst);
+  if (gisle_cancel_should_arm (run->job))
+    lua_sethook (co, gisle_cancel_hook, GISLE_HOOK_MASK, 1);
+  return depth;
+}
+
+static void
+gisle_cancel_pop_co (int depth)
+{
+  GisleRun *run = gisle_tls_run;
+
+  if (run == NULL)
+    return;
+  run->depth = depth;
+  atomic_signal_fence (memory_order_seq_cst);
+}
+
+/* Closes @co's pending to-be-closed variables (their __close handlers run
+ * on @co, so it must be on the resume stack to be cancellable). */
+static int
+gisle_cancel_resetthread (lua_State *co)
+{
+  int depth = gisle_cancel_push_co (co);
+  int status;
+
+  if (depth < 0)
+    return lua_resetthread (co);
+  status = lua_resetthread (co);
+  gisle_cancel_pop_co (depth);
+  return status;
+}
+
+/* Resumes @co like coroutine.resume, keeping the resume stack. */
 static int
 gisle_cancel_auxresume (lua_State *L,
                         lua_State *co,
                         int        narg)
 {
-  GisleRun *run = gisle_tls_run;
   int status, nres, depth;
 
   if (!lua_checkstack (co, narg))
@@ -446,30 +502,16 @@ gisle_cancel_auxresume (lua_State *L,
       return -1;
     }
 
-  depth = run != NULL ? run->depth : 0;
-  if (run != NULL)
+  depth = gisle_cancel_push_co (co);
+  if (depth < 0)
     {
-      if (depth >= GISLE_MAX_RESUME_DEPTH)
-        {
-          lua_pushliteral (L, "C stack overflow");
-          return -1;
-        }
-      run->stack[depth] = co;
-      atomic_signal_fence (memory_order_seq_cst);
-      run->depth = depth + 1;
-      atomic_signal_fence (memory_order_seq_cst);
-      if (gisle_cancel_should_arm (run->job))
-        lua_sethook (co, gisle_cancel_hook, GISLE_HOOK_MASK, 1);
+      lua_pushliteral (L, "C stack overflow");
+      return -1;
     }
 
   lua_xmove (L, co, narg);
   status = lua_resume (co, L, narg, &nres);
-
-  if (run != NULL)
-    {
-      run->depth = depth;
-      atomic_signal_fence (memory_order_seq_cst);
-    }
+  gisle_cancel_pop_co (depth);
 
   if (status == LUA_OK || status == LUA_YIELD)
     {
@@ -525,7 +567,7 @@ gisle_cancel_auxwrap (lua_State *L)
 
       if (status != LUA_OK && status != LUA_YIELD)
         {
-          status = lua_resetthread (co);
+          status = gisle_cancel_resetthread (co);
           lua_xmove (co, L, 1);
         }
       if (status != LUA_ERRMEM && lua_type (L, -1) == LUA_TSTRING)
@@ -537,6 +579,32 @@ gisle_cancel_auxwrap (lua_State *L)
       return lua_error (L);
     }
   return r;
+}
+
+/* coroutine.close, as in lcorolib, with the __close handlers cancellable. */
+static int
+gisle_cancel_coclose (lua_State *L)
+{
+  lua_State *co = gisle_cancel_getco (L);
+  int status = lua_status (co);
+  lua_Debug ar;
+
+  /* Only a dead or suspended coroutine may be closed (lcorolib's rule): a
+   * coroutine with active frames and status OK is running or normal. */
+  if (co == L)
+    return luaL_error (L, "cannot close a running coroutine");
+  if (status == LUA_OK && lua_getstack (co, 0, &ar))
+    return luaL_error (L, "cannot close a normal coroutine");
+
+  status = gisle_cancel_resetthread (co);
+  if (status == LUA_OK)
+    {
+      lua_pushboolean (L, 1);
+      return 1;
+    }
+  lua_pushboolean (L, 0);
+  lua_xmove (co, L, 1);
+  return 2;
 }
 
 static int
@@ -651,6 +719,8 @@ gisle_cancel_open (lua_State *L)
       lua_setfield (L, -2, "resume");
       lua_pushcfunction (L, gisle_cancel_cowrap);
       lua_setfield (L, -2, "wrap");
+      lua_pushcfunction (L, gisle_cancel_coclose);
+      lua_setfield (L, -2, "close");
     }
   lua_pop (L, 1);
 }

@@ -16,6 +16,8 @@
  */
 #include "gisle-private.h"
 
+#include <string.h>
+
 /* Work done per wake-up before yielding to the rest of the main loop, so
  * a flood of output never starves timers, input or redraws. */
 #define GISLE_DISPATCH_BATCH      256
@@ -33,6 +35,7 @@ typedef enum {
 typedef struct
 {
   GisleEventKind kind;
+  gsize cost;                    /* bytes counted in worker->output_pending */
   GisleJob *job;
   guint64 job_id;
   GIsleStream stream;
@@ -51,7 +54,18 @@ struct _GisleDispatcher
   GMainContext *context;
   GQueue events;                 /* under worker->dispatch_lock */
   GSource *source;               /* attached while events are pending */
+
+  /* Context thread only: the unfinished UTF-8 sequence at the end of the
+   * last emitted text, held back so a character split across two writes
+   * arrives whole. */
+  GString *carry;
+  guint64 carry_job;
+  GIsleStream carry_stream;
 };
+
+/* One emission carries at most this much text, so a slow output handler
+ * never holds the main loop for long. */
+#define GISLE_DISPATCH_MAX_TEXT (64 * 1024)
 
 static void
 gisle_event_free (GisleEvent *event)
@@ -66,14 +80,111 @@ gisle_event_free (GisleEvent *event)
   g_free (event);
 }
 
-static void
-gisle_dispatch_emit (GisleWorker *worker,
-                     GisleEvent  *event)
+/* Length of the valid text in @text, leaving out a trailing sequence that
+ * is the start of a character still to come (at most 3 bytes). */
+static gsize
+gisle_dispatch_complete_prefix (const char *text,
+                                gsize       len)
 {
+  for (gsize back = 1; back <= 3 && back <= len; back++)
+    {
+      guchar c = (guchar) text[len - back];
+
+      if ((c & 0xc0) != 0x80)
+        {
+          /* A lead byte: is the rest a partial character? */
+          if (g_utf8_get_char_validated (text + len - back, back) == (gunichar) -2)
+            return len - back;
+          break;
+        }
+    }
+  return len;
+}
+
+static void
+gisle_dispatch_emit_text (GisleDispatcher *dispatcher,
+                          GIsle           *isle,
+                          guint64          job_id,
+                          GIsleStream      stream,
+                          const char      *text,
+                          gsize            len)
+{
+  g_autofree char *valid = NULL;
+  g_autofree char *copy = NULL;
+
+  if (len == 0)
+    return;
+  if (!g_utf8_validate_len (text, len, NULL))
+    text = valid = g_utf8_make_valid (text, len);
+  else if (text[len] != '\0')
+    text = copy = g_strndup (text, len);
+  if (isle != NULL)
+    gisle_isle_emit_output (isle, job_id, stream, text);
+}
+
+/* Emits what was held back, as it is (an unfinished character becomes
+ * U+FFFD): the writer moved on to another job or stream. */
+static void
+gisle_dispatch_flush_carry (GisleDispatcher *dispatcher,
+                            GIsle           *isle)
+{
+  if (dispatcher->carry == NULL || dispatcher->carry->len == 0)
+    return;
+  gisle_dispatch_emit_text (dispatcher, isle, dispatcher->carry_job, dispatcher->carry_stream,
+                            dispatcher->carry->str, dispatcher->carry->len);
+  g_string_truncate (dispatcher->carry, 0);
+}
+
+static void
+gisle_dispatch_emit_output (GisleDispatcher *dispatcher,
+                            GIsle           *isle,
+                            GisleEvent      *event)
+{
+  GString *text = event->text;
+  gsize complete;
+
+  if (dispatcher->carry == NULL)
+    dispatcher->carry = g_string_new (NULL);
+
+  if (dispatcher->carry->len > 0)
+    {
+      if (dispatcher->carry_job == event->job_id && dispatcher->carry_stream == event->stream)
+        g_string_prepend_len (text, dispatcher->carry->str, dispatcher->carry->len);
+      else
+        gisle_dispatch_flush_carry (dispatcher, isle);
+      g_string_truncate (dispatcher->carry, 0);
+    }
+
+  complete = gisle_dispatch_complete_prefix (text->str, text->len);
+  g_string_append_len (dispatcher->carry, text->str + complete, text->len - complete);
+  dispatcher->carry_job = event->job_id;
+  dispatcher->carry_stream = event->stream;
+  gisle_dispatch_emit_text (dispatcher, isle, event->job_id, event->stream, text->str, complete);
+}
+
+static void
+gisle_dispatch_emit (GisleDispatcher *dispatcher,
+                     GisleEvent      *event)
+{
+  GisleWorker *worker = dispatcher->worker;
   g_autoptr(GIsle) isle = NULL;
+
+  if (event->kind == GISLE_EVENT_OUTPUT)
+    {
+      isle = g_weak_ref_get (&worker->isle);
+      gisle_dispatch_emit_output (dispatcher, isle, event);
+      return;
+    }
 
   if (event->kind == GISLE_EVENT_COMPLETE)
     {
+      /* The job wrote its last byte: nothing more will finish a held-back
+       * character, and its output must come before its result. */
+      if (dispatcher->carry != NULL && dispatcher->carry_job == event->job->id)
+        {
+          isle = g_weak_ref_get (&worker->isle);
+          gisle_dispatch_flush_carry (dispatcher, isle);
+        }
       gisle_job_finish_task (event->job);
       return;
     }
@@ -91,15 +202,7 @@ gisle_dispatch_emit (GisleWorker *worker,
   switch (event->kind)
     {
     case GISLE_EVENT_OUTPUT:
-      {
-        g_autofree char *valid = NULL;
-        const char *text = event->text->str;
-
-        if (!g_utf8_validate_len (text, event->text->len, NULL))
-          text = valid = g_utf8_make_valid (text, event->text->len);
-        gisle_isle_emit_output (isle, event->job_id, event->stream, text);
-      }
-      break;
+      g_assert_not_reached ();
 
     case GISLE_EVENT_EVENT:
       gisle_isle_emit_event (isle, event->name, event->value);
@@ -148,8 +251,7 @@ gisle_dispatch_drain (gpointer data)
       while (n < G_N_ELEMENTS (batch) && !g_queue_is_empty (&dispatcher->events))
         {
           batch[n] = g_queue_pop_head (&dispatcher->events);
-          if (batch[n]->kind == GISLE_EVENT_OUTPUT)
-            output_bytes += batch[n]->text->len;
+          output_bytes += batch[n]->cost;
           n++;
         }
       if (n == 0)
@@ -159,18 +261,23 @@ gisle_dispatch_drain (gpointer data)
           gisle_mutex_unlock (&worker->dispatch_lock);
           return G_SOURCE_REMOVE;
         }
-      if (output_bytes > 0)
-        {
-          worker->output_pending -= output_bytes;
-          if (worker->output_pending <= GISLE_OUTPUT_HIGH_WATER / 2)
-            g_cond_broadcast (&worker->output_cond);
-        }
       gisle_mutex_unlock (&worker->dispatch_lock);
 
       for (guint i = 0; i < n; i++)
         {
-          gisle_dispatch_emit (worker, batch[i]);
+          gisle_dispatch_emit (dispatcher, batch[i]);
           gisle_event_free (batch[i]);
+        }
+
+      /* Released only once emitted, so what is in flight never exceeds
+       * the high-water mark by more than one write. */
+      if (output_bytes > 0)
+        {
+          gisle_mutex_lock (&worker->dispatch_lock);
+          worker->output_pending -= output_bytes;
+          if (worker->output_pending <= GISLE_OUTPUT_HIGH_WATER / 2)
+            g_cond_broadcast (&worker->output_cond);
+          gisle_mutex_unlock (&worker->dispatch_lock);
         }
 
       if (g_get_monotonic_time () >= deadline)
@@ -225,6 +332,7 @@ static void
 gisle_dispatch_push (GisleDispatcher *dispatcher,
                      GisleEvent      *event)
 {
+  dispatcher->worker->output_pending += event->cost;
   g_queue_push_tail (&dispatcher->events, event);
 
   if (dispatcher->source == NULL)
@@ -279,22 +387,32 @@ gisle_dispatch_output (GisleWorker *worker,
   GisleEvent *tail;
 
   dispatcher = gisle_dispatch_get (worker, worker->owner_context);
-  tail = g_queue_peek_tail (&dispatcher->events);
-  worker->output_pending += len;
 
-  if (tail != NULL && tail->kind == GISLE_EVENT_OUTPUT &&
-      tail->job_id == job_id && tail->stream == stream)
+  while (len > 0)
     {
-      g_string_append_len (tail->text, data, len);
-      return;
-    }
+      gsize room, piece;
 
-  tail = g_new0 (GisleEvent, 1);
-  tail->kind = GISLE_EVENT_OUTPUT;
-  tail->job_id = job_id;
-  tail->stream = stream;
-  tail->text = g_string_new_len (data, len);
-  gisle_dispatch_push (dispatcher, tail);
+      tail = g_queue_peek_tail (&dispatcher->events);
+      if (tail == NULL || tail->kind != GISLE_EVENT_OUTPUT ||
+          tail->job_id != job_id || tail->stream != stream ||
+          tail->text->len >= GISLE_DISPATCH_MAX_TEXT)
+        {
+          tail = g_new0 (GisleEvent, 1);
+          tail->kind = GISLE_EVENT_OUTPUT;
+          tail->job_id = job_id;
+          tail->stream = stream;
+          tail->text = g_string_sized_new (MIN (len, GISLE_DISPATCH_MAX_TEXT));
+          gisle_dispatch_push (dispatcher, tail);
+        }
+
+      room = GISLE_DISPATCH_MAX_TEXT - tail->text->len;
+      piece = MIN (room, len);
+      g_string_append_len (tail->text, data, piece);
+      tail->cost += piece;
+      worker->output_pending += piece;
+      data += piece;
+      len -= piece;
+    }
 }
 
 void
@@ -307,6 +425,7 @@ gisle_dispatch_event (GisleWorker *worker,
   event->kind = GISLE_EVENT_EVENT;
   event->name = g_strdup (name);
   event->value = g_variant_ref_sink (value);
+  event->cost = sizeof *event + strlen (name) + g_variant_get_size (value);
   gisle_dispatch_to_owner (worker, event);
 }
 
@@ -322,6 +441,7 @@ gisle_dispatch_progress (GisleWorker *worker,
   event->job_id = job_id;
   event->fraction = fraction;
   event->name = g_strdup (text);
+  event->cost = sizeof *event + (text != NULL ? strlen (text) : 0);
   gisle_dispatch_to_owner (worker, event);
 }
 
@@ -408,6 +528,8 @@ gisle_dispatch_free_all (GisleWorker *worker)
       GisleDispatcher *dispatcher = worker->dispatchers->pdata[i];
 
       g_queue_clear_full (&dispatcher->events, (GDestroyNotify) gisle_event_free);
+      if (dispatcher->carry != NULL)
+        g_string_free (dispatcher->carry, TRUE);
       g_main_context_unref (dispatcher->context);
       g_free (dispatcher);
     }

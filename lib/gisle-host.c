@@ -11,6 +11,7 @@
 #include "gisle-private.h"
 #include "gisle-host-private.h"
 #include "gisle-value-private.h"
+#include "gisle-output-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -529,8 +530,10 @@ gisle_isle_lua_emit (lua_State *L)
   if (value == NULL)
     return gisle_host_raise (L, "isle.emit", error);
 
+  /* Waiting may raise: release the value first. */
   gisle_dispatch_event (worker, name, value);
   g_variant_unref (value);
+  gisle_output_wait_room (L);
   return 0;
 }
 
@@ -545,6 +548,7 @@ gisle_isle_lua_progress (lua_State *L)
   if (isnan (fraction))
     return luaL_argerror (L, 1, "not a number");
   gisle_dispatch_progress (worker, job != NULL ? job->id : 0, CLAMP (fraction, 0.0, 1.0), text);
+  gisle_output_wait_room (L);
   return 0;
 }
 

@@ -86,6 +86,14 @@ gisle_job_complete (GisleJob *job,
 
   if (error != NULL && job->error_prefix != NULL)
     g_prefix_error (&error, "%s", job->error_prefix);
+  /* Scripts put any bytes in their errors; GError messages are UTF-8. */
+  if (error != NULL && !g_utf8_validate (error->message, -1, NULL))
+    {
+      char *valid = g_utf8_make_valid (error->message, -1);
+
+      g_free (error->message);
+      error->message = valid;
+    }
   /* A failed setup closes the isle before construction reports it, so the
    * caller never sees an isle that is neither working nor closed. */
   if (error != NULL && job->kind == GISLE_JOB_SETUP)
@@ -283,6 +291,13 @@ gisle_job_collect_results (GisleJob  *job,
   lua_pushlightuserdata (L, &ctx);
   status = lua_pcall (L, n + 1, 0, 0);
 
+  if (g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE)
+    {
+      g_clear_pointer (&ctx.result, g_variant_unref);
+      g_clear_error (&ctx.error);
+      gisle_job_complete (job, NULL, gisle_job_cancel_error (job));
+      return;
+    }
   if (status != LUA_OK)
     {
       g_clear_pointer (&ctx.result, g_variant_unref);
@@ -313,7 +328,6 @@ gisle_job_pcall (GisleJob  *job,
 
   gisle_cancel_enter_lua (job->worker, job, L);
   status = lua_pcall (L, nargs, LUA_MULTRET, base + 1);
-  gisle_cancel_leave_lua (job->worker);
 
   /* Decided by the flag, never by the error: a script that caught the
    * cancel and returned normally was still cancelled. */
@@ -329,8 +343,11 @@ gisle_job_pcall (GisleJob  *job,
                                              lua_tostring (L, -1) ? lua_tostring (L, -1)
                                                                   : "unknown error"));
   else
+    /* Still inside the job's cancel scope: converting a huge result can
+     * take a while, and Stop or the time limit must reach it. */
     gisle_job_collect_results (job, L, base + 1);
 
+  gisle_cancel_leave_lua (job->worker);
   lua_settop (L, base);
 }
 
@@ -444,8 +461,18 @@ gisle_job_run_call (GisleJob  *job,
   lua_pushcfunction (L, gisle_job_msgh);
   lua_pushcfunction (L, gisle_job_call_prepare);
   lua_pushlightuserdata (L, job);
+  /* The lookup may run __index metamethods: script code, so cancellable. */
+  gisle_cancel_enter_lua (job->worker, job, L);
   status = lua_pcall (L, 1, LUA_MULTRET, 0);
+  gisle_cancel_leave_lua (job->worker);
   pushed = lua_gettop (L) - base - 1;
+
+  if (g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE)
+    {
+      gisle_job_complete (job, NULL, gisle_job_cancel_error (job));
+      lua_settop (L, base);
+      return;
+    }
 
   if (status != LUA_OK)
     {

@@ -19,6 +19,10 @@ void gisle_output_write (lua_State   *L,
                          const char  *data,
                          gsize        len);
 
+/* Waits while too much output, events and progress are waiting for the
+ * main context. A cancellation point: may raise. */
+void gisle_output_wait_room (lua_State *L);
+
 /* Like gisle_output_write() for G_ISLE_STREAM_WARNING, but never waits and
  * never raises: safe from a lua_WarnFunction, which Lua may call from the
  * garbage collector. Past a large backlog, warnings are dropped. */

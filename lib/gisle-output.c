@@ -18,18 +18,13 @@ gisle_output_job_id (lua_State *L)
 }
 
 /* When the host falls behind, the script waits here instead of growing
- * the queue without bound; a cancel wakes it (and raises). */
+ * the queue without bound; a cancel wakes it (and raises). Output, events
+ * and progress share the budget. */
 void
-gisle_output_write (lua_State   *L,
-                    GIsleStream  stream,
-                    const char  *data,
-                    gsize        len)
+gisle_output_wait_room (lua_State *L)
 {
   GisleWorker *worker = gisle_worker_from_lua (L);
   gboolean cancelled = FALSE;
-
-  if (len == 0)
-    return;
 
   gisle_mutex_lock (&worker->dispatch_lock);
   while (worker->output_pending > GISLE_OUTPUT_HIGH_WATER &&
@@ -39,7 +34,20 @@ gisle_output_write (lua_State   *L,
 
   if (cancelled)
     gisle_cancel_check (L);
+}
 
+void
+gisle_output_write (lua_State   *L,
+                    GIsleStream  stream,
+                    const char  *data,
+                    gsize        len)
+{
+  GisleWorker *worker = gisle_worker_from_lua (L);
+
+  if (len == 0)
+    return;
+
+  gisle_output_wait_room (L);
   gisle_mutex_lock (&worker->dispatch_lock);
   gisle_dispatch_output (worker, gisle_output_job_id (L), stream, data, len);
   gisle_mutex_unlock (&worker->dispatch_lock);

@@ -151,6 +151,7 @@ struct _GisleWorker
   GThread *thread;
   pthread_t pthread;
   GPtrArray *close_waiters;      /* GisleJob (CONTROL) completed at exit */
+  GSource *close_deadline;       /* watchdog: closing never waits longer */
   GHashTable *host_functions;    /* name -> GisleHostFunction */
 
   volatile gint64 next_job_id;   /* atomic */
@@ -211,6 +212,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GisleJob, gisle_job_unref)
 
 /* gisle-cancel.c */
 void         gisle_cancel_init_process (void);
+GSource     *gisle_watchdog_add_full   (guint          ms,
+                                        GSourceFunc    func,
+                                        gpointer       data,
+                                        GDestroyNotify notify);
 void         gisle_cancel_open         (lua_State   *L);
 void         gisle_cancel_request      (GisleJob    *job,
                                         gint         reason);

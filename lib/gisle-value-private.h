@@ -24,6 +24,10 @@ G_BEGIN_DECLS
 /* Tables nested deeper than this, in either direction, do not cross. */
 #define GISLE_VALUE_MAX_DEPTH 100
 
+/* At most this many values (table entries and tables, counted each time a
+ * shared table appears) leave the isle in one conversion. */
+#define GISLE_VALUE_MAX_VALUES (2 * 1024 * 1024)
+
 /* Pushes @value (any GVariant type) as one Lua value; @where labels it in
  * errors (%NULL: "value"). Returns FALSE and sets a G_ISLE_ERROR_CONVERSION
  * (or G_ISLE_ERROR_MEMORY) error, stack unchanged, when it cannot. */

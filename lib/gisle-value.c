@@ -13,6 +13,7 @@
 
 #include "gisle.h"
 #include "gisle-value-private.h"
+#include "gisle-private.h"
 
 /* Error paths longer than this are shortened to their first PATH_HEAD and
  * last PATH_TAIL elements; string keys to FIELD_SHOWN characters. */
@@ -244,6 +245,10 @@ typedef struct {
   lua_State *L;
   GError **error;
   int depth;
+  /* Values converted so far: a table shared by many fields is converted
+   * each time it appears, so a small DAG of shared tables can stand for an
+   * exponential number of values. This caps the work. */
+  gsize values;
   /* The tables on the current path, to tell a cycle from a shared table. */
   const void *tables[GISLE_VALUE_MAX_DEPTH];
   Path path;
@@ -503,6 +508,21 @@ table_to_variant (ToVariant *tv,
       n++;
     }
 
+  tv->values += n + 1;
+  /* Converting runs in C, where no hook reaches: look for a cancel here. */
+  if (gisle_cancel_is_requested (L))
+    {
+      set_error (tv->error, &tv->path, FALSE, "the job was cancelled");
+      return NULL;
+    }
+  if (tv->values > GISLE_VALUE_MAX_VALUES)
+    {
+      set_error (tv->error, &tv->path, FALSE,
+                 "more than %d values (a shared table counts each time it appears)",
+                 GISLE_VALUE_MAX_VALUES);
+      return NULL;
+    }
+
   /* Distinct integer keys with min 1 and max n are exactly 1..n. */
   if (n == 0 || (has_integer && !has_string && !has_other
                  && min == 1 && (lua_Unsigned) max == n))
@@ -602,6 +622,7 @@ to_variant_init (ToVariant  *tv,
   tv->L = L;
   tv->error = error;
   tv->depth = 0;
+  tv->values = 0;
   tv->path.n_path = 0;
   tv->path.label.where = NULL;
   tv->path.label.what = NULL;

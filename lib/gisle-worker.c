@@ -186,28 +186,71 @@ static void
 gisle_worker_exit (GisleWorker *worker)
 {
   g_autoptr(GPtrArray) waiters = NULL;
+  GSource *deadline;
   gboolean defunct;
 
   gisle_mutex_lock (&worker->lock);
-  worker->exited = TRUE;
-  defunct = worker->defunct;
-  waiters = g_steal_pointer (&worker->close_waiters);
-  worker->close_waiters = g_ptr_array_new ();
+  worker->closing = TRUE;
   g_cond_broadcast (&worker->space_cond);
   gisle_mutex_unlock (&worker->lock);
 
   /* An abandoned state may be mid-way through anything; it is still ours,
-   * and only this thread may close it. */
+   * and only this thread may close it. Finalizers run here, with hooks
+   * disabled; the close deadline covers one that never returns. */
   if (worker->L != NULL)
     {
       lua_close (worker->L);
       worker->L = NULL;
     }
 
+  gisle_mutex_lock (&worker->lock);
+  worker->exited = TRUE;
+  defunct = worker->defunct;
+  waiters = g_steal_pointer (&worker->close_waiters);
+  worker->close_waiters = g_ptr_array_new ();
+  deadline = g_steal_pointer (&worker->close_deadline);
+  gisle_mutex_unlock (&worker->lock);
+
   if (!defunct)
     for (guint i = 0; i < waiters->len; i++)
       gisle_job_complete (waiters->pdata[i], NULL, NULL);
   g_ptr_array_set_free_func (waiters, (GDestroyNotify) gisle_job_unref);
+
+  if (deadline != NULL)
+    {
+      g_source_destroy (deadline);
+      g_source_unref (deadline);
+    }
+}
+
+/* Closing waits for the thread at most the hard deadline: lua_close runs
+ * finalizers with hooks disabled, and one that loops would hold close()
+ * forever. The thread is then abandoned as for a defunct job. */
+static gboolean
+gisle_worker_on_close_deadline (gpointer data)
+{
+  GisleWorker *worker = data;
+  g_autoptr(GPtrArray) waiters = NULL;
+
+  gisle_mutex_lock (&worker->lock);
+  if (!worker->exited)
+    {
+      waiters = g_steal_pointer (&worker->close_waiters);
+      worker->close_waiters = g_ptr_array_new ();
+    }
+  gisle_mutex_unlock (&worker->lock);
+
+  if (waiters == NULL)
+    return G_SOURCE_REMOVE;
+
+  g_message ("Isle thread “%s” did not finish closing within %d ms; it is abandoned",
+             worker->thread_name, g_atomic_int_get (&worker->hard_ms));
+  for (guint i = 0; i < waiters->len; i++)
+    {
+      gisle_job_complete (waiters->pdata[i], NULL, NULL);
+      gisle_job_unref (waiters->pdata[i]);
+    }
+  return G_SOURCE_REMOVE;
 }
 
 static void gisle_worker_fail_jobs (GList *jobs, GQuark domain, gint code, const char *message);
@@ -393,6 +436,8 @@ gisle_worker_fail_jobs (GList  *jobs,
   g_list_free (jobs);
 }
 
+static gboolean gisle_worker_on_close_deadline (gpointer data);
+
 /* Closing cancels the running job, fails the queued ones with
  * G_ISLE_ERROR_CLOSED and lets the thread exit; @close_job completes when
  * it has (or at once if it already had). */
@@ -414,7 +459,15 @@ gisle_worker_close (GisleWorker *worker,
     current = gisle_job_ref (worker->current);
   done_now = !worker->started || worker->exited || worker->defunct;
   if (!done_now && close_job != NULL)
-    g_ptr_array_add (worker->close_waiters, gisle_job_ref (close_job));
+    {
+      g_ptr_array_add (worker->close_waiters, gisle_job_ref (close_job));
+      if (worker->close_deadline == NULL)
+        worker->close_deadline =
+          gisle_watchdog_add_full ((guint) g_atomic_int_get (&worker->hard_ms),
+                                   gisle_worker_on_close_deadline,
+                                   gisle_worker_ref (worker),
+                                   (GDestroyNotify) gisle_worker_unref);
+    }
   g_cond_broadcast (&worker->work_cond);
   g_cond_broadcast (&worker->space_cond);
   gisle_mutex_unlock (&worker->lock);

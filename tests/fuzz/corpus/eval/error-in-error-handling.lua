@@ -1,0 +1,2 @@
+local ok = xpcall(error, function() error("again") end, "boom")
+return ok

@@ -1,0 +1,3 @@
+setmetatable({}, { __gc = function() error("finalizer boom") end })
+collectgarbage()
+return 1

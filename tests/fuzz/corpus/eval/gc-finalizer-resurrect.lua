@@ -1,0 +1,7 @@
+local saved
+do
+  setmetatable({ tag = "alive" }, { __gc = function(o) saved = o end })
+end
+collectgarbage()
+collectgarbage()
+return saved ~= nil, saved and saved.tag

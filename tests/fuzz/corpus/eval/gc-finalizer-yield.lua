@@ -1,0 +1,6 @@
+local co = coroutine.wrap(function()
+  setmetatable({}, { __gc = function() coroutine.yield() end })
+  collectgarbage()
+  return "done"
+end)
+return co()

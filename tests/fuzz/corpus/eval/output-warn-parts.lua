@@ -1,0 +1,8 @@
+local parts = {}
+for i = 1, 1000 do parts[i] = "abc" end
+warn(table.unpack(parts))
+warn("@off")
+warn("hidden")
+warn("@on")
+warn("@nonsense")
+return 1

@@ -1,0 +1,3 @@
+local mt = {}
+mt.__concat = function(a, b) return setmetatable({}, mt) .. a end
+return setmetatable({}, mt) .. "x"

@@ -1,0 +1,2 @@
+local function f(s) return (string.gsub(s, ".", f)) end
+return f("a")

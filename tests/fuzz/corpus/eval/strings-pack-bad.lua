@@ -1,0 +1,1 @@
+return string.pack("i17", 1)

@@ -1,0 +1,2 @@
+-- expect: error RUNTIME /error object is a boolean value/
+error(false)

@@ -1,0 +1,2 @@
+-- expect: error RUNTIME /^42/
+error(42, 0)

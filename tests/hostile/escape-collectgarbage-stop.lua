@@ -1,0 +1,2 @@
+-- expect: error RUNTIME /collectgarbage\('stop'\) is not allowed in an isle/
+collectgarbage("stop")

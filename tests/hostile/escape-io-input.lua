@@ -1,0 +1,2 @@
+-- expect: error RUNTIME /standard input is not available in an isle/
+return io.input()

@@ -1,0 +1,3 @@
+-- expect: ok
+-- result: (true,)
+return io.stdin == nil

@@ -1,0 +1,2 @@
+-- expect: error RUNTIME /attempt to call a nil value \(global 'loadfile'\)/
+return loadfile("/etc/passwd")

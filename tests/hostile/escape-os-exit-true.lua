@@ -1,0 +1,2 @@
+-- expect: error RUNTIME /os.exit is not available in an isle/
+os.exit(true, true)

@@ -1,0 +1,2 @@
+-- expect: error RUNTIME /attempt to call a nil value \(field 'getenv'\)/
+return os.getenv("HOME")

@@ -1,0 +1,2 @@
+-- expect: error RUNTIME /non%-closable|non-closable/
+local x <close> = {}

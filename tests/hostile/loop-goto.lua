@@ -1,0 +1,3 @@
+-- expect: cancelled after 100
+::top::
+goto top

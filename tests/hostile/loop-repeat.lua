@@ -1,0 +1,2 @@
+-- expect: cancelled after 100
+repeat until false

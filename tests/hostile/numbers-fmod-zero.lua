@@ -1,0 +1,2 @@
+-- expect: error RUNTIME /bad argument #2 to 'fmod' \(zero\)/
+return math.fmod(1, 0)

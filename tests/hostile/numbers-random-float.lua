@@ -1,0 +1,2 @@
+-- expect: error RUNTIME /number has no integer representation/
+return math.random(1.5)

@@ -1,0 +1,5 @@
+-- A table used as its own key.
+-- expect: error CONVERSION /cycle/
+local t = {}
+t[t] = true
+return t

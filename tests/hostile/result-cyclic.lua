@@ -1,0 +1,4 @@
+-- expect: error CONVERSION /cycle/
+local t = {}
+t.self = t
+return t

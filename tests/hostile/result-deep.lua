@@ -1,0 +1,4 @@
+-- expect: error CONVERSION /nested deeper than/
+local t = {}
+for i = 1, 1000 do t = { t } end
+return t

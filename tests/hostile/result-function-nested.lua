@@ -1,0 +1,2 @@
+-- expect: error CONVERSION /field "cb": a function cannot leave the isle/
+return 1, { cb = function() end }

@@ -1,0 +1,2 @@
+-- expect: error CONVERSION /a function cannot leave the isle/
+return print

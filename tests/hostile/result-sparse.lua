@@ -1,0 +1,4 @@
+-- A very sparse array.
+-- expect: ok
+-- result-type: (a{xv})
+return { [1] = 1, [math.maxinteger] = 2, [math.mininteger] = 3 }

@@ -1,0 +1,2 @@
+-- expect: error CONVERSION /thread cannot leave the isle/
+return coroutine.running()

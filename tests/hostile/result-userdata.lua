@@ -1,0 +1,2 @@
+-- expect: error CONVERSION /userdata cannot leave the isle/
+return io.stdout

@@ -1,0 +1,2 @@
+-- expect: error RUNTIME /value out of range/
+return string.char(256)

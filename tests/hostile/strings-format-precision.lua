@@ -1,0 +1,2 @@
+-- expect: error RUNTIME /invalid conversion/
+return string.format("%.99999f", 1)

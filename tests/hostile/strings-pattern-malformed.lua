@@ -1,0 +1,2 @@
+-- expect: error RUNTIME /malformed pattern/
+return string.find("abc", "[a")

@@ -1,0 +1,3 @@
+-- expect: ok
+-- result: ('',)
+return string.rep("x", math.mininteger)

@@ -1,0 +1,3 @@
+-- expect: ok
+-- result: ('abc', '', 'c')
+return ("abc"):sub(math.mininteger, math.maxinteger), ("abc"):sub(math.maxinteger), ("abc"):sub(-1)

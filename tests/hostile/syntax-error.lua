@@ -1,0 +1,2 @@
+-- expect: error SYNTAX /unexpected symbol/
+return )

@@ -1,0 +1,2 @@
+-- expect: error SYNTAX /no visible label/
+goto nowhere

@@ -1,0 +1,2 @@
+-- expect: error INCOMPLETE /<eof>/
+function f()

@@ -1,0 +1,3 @@
+-- An unfinished long string.
+-- expect: error INCOMPLETE /<eof>/
+return [==[

@@ -1,0 +1,3 @@
+-- expect: error RUNTIME /cannot close standard file/
+-- libraries: all
+io.close()

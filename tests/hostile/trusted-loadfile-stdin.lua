@@ -1,0 +1,4 @@
+-- loadfile() without a name would read stdin.
+-- expect: error RUNTIME /standard input is not available in an isle/
+-- libraries: all
+return loadfile()
