@@ -44,6 +44,10 @@
 static __thread GisleRun *gisle_tls_run __attribute__ ((tls_model ("initial-exec")));
 
 static struct sigaction gisle_previous_action;
+
+#ifdef GISLE_TSAN
+char gisle_tsan_signal_lock;
+#endif
 static const char gisle_sentinel_key = 'c';
 
 /* ---- Arming, on the worker thread (from the handler or directly) ------ */
@@ -291,7 +295,7 @@ gisle_watchdog_add_full (guint          ms,
 
   g_source_set_callback (source, func, data, notify);
   g_source_set_static_name (source, "[gisle] watchdog");
-  g_source_attach (source, gisle_watchdog_get_context ());
+  gisle_source_attach (source, gisle_watchdog_get_context ());
   return source;
 }
 
@@ -361,7 +365,7 @@ gisle_cancel_drop_source (GSource *source)
 {
   if (source != NULL)
     {
-      g_source_destroy (source);
+      gisle_source_destroy (source);
       g_source_unref (source);
     }
 }

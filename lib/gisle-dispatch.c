@@ -259,6 +259,9 @@ gisle_dispatch_drain (gpointer data)
           /* Nothing left: detach; the next event attaches a new source. */
           g_clear_pointer (&dispatcher->source, g_source_unref);
           gisle_mutex_unlock (&worker->dispatch_lock);
+          /* The next drain may run in another thread that acquired the
+           * context after this one released it. */
+          GISLE_TSAN_RELEASE (dispatcher);
           return G_SOURCE_REMOVE;
         }
       gisle_mutex_unlock (&worker->dispatch_lock);
@@ -292,6 +295,7 @@ gisle_dispatch_drain (gpointer data)
           if (!more)
             g_clear_pointer (&dispatcher->source, g_source_unref);
           gisle_mutex_unlock (&worker->dispatch_lock);
+          GISLE_TSAN_RELEASE (dispatcher);
           return more ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
         }
     }
@@ -347,7 +351,7 @@ gisle_dispatch_push (GisleDispatcher *dispatcher,
                              gisle_dispatch_source_done);
       dispatcher->source = source;
       GISLE_TSAN_RELEASE (dispatcher);
-      g_source_attach (source, dispatcher->context);
+      gisle_source_attach (source, dispatcher->context);
     }
 }
 

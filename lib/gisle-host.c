@@ -56,7 +56,7 @@ gisle_host_function_unref (GisleHostFunction *fn)
   source = g_idle_source_new ();
   g_source_set_static_name (source, "[gisle] host function release");
   g_source_set_callback (source, gisle_host_function_destroy, fn, NULL);
-  g_source_attach (source, fn->context);
+  gisle_source_attach (source, fn->context);
   g_source_unref (source);
 }
 

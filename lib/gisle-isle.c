@@ -772,6 +772,9 @@ g_isle_on_cancelled (GCancellable *cancellable,
 {
   GISLE_TSAN_ACQUIRE (data);
   gisle_cancel_request (data, G_IO_ERROR_CANCELLED);
+  /* g_cancellable_disconnect() waits for this handler to return before
+   * the job can be freed (see gisle_job_disconnect()). */
+  GISLE_TSAN_RELEASE (data);
 }
 
 /* Returns FALSE (and completes nothing) if @cancellable is already
@@ -787,7 +790,7 @@ g_isle_attach_cancellable (GisleJob     *job,
 
   job->cancellable = g_object_ref (cancellable);
   GISLE_TSAN_RELEASE (job);
-  job->cancel_handler = g_cancellable_connect (cancellable, G_CALLBACK (g_isle_on_cancelled),
+  job->cancel_handler = gisle_cancellable_connect (cancellable, G_CALLBACK (g_isle_on_cancelled),
                                                gisle_job_ref (job),
                                                (GDestroyNotify) gisle_job_unref);
   return TRUE;
@@ -1413,7 +1416,7 @@ g_isle_close (GIsle         *self,
   if (cancellable != NULL)
     {
       job->cancellable = g_object_ref (cancellable);
-      job->cancel_handler = g_cancellable_connect (cancellable, G_CALLBACK (g_isle_on_close_cancelled),
+      job->cancel_handler = gisle_cancellable_connect (cancellable, G_CALLBACK (g_isle_on_close_cancelled),
                                                    gisle_job_ref (job),
                                                    (GDestroyNotify) gisle_job_unref);
     }

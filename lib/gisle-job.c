@@ -64,7 +64,8 @@ gisle_job_disconnect (GisleJob *job)
    * dispatcher in the task's context. */
   if (job->cancel_handler != 0)
     {
-      g_cancellable_disconnect (job->cancellable, job->cancel_handler);
+      gisle_cancellable_disconnect (job->cancellable, job->cancel_handler);
+      GISLE_TSAN_ACQUIRE (job);
       job->cancel_handler = 0;
     }
 }

@@ -9,7 +9,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #if defined(__SANITIZE_THREAD__)
 # define GISLE_TSAN 1
@@ -64,7 +64,64 @@ gisle_cond_wait_until (GCond  *cond,
  * running in the cancelling thread): release before, acquire after. */
 # define GISLE_TSAN_RELEASE(p) __tsan_release ((void *) (p))
 # define GISLE_TSAN_ACQUIRE(p) __tsan_acquire ((void *) (p))
+
+/* GMainContext's own mutex orders every attach and destroy on a context;
+ * say so, or each source of another isle looks like a race. */
+static inline guint
+gisle_source_attach (GSource      *source,
+                     GMainContext *context)
+{
+  guint id;
+
+  __tsan_acquire (context);
+  id = g_source_attach (source, context);
+  __tsan_release (context);
+  return id;
+}
+
+static inline void
+gisle_source_destroy (GSource *source)
+{
+  GMainContext *context = g_source_get_context (source);
+
+  if (context != NULL)
+    __tsan_acquire (context);
+  g_source_destroy (source);
+  if (context != NULL)
+    __tsan_release (context);
+}
+
+/* GObject's signal system has one global lock: connecting and
+ * disconnecting handlers of any object are ordered by it. */
+extern char gisle_tsan_signal_lock;
+
+static inline gulong
+gisle_cancellable_connect (GCancellable   *cancellable,
+                           GCallback       callback,
+                           gpointer        data,
+                           GDestroyNotify  notify)
+{
+  gulong id;
+
+  __tsan_acquire (&gisle_tsan_signal_lock);
+  id = g_cancellable_connect (cancellable, callback, data, notify);
+  __tsan_release (&gisle_tsan_signal_lock);
+  return id;
+}
+
+static inline void
+gisle_cancellable_disconnect (GCancellable *cancellable,
+                              gulong        id)
+{
+  __tsan_acquire (&gisle_tsan_signal_lock);
+  g_cancellable_disconnect (cancellable, id);
+  __tsan_release (&gisle_tsan_signal_lock);
+}
 #else
+# define gisle_cancellable_connect    g_cancellable_connect
+# define gisle_cancellable_disconnect g_cancellable_disconnect
+# define gisle_source_attach    g_source_attach
+# define gisle_source_destroy   g_source_destroy
 # define GISLE_TSAN_RELEASE(p) ((void) 0)
 # define GISLE_TSAN_ACQUIRE(p) ((void) 0)
 # define gisle_mutex_lock       g_mutex_lock

@@ -148,7 +148,6 @@ struct _GisleWorker
   gboolean closing;
   gboolean exited;
   gboolean defunct;
-  GThread *thread;
   pthread_t pthread;
   GPtrArray *close_waiters;      /* GisleJob (CONTROL) completed at exit */
   GSource *close_deadline;       /* watchdog: closing never waits longer */

@@ -73,9 +73,6 @@ gisle_worker_unref (GisleWorker *worker)
   g_cond_clear (&worker->output_cond);
   g_free (worker->thread_name);
   g_free (worker->setup_code);
-  /* Never joined: dropping the last reference detaches the thread, which
-   * may be this very thread on its way out. */
-  g_clear_pointer (&worker->thread, g_thread_unref);
   g_free (worker);
 }
 
@@ -218,7 +215,7 @@ gisle_worker_exit (GisleWorker *worker)
 
   if (deadline != NULL)
     {
-      g_source_destroy (deadline);
+      gisle_source_destroy (deadline);
       g_source_unref (deadline);
     }
 }
@@ -371,10 +368,9 @@ gisle_worker_start (GisleWorker  *worker,
       return FALSE;
     }
 
-  gisle_mutex_lock (&worker->lock);
-  worker->thread = thread;
-  gisle_mutex_unlock (&worker->lock);
-
+  /* Never joined: without our reference, GLib detaches the thread when it
+   * ends (an abandoned one may never end; that must not hold anything). */
+  g_thread_unref (thread);
   return TRUE;
 }
 

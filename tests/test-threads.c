@@ -123,10 +123,37 @@ typedef struct
 typedef struct
 {
   GIsle *isle;
-  GAsyncQueue *to_cancel;        /* GCancellable, or the stop marker */
+  /* GCancellables (or the stop marker) for the cancellers. A pthread
+   * mutex rather than a GAsyncQueue, whose locking TSan cannot see. */
+  pthread_mutex_t to_cancel_lock;
+  pthread_cond_t to_cancel_cond;
+  GQueue to_cancel;
   StressJob *jobs;               /* N_SUBMITTERS * JOBS_PER_THREAD */
   gint n_cancel_calls;           /* atomic */
 } Stress;
+
+static void
+to_cancel_push (Stress   *stress,
+                gpointer  item)
+{
+  pthread_mutex_lock (&stress->to_cancel_lock);
+  g_queue_push_tail (&stress->to_cancel, item);
+  pthread_cond_signal (&stress->to_cancel_cond);
+  pthread_mutex_unlock (&stress->to_cancel_lock);
+}
+
+static gpointer
+to_cancel_pop (Stress *stress)
+{
+  gpointer item;
+
+  pthread_mutex_lock (&stress->to_cancel_lock);
+  while (g_queue_is_empty (&stress->to_cancel))
+    pthread_cond_wait (&stress->to_cancel_cond, &stress->to_cancel_lock);
+  item = g_queue_pop_head (&stress->to_cancel);
+  pthread_mutex_unlock (&stress->to_cancel_lock);
+  return item;
+}
 
 struct _Submitter
 {
@@ -186,7 +213,7 @@ submitter_thread (gpointer data)
                              job->cancellable, on_stress_done, job);
           /* A spinning job is always cancelled, others now and then. */
           if (job->spin || g_rand_int_range (rand, 0, 4) == 0)
-            g_async_queue_push (stress->to_cancel, g_object_ref (job->cancellable));
+            to_cancel_push (stress, g_object_ref (job->cancellable));
         }
       else
         g_main_context_iteration (context, TRUE);
@@ -204,7 +231,7 @@ canceller_thread (gpointer data)
 
   for (;;)
     {
-      gpointer item = g_async_queue_pop (stress->to_cancel);
+      gpointer item = to_cancel_pop (stress);
       guint delay;
 
       if (item == &stop_marker)
@@ -223,7 +250,7 @@ static void
 test_stress (void)
 {
   g_autoptr(GIsle) isle = isle_new (NULL);
-  Stress stress = { isle, g_async_queue_new (), NULL, 0 };
+  Stress stress = { isle, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, G_QUEUE_INIT, NULL, 0 };
   Submitter subs[N_SUBMITTERS];
   GThread *submitters[N_SUBMITTERS], *cancellers[N_CANCELLERS];
   guint n_ok = 0, n_cancelled = 0, n_spin = 0;
@@ -242,7 +269,7 @@ test_stress (void)
   for (guint i = 0; i < N_SUBMITTERS; i++)
     g_thread_join (submitters[i]);
   for (guint i = 0; i < N_CANCELLERS; i++)
-    g_async_queue_push (stress.to_cancel, &stop_marker);
+    to_cancel_push (&stress, &stop_marker);
   for (guint i = 0; i < N_CANCELLERS; i++)
     g_thread_join (cancellers[i]);
 
@@ -273,7 +300,7 @@ test_stress (void)
   g_assert_cmpuint (n_cancelled, >=, n_spin);
 
   g_free (stress.jobs);
-  g_async_queue_unref (stress.to_cancel);
+  g_assert_true (g_queue_is_empty (&stress.to_cancel));
   g_assert_false (g_isle_is_defunct (isle));
   assert_answers (isle);
 }
