@@ -112,14 +112,33 @@ gisle_dispatch_emit_text (GisleDispatcher *dispatcher,
   g_autofree char *valid = NULL;
   g_autofree char *copy = NULL;
 
-  if (len == 0)
+  if (len == 0 || isle == NULL)
     return;
   if (!g_utf8_validate_len (text, len, NULL))
-    text = valid = g_utf8_make_valid (text, len);
-  else if (text[len] != '\0')
-    text = copy = g_strndup (text, len);
-  if (isle != NULL)
-    gisle_isle_emit_output (isle, job_id, stream, text);
+    {
+      text = valid = g_utf8_make_valid (text, len);
+      len = strlen (valid);
+    }
+
+  /* Held-back bytes and U+FFFD replacements can push a piece past the
+   * limit: cut again, at character boundaries. */
+  while (len > 0)
+    {
+      gsize piece = len;
+
+      if (piece > GISLE_DISPATCH_MAX_TEXT)
+        piece = g_utf8_find_prev_char (text, text + GISLE_DISPATCH_MAX_TEXT + 1) - text;
+      if (piece == len && text[len] == '\0')
+        gisle_isle_emit_output (isle, job_id, stream, text);
+      else
+        {
+          g_free (copy);
+          copy = g_strndup (text, piece);
+          gisle_isle_emit_output (isle, job_id, stream, copy);
+        }
+      text += piece;
+      len -= piece;
+    }
 }
 
 /* Emits what was held back, as it is (an unfinished character becomes
