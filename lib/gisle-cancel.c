@@ -254,6 +254,10 @@ gisle_cancel_leave_lua (GisleWorker *worker)
   atomic_signal_fence (memory_order_seq_cst);
   run->job = NULL;
   atomic_signal_fence (memory_order_seq_cst);
+  /* An executor thread goes on to other isles: a late signal must not find
+   * this one's state, which may be freed by then. */
+  gisle_tls_run = NULL;
+  atomic_signal_fence (memory_order_seq_cst);
   lua_sethook (L, NULL, 0, 0);
 }
 

@@ -96,8 +96,9 @@ gisle_host_call_complete (GisleHostCall *call,
 {
   GisleWorker *worker = call->worker;
 
+  /* Host functions return a full reference (or a floating one). */
   if (result != NULL)
-    g_variant_ref_sink (result);
+    g_variant_take_ref (result);
 
   gisle_mutex_lock (&worker->lock);
   if (!call->done)
@@ -145,24 +146,47 @@ gisle_host_call_run (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static int
+gisle_host_holder_gc (lua_State *L)
+{
+  GVariant **holder = lua_touserdata (L, 1);
+
+  g_clear_pointer (holder, g_variant_unref);
+  return 0;
+}
+
 /* Pushes the results and consumes @result. On failure, leaves an error
  * message on the stack and returns -1: the caller raises it once it owns
- * nothing more (a Lua error longjmps past any cleanup). */
+ * nothing more (a Lua error longjmps past any cleanup). Pushing is a
+ * cancellation point, so while it runs @result is held by a userdata the
+ * garbage collector releases if a cancel jumps out. */
 static int
 gisle_host_push_results (lua_State  *L,
                          GVariant   *result,
                          const char *name)
 {
   GError *error = NULL;
+  GVariant **holder;
+  int holder_index;
   int n;
 
   if (result == NULL)
     return 0;
+
+  holder = lua_newuserdatauv (L, sizeof (GVariant *), 0);
+  *holder = result;
+  holder_index = lua_gettop (L);
+  lua_createtable (L, 0, 1);
+  lua_pushcfunction (L, gisle_host_holder_gc);
+  lua_setfield (L, -2, "__gc");
+  lua_setmetatable (L, -2);
+
   if (g_variant_is_of_type (result, G_VARIANT_TYPE_TUPLE))
     n = gisle_value_push_args (L, result, &error);
   else
     n = gisle_value_push (L, result, "result", &error) ? 1 : -1;
-  g_variant_unref (result);
+  g_clear_pointer (holder, g_variant_unref);
+  lua_remove (L, holder_index);
   if (n < 0)
     {
       lua_pushfstring (L, "host function “%s” returned a value that cannot enter the isle: %s",
@@ -231,7 +255,7 @@ gisle_host_call_worker (lua_State         *L,
   result = ((GIsleWorkerFunc) fn->func) (args, fn->user_data, &error);
   g_variant_unref (args);
   if (result != NULL)
-    g_variant_ref_sink (result);
+    g_variant_take_ref (result);
   if (error != NULL)
     {
       g_clear_pointer (&result, g_variant_unref);
@@ -239,10 +263,15 @@ gisle_host_call_worker (lua_State         *L,
       return gisle_host_raise (L, NULL, error);
     }
 
+  /* Release the function before pushing, which may raise. */
   lua_settop (L, 0);
-  n = gisle_host_push_results (L, result, fn->name);
+  lua_pushstring (L, fn->name);
   gisle_host_function_unref (fn);
-  return n < 0 ? lua_error (L) : n;
+  n = gisle_host_push_results (L, result, lua_tostring (L, 1));
+  if (n < 0)
+    return lua_error (L);
+  lua_remove (L, 1);
+  return n;
 }
 
 static gboolean

@@ -173,10 +173,14 @@ g_isle_invocation_return_value (GIsleInvocation *self,
 {
   g_return_if_fail (G_IS_ISLE_INVOCATION (self));
 
+  /* (transfer none), but a floating reference is consumed, as with
+   * g_dbus_method_invocation_return_value(). */
+  if (result != NULL)
+    g_variant_ref_sink (result);
   if (g_isle_invocation_check_once (self))
     gisle_host_call_complete (self->call, result, NULL);
-  else if (result != NULL)
-    g_variant_unref (g_variant_ref_sink (result));
+  else
+    g_clear_pointer (&result, g_variant_unref);
   g_object_unref (self);
 }
 

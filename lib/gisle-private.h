@@ -29,6 +29,15 @@ G_BEGIN_DECLS
 typedef struct _GisleWorker     GisleWorker;
 typedef struct _GisleJob        GisleJob;
 typedef struct _GisleDispatcher GisleDispatcher;
+typedef struct _GisleExecutor   GisleExecutor;
+
+/* What an executor thread does with an isle after one turn. */
+typedef enum {
+  GISLE_SLICE_IDLE,       /* nothing left: it waits for its next job */
+  GISLE_SLICE_MORE,       /* more to do: back in line */
+  GISLE_SLICE_EXITED,     /* closed: the executor lets it go */
+  GISLE_SLICE_ABANDONED,  /* came back after being declared defunct */
+} GisleSlice;
 
 /* Nested coroutine resumes are bounded by Lua's C-stack limit (200). */
 #define GISLE_MAX_RESUME_DEPTH 256
@@ -148,7 +157,11 @@ struct _GisleWorker
   gboolean closing;
   gboolean exited;
   gboolean defunct;
-  pthread_t pthread;
+  pthread_t pthread;             /* the thread running it now */
+  GisleExecutor *executor;       /* strong; NULL: a dedicated thread */
+  char *name;                    /* for lookup on the executor */
+  gboolean scheduled;            /* queued on or run by the executor */
+  gboolean state_created;        /* worker thread only */
   GPtrArray *close_waiters;      /* GisleJob (CONTROL) completed at exit */
   GSource *close_deadline;       /* watchdog: closing never waits longer */
   GHashTable *host_functions;    /* name -> GisleHostFunction */
@@ -192,6 +205,17 @@ void         gisle_worker_make_defunct (GisleWorker *worker,
 GisleWorker *gisle_worker_from_lua     (lua_State   *L);
 void         gisle_worker_wake         (GisleWorker *worker);
 void         gisle_worker_fail_setup   (GisleWorker *worker);
+GisleSlice   gisle_worker_run_slice    (GisleWorker *worker);
+
+/* gisle-executor.c */
+GisleExecutor *gisle_executor_ref      (GisleExecutor *executor);
+void         gisle_executor_unref      (GisleExecutor *executor);
+void         gisle_executor_attach     (GisleExecutor *executor,
+                                        GisleWorker   *worker);
+void         gisle_executor_schedule   (GisleExecutor *executor,
+                                        GisleWorker   *worker);
+void         gisle_executor_replace_thread (GisleExecutor *executor);
+GisleExecutor *gisle_isle_executor_get_core (GIsleExecutor *executor);
 
 /* gisle-job.c */
 GisleJob    *gisle_job_new             (GisleWorker *worker,

@@ -60,6 +60,8 @@ gisle_worker_unref (GisleWorker *worker)
 
   gisle_dispatch_free_all (worker);
   g_ptr_array_unref (worker->dispatchers);
+  g_clear_pointer (&worker->executor, gisle_executor_unref);
+  g_free (worker->name);
   g_ptr_array_unref (worker->close_waiters);
   g_hash_table_unref (worker->host_functions);
   if (worker->setup_notify)
@@ -272,12 +274,11 @@ gisle_worker_fail_setup (GisleWorker *worker)
                           "The isle could not be set up");
 }
 
-static gpointer
-gisle_worker_main (gpointer data)
+/* The Lua state is made by whichever thread runs the isle first: its own
+ * thread, or an executor thread. */
+static void
+gisle_worker_enter_thread (GisleWorker *worker)
 {
-  GisleWorker *worker = data;
-  GisleJob *job;
-
   gisle_worker_self = worker;
   /* Cancellers signal this thread; they read this under the lock, after
    * a job became current, so they always see it. */
@@ -285,43 +286,129 @@ gisle_worker_main (gpointer data)
   worker->pthread = pthread_self ();
   gisle_mutex_unlock (&worker->lock);
 
-  worker->L = lua_newstate (gisle_worker_alloc, worker);
-  if (worker->L != NULL)
+  if (!worker->state_created)
     {
-      *(GisleWorker **) lua_getextraspace (worker->L) = worker;
-      lua_atpanic (worker->L, gisle_worker_panic);
-    }
-
-  while ((job = gisle_worker_next_job (worker)) != NULL)
-    {
-      gboolean defunct;
-
-      if (job->kind == GISLE_JOB_SETUP && worker->L == NULL)
-        gisle_job_complete (job, NULL,
-                            g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_MEMORY,
-                                                 "not enough memory to create a Lua state"));
-      else if (g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE ||
-               g_cancellable_is_cancelled (job->cancellable))
-        /* A job cancelled before it starts never runs. */
-        gisle_job_complete (job, NULL,
-                            g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                 "Operation was cancelled"));
-      else
+      worker->state_created = TRUE;
+      worker->L = lua_newstate (gisle_worker_alloc, worker);
+      if (worker->L != NULL)
         {
-          gisle_cancel_job_started (job);
-          gisle_job_run (job, worker->L);
-          gisle_cancel_job_ended (job);
+          *(GisleWorker **) lua_getextraspace (worker->L) = worker;
+          lua_atpanic (worker->L, gisle_worker_panic);
         }
-
-      gisle_worker_finish_current (worker, &defunct);
-      gisle_job_unref (job);
-      if (defunct)
-        break;
     }
+}
+
+/* Runs one job taken off the queue; returns TRUE if the isle was declared
+ * defunct while it ran (this thread was then abandoned). */
+static gboolean
+gisle_worker_process (GisleWorker *worker,
+                      GisleJob    *job)
+{
+  gboolean defunct;
+
+  if (job->kind == GISLE_JOB_SETUP && worker->L == NULL)
+    gisle_job_complete (job, NULL,
+                        g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_MEMORY,
+                                             "not enough memory to create a Lua state"));
+  else if (g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE ||
+           g_cancellable_is_cancelled (job->cancellable))
+    /* A job cancelled before it starts never runs. */
+    gisle_job_complete (job, NULL,
+                        g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                             "Operation was cancelled"));
+  else
+    {
+      gisle_cancel_job_started (job);
+      gisle_job_run (job, worker->L);
+      gisle_cancel_job_ended (job);
+    }
+
+  gisle_worker_finish_current (worker, &defunct);
+  gisle_job_unref (job);
+  return defunct;
+}
+
+static gpointer
+gisle_worker_main (gpointer data)
+{
+  GisleWorker *worker = data;
+  GisleJob *job;
+
+  gisle_worker_enter_thread (worker);
+  while ((job = gisle_worker_next_job (worker)) != NULL)
+    if (gisle_worker_process (worker, job))
+      break;
 
   gisle_worker_exit (worker);
+  gisle_worker_self = NULL;
   gisle_worker_unref (worker);
   return NULL;
+}
+
+/* One turn of an isle on an executor thread: one job, or the isle's exit.
+ * Taking turns one job at a time is what keeps a busy isle from starving
+ * the others. The isle is "scheduled" from when it is queued on the
+ * executor until a turn finds nothing left to do, so it never runs on two
+ * threads at once. */
+GisleSlice
+gisle_worker_run_slice (GisleWorker *worker)
+{
+  GisleJob *job = NULL;
+  gboolean exit_now = FALSE;
+  GisleSlice result;
+
+  gisle_worker_enter_thread (worker);
+
+  gisle_mutex_lock (&worker->lock);
+  if (!g_queue_is_empty (&worker->queue) && !worker->defunct)
+    {
+      job = g_queue_pop_head (&worker->queue);
+      job->queued = FALSE;
+      worker->current = job;
+      g_cond_signal (&worker->space_cond);
+    }
+  else if ((worker->closing || worker->defunct) && !worker->exited)
+    exit_now = TRUE;
+  gisle_mutex_unlock (&worker->lock);
+
+  if (job != NULL && gisle_worker_process (worker, job))
+    {
+      /* Back from a call the watchdog gave up on: another thread has
+       * already replaced this one. Finish the isle and let it go. */
+      gisle_worker_exit (worker);
+      gisle_worker_self = NULL;
+      return GISLE_SLICE_ABANDONED;
+    }
+  if (exit_now)
+    {
+      gisle_worker_exit (worker);
+      gisle_worker_self = NULL;
+      return GISLE_SLICE_EXITED;
+    }
+
+  gisle_mutex_lock (&worker->lock);
+  if (!g_queue_is_empty (&worker->queue) || (worker->closing && !worker->exited))
+    result = GISLE_SLICE_MORE;
+  else
+    {
+      worker->scheduled = FALSE;
+      result = GISLE_SLICE_IDLE;
+    }
+  gisle_mutex_unlock (&worker->lock);
+
+  gisle_worker_self = NULL;
+  return result;
+}
+
+/* Under worker->lock: whether the caller must hand the isle to its
+ * executor (it has work and is not already queued or running). */
+static gboolean
+gisle_worker_needs_turn_locked (GisleWorker *worker)
+{
+  if (worker->executor == NULL || worker->scheduled || !worker->started || worker->exited)
+    return FALSE;
+  worker->scheduled = TRUE;
+  return TRUE;
 }
 
 /* Linux refuses thread names over 15 bytes; cut at a character boundary
@@ -354,6 +441,14 @@ gisle_worker_start (GisleWorker  *worker,
   g_assert (!worker->started);
   worker->started = TRUE;
   gisle_mutex_unlock (&worker->lock);
+
+  /* On an executor the isle has no thread of its own: the executor keeps
+   * a reference until the isle has exited, and runs its turns. */
+  if (worker->executor != NULL)
+    {
+      gisle_executor_attach (worker->executor, gisle_worker_ref (worker));
+      return TRUE;
+    }
 
   /* The thread keeps its own reference until it exits. */
   gisle_worker_ref (worker);
@@ -394,6 +489,7 @@ gisle_worker_submit (GisleWorker *worker,
                      gboolean     wait_for_room)
 {
   GError *refusal = NULL;
+  gboolean needs_turn = FALSE;
 
   gisle_mutex_lock (&worker->lock);
   while (wait_for_room && !worker->closing && !worker->defunct &&
@@ -407,9 +503,12 @@ gisle_worker_submit (GisleWorker *worker,
       job->queued = TRUE;
       g_queue_push_tail (&worker->queue, gisle_job_ref (job));
       g_cond_signal (&worker->work_cond);
+      needs_turn = gisle_worker_needs_turn_locked (worker);
     }
   gisle_mutex_unlock (&worker->lock);
 
+  if (needs_turn)
+    gisle_executor_schedule (worker->executor, worker);
   if (refusal != NULL)
     {
       gisle_job_complete (job, NULL, refusal);
@@ -444,6 +543,7 @@ gisle_worker_close (GisleWorker *worker,
   GList *dropped = NULL;
   GisleJob *current = NULL;
   gboolean done_now;
+  gboolean needs_turn;
 
   gisle_mutex_lock (&worker->lock);
   worker->closing = TRUE;
@@ -466,7 +566,12 @@ gisle_worker_close (GisleWorker *worker,
     }
   g_cond_broadcast (&worker->work_cond);
   g_cond_broadcast (&worker->space_cond);
+  /* On an executor, closing the state takes a turn of its own. */
+  needs_turn = !done_now && gisle_worker_needs_turn_locked (worker);
   gisle_mutex_unlock (&worker->lock);
+
+  if (needs_turn)
+    gisle_executor_schedule (worker->executor, worker);
 
   gisle_worker_fail_jobs (dropped, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
                           "The isle was closed before the job could run");
@@ -566,4 +671,8 @@ gisle_worker_make_defunct (GisleWorker *worker,
       gisle_job_unref (waiters->pdata[i]);
     }
   gisle_dispatch_notify (worker, "defunct");
+
+  /* The stuck executor thread is lost to the other isles: replace it. */
+  if (worker->executor != NULL)
+    gisle_executor_replace_thread (worker->executor);
 }
