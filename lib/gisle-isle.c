@@ -34,6 +34,7 @@ struct _GIsle
   GObject parent_instance;
 
   GisleWorker *worker;
+  GIsleExecutor *executor;
 
   GMutex init_lock;
   GCond init_cond;
@@ -61,6 +62,8 @@ enum {
   PROP_MAIN_CONTEXT,
   PROP_CLOSED,
   PROP_DEFUNCT,
+  PROP_EXECUTOR,
+  PROP_NAME,
   N_PROPS
 };
 
@@ -147,6 +150,7 @@ g_isle_finalize (GObject *object)
 
   g_weak_ref_set (&self->worker->isle, NULL);
   gisle_worker_unref (self->worker);
+  g_clear_object (&self->executor);
   g_clear_error (&self->init_error);
   g_mutex_clear (&self->init_lock);
   g_cond_clear (&self->init_cond);
@@ -197,6 +201,12 @@ g_isle_get_property (GObject    *object,
     case PROP_DEFUNCT:
       g_value_set_boolean (value, g_isle_is_defunct (self));
       break;
+    case PROP_EXECUTOR:
+      g_value_set_object (value, self->executor);
+      break;
+    case PROP_NAME:
+      g_value_set_string (value, g_isle_get_name (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -241,6 +251,15 @@ g_isle_set_property (GObject      *object,
       break;
     case PROP_HARD_DEADLINE:
       g_isle_set_hard_deadline (self, g_value_get_uint (value));
+      break;
+    case PROP_EXECUTOR:
+      self->executor = g_value_dup_object (value);
+      if (self->executor != NULL)
+        worker->executor = gisle_executor_ref (gisle_isle_executor_get_core (self->executor));
+      break;
+    case PROP_NAME:
+      g_free (worker->name);
+      worker->name = g_value_dup_string (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -388,6 +407,27 @@ g_isle_class_init (GIsleClass *klass)
     g_param_spec_boolean ("defunct", "Defunct", "Whether the isle was abandoned",
                           FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GIsle:executor:
+   *
+   * The executor whose threads run this isle's jobs, or %NULL for a
+   * thread of its own. The isle keeps the executor alive.
+   */
+  properties[PROP_EXECUTOR] =
+    g_param_spec_object ("executor", "Executor", "The executor that runs the isle",
+                         G_TYPE_ISLE_EXECUTOR,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GIsle:name:
+   *
+   * A name for the isle, by which g_isle_executor_lookup() finds it.
+   */
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", "Name", "A name to find the isle by",
+                         NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1626,6 +1666,36 @@ g_isle_get_thread_name (GIsle *self)
 {
   g_return_val_if_fail (G_IS_ISLE (self), NULL);
   return self->worker->thread_name;
+}
+
+/**
+ * g_isle_get_executor:
+ * @self: a #GIsle
+ *
+ * Gets #GIsle:executor.
+ *
+ * Returns: (transfer none) (nullable): the executor, or %NULL
+ */
+GIsleExecutor *
+g_isle_get_executor (GIsle *self)
+{
+  g_return_val_if_fail (G_IS_ISLE (self), NULL);
+  return self->executor;
+}
+
+/**
+ * g_isle_get_name:
+ * @self: a #GIsle
+ *
+ * Gets #GIsle:name.
+ *
+ * Returns: (transfer none) (nullable): the name, or %NULL
+ */
+const char *
+g_isle_get_name (GIsle *self)
+{
+  g_return_val_if_fail (G_IS_ISLE (self), NULL);
+  return self->worker->name;
 }
 
 /**

@@ -9,6 +9,7 @@
 #endif
 
 #include "gisle-types.h"
+#include "gisle-executor.h"
 
 G_BEGIN_DECLS
 
@@ -140,6 +141,10 @@ gboolean        g_isle_remove_function     (GIsle                *self,
 /* Properties */
 GISLE_AVAILABLE_IN_ALL
 const char     *g_isle_get_thread_name     (GIsle                *self);
+GISLE_AVAILABLE_IN_ALL
+GIsleExecutor  *g_isle_get_executor        (GIsle                *self);
+GISLE_AVAILABLE_IN_ALL
+const char     *g_isle_get_name            (GIsle                *self);
 GISLE_AVAILABLE_IN_ALL
 guint           g_isle_get_queue_capacity  (GIsle                *self);
 GISLE_AVAILABLE_IN_ALL

@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 
 typedef struct _GIsle GIsle;
 typedef struct _GIsleInvocation GIsleInvocation;
+typedef struct _GIsleExecutor GIsleExecutor;
 
 /**
  * G_ISLE_ERROR:

@@ -11,5 +11,6 @@
 # include "gisle-types.h"
 # include "gisle-enum-types.h"
 # include "gisle-invocation.h"
+# include "gisle-executor.h"
 # include "gisle-isle.h"
 #undef GISLE_INSIDE
