@@ -13,4 +13,5 @@
 # include "gisle-invocation.h"
 # include "gisle-executor.h"
 # include "gisle-isle.h"
+# include "gisle-pool.h"
 #undef GISLE_INSIDE
