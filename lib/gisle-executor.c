@@ -23,7 +23,8 @@ struct _GisleExecutor
   GCond cond;
   GQueue ready;                  /* GisleWorker, not owned (see isles) */
   GPtrArray *isles;              /* GisleWorker, owned: attached, not exited */
-  GHashTable *names;             /* name -> GisleWorker, not owned */
+  GHashTable *names;             /* name -> GPtrArray of open GisleWorker */
+  guint n_open;                  /* attached and not closing */
   guint n_threads;               /* the number it keeps running */
   guint serial;                  /* for thread names */
   gboolean shutdown;             /* the GIsleExecutor is gone */
@@ -50,13 +51,42 @@ gisle_executor_unref (GisleExecutor *executor)
   g_free (executor);
 }
 
+/* Under the lock: the isle no longer counts and cannot be found, from the
+ * moment it starts closing (its exit may take a while longer). */
+static void
+gisle_executor_forget_locked (GisleExecutor *executor,
+                              GisleWorker   *worker)
+{
+  GPtrArray *same_name;
+
+  if (worker->forgotten)
+    return;
+  worker->forgotten = TRUE;
+  executor->n_open--;
+  if (worker->name != NULL &&
+      (same_name = g_hash_table_lookup (executor->names, worker->name)) != NULL)
+    {
+      g_ptr_array_remove (same_name, worker);
+      if (same_name->len == 0)
+        g_hash_table_remove (executor->names, worker->name);
+    }
+}
+
+void
+gisle_executor_forget (GisleExecutor *executor,
+                       GisleWorker   *worker)
+{
+  gisle_mutex_lock (&executor->lock);
+  gisle_executor_forget_locked (executor, worker);
+  gisle_mutex_unlock (&executor->lock);
+}
+
 /* Under the lock. */
 static void
 gisle_executor_detach_locked (GisleExecutor *executor,
                               GisleWorker   *worker)
 {
-  if (worker->name != NULL && g_hash_table_lookup (executor->names, worker->name) == worker)
-    g_hash_table_remove (executor->names, worker->name);
+  gisle_executor_forget_locked (executor, worker);
   g_ptr_array_remove_fast (executor->isles, worker);
   if (executor->shutdown && executor->isles->len == 0)
     g_cond_broadcast (&executor->cond);
@@ -128,7 +158,8 @@ gisle_executor_new (guint n_threads)
   g_cond_init (&executor->cond);
   g_queue_init (&executor->ready);
   executor->isles = g_ptr_array_new ();
-  executor->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  executor->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) g_ptr_array_unref);
   executor->n_threads = n_threads;
 
   gisle_mutex_lock (&executor->lock);
@@ -145,8 +176,18 @@ gisle_executor_attach (GisleExecutor *executor,
 {
   gisle_mutex_lock (&executor->lock);
   g_ptr_array_add (executor->isles, worker);
-  if (worker->name != NULL && !g_hash_table_contains (executor->names, worker->name))
-    g_hash_table_insert (executor->names, g_strdup (worker->name), worker);
+  executor->n_open++;
+  if (worker->name != NULL)
+    {
+      GPtrArray *same_name = g_hash_table_lookup (executor->names, worker->name);
+
+      if (same_name == NULL)
+        {
+          same_name = g_ptr_array_new ();
+          g_hash_table_insert (executor->names, g_strdup (worker->name), same_name);
+        }
+      g_ptr_array_add (same_name, worker);
+    }
   gisle_mutex_unlock (&executor->lock);
 }
 
@@ -209,9 +250,17 @@ static GParamSpec *properties[N_PROPS];
 GisleExecutor *
 gisle_isle_executor_get_core (GIsleExecutor *executor)
 {
+  static GMutex lazy_lock;
+  GisleExecutor *core;
+
+  /* Bindings may create the object without "n-threads": make the core on
+   * first use, once, whichever threads get there together. */
+  g_mutex_lock (&lazy_lock);
   if (executor->core == NULL)
     executor->core = gisle_executor_new (g_get_num_processors ());
-  return executor->core;
+  core = executor->core;
+  g_mutex_unlock (&lazy_lock);
+  return core;
 }
 
 static void
@@ -347,7 +396,7 @@ g_isle_executor_get_n_isles (GIsleExecutor *self)
 
   core = gisle_isle_executor_get_core (self);
   gisle_mutex_lock (&core->lock);
-  n = core->isles->len;
+  n = core->n_open;
   gisle_mutex_unlock (&core->lock);
   return n;
 }
@@ -373,11 +422,16 @@ g_isle_executor_lookup (GIsleExecutor *self,
   g_return_val_if_fail (G_IS_ISLE_EXECUTOR (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
+  GPtrArray *same_name;
+
   core = gisle_isle_executor_get_core (self);
   gisle_mutex_lock (&core->lock);
-  worker = g_hash_table_lookup (core->names, name);
-  if (worker != NULL)
-    isle = g_weak_ref_get (&worker->isle);
+  same_name = g_hash_table_lookup (core->names, name);
+  for (guint i = 0; isle == NULL && same_name != NULL && i < same_name->len; i++)
+    {
+      worker = same_name->pdata[i];
+      isle = g_weak_ref_get (&worker->isle);
+    }
   gisle_mutex_unlock (&core->lock);
   return isle;
 }

@@ -522,10 +522,12 @@ g_isle_initable_init (GInitable     *initable,
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GVariant) ignored = NULL;
 
-  if (gisle_worker_is_self (self->worker))
+  if (gisle_worker_waiting_could_deadlock (self->worker))
     {
       g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_WOULD_DEADLOCK,
-                           "An isle cannot wait for itself");
+                           "A job cannot wait for an isle it could be blocking "
+                           "(its own, or one on the same executor); "
+                           "use g_async_initable_new_async()");
       return FALSE;
     }
 
@@ -878,11 +880,15 @@ g_isle_run_sync (GIsle         *self,
   GVariant *result;
   gboolean serve;
 
-  if (gisle_worker_is_self (worker))
+  if (gisle_worker_waiting_could_deadlock (worker))
     {
       g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_WOULD_DEADLOCK,
-                           "A blocking call was made on the isle's own thread; "
-                           "use the asynchronous variant");
+                           gisle_worker_is_self (worker)
+                           ? "A blocking call was made on the isle's own thread; "
+                             "use the asynchronous variant"
+                           : "A job on an executor cannot wait for another isle of the "
+                             "same executor (its threads could all end up waiting); "
+                             "use the asynchronous variant");
       return NULL;
     }
   /* A main-context host function waiting for its own isle would wait for

@@ -161,6 +161,8 @@ struct _GisleWorker
   GisleExecutor *executor;       /* strong; NULL: a dedicated thread */
   char *name;                    /* for lookup on the executor */
   gboolean scheduled;            /* queued on or run by the executor */
+  gboolean forgotten;            /* executor lock: no longer counted or found */
+  gboolean close_abandoned;      /* lock: closing outlived the hard deadline */
   gboolean state_created;        /* worker thread only */
   GPtrArray *close_waiters;      /* GisleJob (CONTROL) completed at exit */
   GSource *close_deadline;       /* watchdog: closing never waits longer */
@@ -200,6 +202,7 @@ void         gisle_worker_close        (GisleWorker *worker,
 void         gisle_worker_cancel_all   (GisleWorker *worker);
 gboolean     gisle_worker_is_self      (GisleWorker *worker);
 gboolean     gisle_worker_in_any_worker (void);
+gboolean     gisle_worker_waiting_could_deadlock (GisleWorker *worker);
 void         gisle_worker_make_defunct (GisleWorker *worker,
                                         GisleJob    *stuck);
 GisleWorker *gisle_worker_from_lua     (lua_State   *L);
@@ -215,6 +218,8 @@ void         gisle_executor_attach     (GisleExecutor *executor,
 void         gisle_executor_schedule   (GisleExecutor *executor,
                                         GisleWorker   *worker);
 void         gisle_executor_replace_thread (GisleExecutor *executor);
+void         gisle_executor_forget     (GisleExecutor *executor,
+                                        GisleWorker   *worker);
 GisleExecutor *gisle_isle_executor_get_core (GIsleExecutor *executor);
 
 /* gisle-job.c */

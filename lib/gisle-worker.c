@@ -99,6 +99,16 @@ gisle_worker_in_any_worker (void)
   return gisle_worker_self != NULL;
 }
 
+/* Whether waiting here for @worker could wait for ourselves: we run a job
+ * of an isle on the same executor, whose threads might all be waiting. */
+gboolean
+gisle_worker_waiting_could_deadlock (GisleWorker *worker)
+{
+  return gisle_worker_self == worker ||
+         (gisle_worker_self != NULL && worker->executor != NULL &&
+          gisle_worker_self->executor == worker->executor);
+}
+
 void
 gisle_worker_wake (GisleWorker *worker)
 {
@@ -236,14 +246,20 @@ gisle_worker_on_close_deadline (gpointer data)
     {
       waiters = g_steal_pointer (&worker->close_waiters);
       worker->close_waiters = g_ptr_array_new ();
+      worker->close_abandoned = TRUE;
     }
   gisle_mutex_unlock (&worker->lock);
 
   if (waiters == NULL)
     return G_SOURCE_REMOVE;
 
-  g_message ("Isle thread “%s” did not finish closing within %d ms; it is abandoned",
-             worker->thread_name, g_atomic_int_get (&worker->hard_ms));
+  /* An executor thread stuck in lua_close is lost to the other isles. */
+  if (worker->executor != NULL)
+    gisle_executor_replace_thread (worker->executor);
+
+  g_message ("Isle “%s” did not finish closing within %d ms; its thread is abandoned",
+             worker->name != NULL ? worker->name : worker->thread_name,
+             g_atomic_int_get (&worker->hard_ms));
   for (guint i = 0; i < waiters->len; i++)
     {
       gisle_job_complete (waiters->pdata[i], NULL, NULL);
@@ -381,9 +397,15 @@ gisle_worker_run_slice (GisleWorker *worker)
     }
   if (exit_now)
     {
+      gboolean abandoned;
+
       gisle_worker_exit (worker);
       gisle_worker_self = NULL;
-      return GISLE_SLICE_EXITED;
+      gisle_mutex_lock (&worker->lock);
+      abandoned = worker->close_abandoned;
+      gisle_mutex_unlock (&worker->lock);
+      /* If closing took so long that this thread was replaced, it leaves. */
+      return abandoned ? GISLE_SLICE_ABANDONED : GISLE_SLICE_EXITED;
     }
 
   gisle_mutex_lock (&worker->lock);
@@ -570,6 +592,8 @@ gisle_worker_close (GisleWorker *worker,
   needs_turn = !done_now && gisle_worker_needs_turn_locked (worker);
   gisle_mutex_unlock (&worker->lock);
 
+  if (worker->executor != NULL && worker->started)
+    gisle_executor_forget (worker->executor, worker);
   if (needs_turn)
     gisle_executor_schedule (worker->executor, worker);
 
@@ -653,9 +677,10 @@ gisle_worker_make_defunct (GisleWorker *worker,
   g_cond_broadcast (&worker->work_cond);
   gisle_mutex_unlock (&worker->lock);
 
-  g_message ("Isle thread “%s” did not stop within %u ms of being cancelled; "
-             "it is abandoned and the isle is defunct",
-             worker->thread_name, g_atomic_int_get (&worker->hard_ms));
+  g_message ("Isle “%s” did not stop within %d ms of being cancelled; "
+             "its thread is abandoned and the isle is defunct",
+             worker->name != NULL ? worker->name : worker->thread_name,
+             g_atomic_int_get (&worker->hard_ms));
 
   gisle_job_complete (stuck, NULL,
                       g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT,
