@@ -447,7 +447,10 @@ gisle_dispatch_event (GisleWorker *worker,
 
   event->kind = GISLE_EVENT_EVENT;
   event->name = g_strdup (name);
-  event->value = g_variant_ref_sink (value);
+  /* Takes the caller's reference: the worker never touches the value
+   * again, so the last reference is always dropped here, in the owner
+   * context. */
+  event->value = g_variant_take_ref (value);
   event->cost = sizeof *event + strlen (name) + g_variant_get_size (value);
   gisle_dispatch_to_owner (worker, event);
 }

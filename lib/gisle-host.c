@@ -559,9 +559,9 @@ gisle_isle_lua_emit (lua_State *L)
   if (value == NULL)
     return gisle_host_raise (L, "isle.emit", error);
 
-  /* Waiting may raise: release the value first. */
+  /* The event takes the value; waiting may raise, and nothing is left to
+   * release. */
   gisle_dispatch_event (worker, name, value);
-  g_variant_unref (value);
   gisle_output_wait_room (L);
   return 0;
 }

@@ -270,6 +270,7 @@ void         gisle_dispatch_output     (GisleWorker *worker,
                                         GIsleStream  stream,
                                         const char  *data,
                                         gsize        len);
+/* Takes ownership of @value. */
 void         gisle_dispatch_event      (GisleWorker *worker,
                                         const char  *name,
                                         GVariant    *value);
