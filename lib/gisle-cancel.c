@@ -409,7 +409,8 @@ gisle_cancel_request (GisleJob *job,
       g_queue_remove (&worker->queue, job);
       job->queued = FALSE;
       was_queued = TRUE;
-      g_cond_signal (&worker->space_cond);
+      if (worker->space_waiters > 0)
+        g_cond_signal (&worker->space_cond);
     }
   else if (worker->current == job && !worker->defunct &&
            g_atomic_int_get (&job->cancel_phase) == GISLE_CANCEL_NONE)

@@ -153,6 +153,8 @@ struct _GisleWorker
   GCond space_cond;              /* blocking submitters wait for room */
   GQueue queue;
   GisleJob *current;
+  gboolean idle;                 /* the thread waits for work_cond */
+  guint space_waiters;           /* blocking submitters waiting for room */
   gboolean started;
   gboolean closing;
   gboolean exited;

@@ -167,14 +167,21 @@ gisle_worker_next_job (GisleWorker *worker)
 
   gisle_mutex_lock (&worker->lock);
   while (g_queue_is_empty (&worker->queue) && !worker->closing && !worker->defunct)
-    gisle_cond_wait (&worker->work_cond, &worker->lock);
+    {
+      /* Submitters wake this thread only when it says it is waiting:
+       * g_cond_signal() is a system call even with nobody to wake. */
+      worker->idle = TRUE;
+      gisle_cond_wait (&worker->work_cond, &worker->lock);
+      worker->idle = FALSE;
+    }
 
   job = g_queue_pop_head (&worker->queue);
   if (job != NULL)
     {
       job->queued = FALSE;
       worker->current = job;
-      g_cond_signal (&worker->space_cond);
+      if (worker->space_waiters > 0)
+        g_cond_signal (&worker->space_cond);
     }
   gisle_mutex_unlock (&worker->lock);
 
@@ -381,7 +388,8 @@ gisle_worker_run_slice (GisleWorker *worker)
       job = g_queue_pop_head (&worker->queue);
       job->queued = FALSE;
       worker->current = job;
-      g_cond_signal (&worker->space_cond);
+      if (worker->space_waiters > 0)
+        g_cond_signal (&worker->space_cond);
     }
   else if ((worker->closing || worker->defunct) && !worker->exited)
     exit_now = TRUE;
@@ -516,7 +524,11 @@ gisle_worker_submit (GisleWorker *worker,
   gisle_mutex_lock (&worker->lock);
   while (wait_for_room && !worker->closing && !worker->defunct &&
          worker->queue.length >= worker->queue_capacity)
-    gisle_cond_wait (&worker->space_cond, &worker->lock);
+    {
+      worker->space_waiters++;
+      gisle_cond_wait (&worker->space_cond, &worker->lock);
+      worker->space_waiters--;
+    }
 
   if (worker->closing || worker->defunct)
     refusal = gisle_worker_refusal (worker);
@@ -524,7 +536,8 @@ gisle_worker_submit (GisleWorker *worker,
     {
       job->queued = TRUE;
       g_queue_push_tail (&worker->queue, gisle_job_ref (job));
-      g_cond_signal (&worker->work_cond);
+      if (worker->idle)
+        g_cond_signal (&worker->work_cond);
       needs_turn = gisle_worker_needs_turn_locked (worker);
     }
   gisle_mutex_unlock (&worker->lock);
