@@ -13,6 +13,9 @@
  * lua_sethook(), timestamped when the hook fires, and when the error it
  * raises has come back to the main loop through an idle source.
  *
+ * A second floor is how late a 20 ms GLib timeout fires on another thread
+ * while one thread spins: what the grace period costs beyond its length.
+ *
  * Last, a job stuck where no hook runs (a looping __gc finalizer) is
  * cancelled with a 200 ms hard deadline. Each of those tries leaves an
  * abandoned thread spinning for the rest of the process, so there are only
@@ -314,6 +317,111 @@ run_floor (guint tries)
   g_async_queue_unref (f->go);
 }
 
+/* ---- The floor of the grace period: a GLib timer on another thread ----
+ * GIsle's watchdog escalates a swallowed cancel with a GLib timeout source
+ * on its own thread's GMainContext. This measures how late such a timer
+ * fires while one thread spins (as the swallowing script does). */
+
+typedef struct
+{
+  GMainContext *context;
+  GMutex lock;
+  GCond cond;
+  gint64 armed_at;
+  gint64 fired_at;
+  volatile gint stop;
+} TimerFloor;
+
+static gboolean
+timer_floor_fire (gpointer data)
+{
+  TimerFloor *t = data;
+
+  g_mutex_lock (&t->lock);
+  t->fired_at = g_get_monotonic_time ();
+  g_cond_signal (&t->cond);
+  g_mutex_unlock (&t->lock);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+timer_floor_quit (gpointer data)
+{
+  TimerFloor *t = data;
+
+  g_atomic_int_set (&t->stop, 1);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+timer_floor_thread (gpointer data)
+{
+  TimerFloor *t = data;
+
+  while (!g_atomic_int_get (&t->stop))
+    g_main_context_iteration (t->context, TRUE);
+  return NULL;
+}
+
+static gpointer
+timer_floor_spinner (gpointer data)
+{
+  TimerFloor *t = data;
+
+  while (!g_atomic_int_get (&t->stop))
+    ;
+  return NULL;
+}
+
+static void
+run_timer_floor (guint tries)
+{
+  TimerFloor t = { 0, };
+  BenchSamples late;
+  GThread *thread, *spinner;
+  GSource *source;
+
+  t.context = g_main_context_new ();
+  g_mutex_init (&t.lock);
+  g_cond_init (&t.cond);
+  bench_samples_init (&late, tries);
+  thread = g_thread_new ("timer-floor", timer_floor_thread, &t);
+  spinner = g_thread_new ("timer-spinner", timer_floor_spinner, &t);
+
+  for (guint i = 0; i < tries; i++)
+    {
+      source = g_timeout_source_new (GRACE_MS);
+      g_source_set_callback (source, timer_floor_fire, &t, NULL);
+      g_mutex_lock (&t.lock);
+      t.fired_at = 0;
+      t.armed_at = g_get_monotonic_time ();
+      g_source_attach (source, t.context);
+      g_source_unref (source);
+      while (t.fired_at == 0)
+        g_cond_wait (&t.cond, &t.lock);
+      bench_samples_add (&late, t.fired_at - t.armed_at - GRACE_MS * 1000);
+      g_mutex_unlock (&t.lock);
+    }
+
+  source = g_idle_source_new ();
+  g_source_set_callback (source, timer_floor_quit, &t, NULL);
+  g_source_attach (source, t.context);
+  g_source_unref (source);
+  g_thread_join (thread);
+  g_thread_join (spinner);
+
+  printf ("%-44s median %8.1f µs  p99 %8.1f µs  max %8.1f µs  (n=%u)\n",
+          "floor: 20 ms GLib timeout, lateness", bench_median (&late),
+          bench_percentile (&late, 99), bench_max (&late), late.n);
+  printf ("%-44s (a timeout source on another thread's GMainContext while one thread spins,\n"
+          "%-44s  as GIsle's watchdog escalates a swallowed cancel)\n", "", "");
+  fflush (stdout);
+  bench_samples_clear (&late);
+  g_main_context_unref (t.context);
+  g_mutex_clear (&t.lock);
+  g_cond_clear (&t.cond);
+}
+
 /* ---- Stuck where no hook runs: the hard deadline --------------------- */
 
 static gboolean
@@ -324,6 +432,7 @@ run_stuck (guint tries)
   printf ("\nlooping __gc finalizer, hard deadline %u ms, %u tries with a fresh isle each\n"
           "(each try leaves an abandoned thread spinning until the process exits)\n",
           HARD_MS, tries);
+  fflush (stdout);
   for (guint i = 0; i < tries; i++)
     {
       CancelBench b = { 0, };
@@ -376,6 +485,7 @@ main (int argc, char **argv)
           "main loop -> the job's callback in the main loop\n\n", GRACE_MS, tries);
 
   run_floor (tries);
+  run_timer_floor (tries);
   printf ("\n");
 
   run_cancel ("while true do end",

@@ -110,6 +110,59 @@ bench_proc_status_kib (const char *field)
   return value;
 }
 
+/* CPU time (ns, from schedstat) and context switches (voluntary +
+ * involuntary) of the threads of this process whose name is @comm, or of
+ * the thread @tid if @comm is NULL. */
+typedef struct
+{
+  guint64 cpu_ns;
+  guint64 switches;
+} BenchThreadStats;
+
+static inline BenchThreadStats
+bench_thread_stats (const char *comm, long tid)
+{
+  BenchThreadStats stats = { 0, 0 };
+  GDir *dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return stats;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *comm_path = g_strdup_printf ("/proc/self/task/%s/comm", name);
+      g_autofree char *sched_path = g_strdup_printf ("/proc/self/task/%s/schedstat", name);
+      g_autofree char *status_path = g_strdup_printf ("/proc/self/task/%s/status", name);
+      g_autofree char *text = NULL;
+      char *p;
+
+      if (comm != NULL)
+        {
+          if (!g_file_get_contents (comm_path, &text, NULL, NULL))
+            continue;
+          g_strchomp (text);
+          if (strcmp (text, comm) != 0)
+            continue;
+        }
+      else if (atol (name) != tid)
+        continue;
+
+      g_clear_pointer (&text, g_free);
+      if (g_file_get_contents (sched_path, &text, NULL, NULL))
+        stats.cpu_ns += g_ascii_strtoull (text, NULL, 10);
+      g_clear_pointer (&text, g_free);
+      if (g_file_get_contents (status_path, &text, NULL, NULL))
+        {
+          if ((p = strstr (text, "voluntary_ctxt_switches:")) != NULL)
+            stats.switches += g_ascii_strtoull (p + strlen ("voluntary_ctxt_switches:"), NULL, 10);
+          if ((p = strstr (text, "nonvoluntary_ctxt_switches:")) != NULL)
+            stats.switches += g_ascii_strtoull (p + strlen ("nonvoluntary_ctxt_switches:"), NULL, 10);
+        }
+    }
+  g_dir_close (dir);
+  return stats;
+}
+
 /* Resets VmHWM to the current RSS (Linux >= 4.0); FALSE if not allowed. */
 static inline gboolean
 bench_reset_peak_rss (void)
