@@ -105,12 +105,6 @@ gisle_isle_emit_progress (GIsle      *isle,
   g_signal_emit (isle, signals[SIGNAL_PROGRESS], 0, job_id, fraction, text);
 }
 
-GisleWorker *
-gisle_isle_get_worker (GIsle *isle)
-{
-  return isle->worker;
-}
-
 /* ---- GObject -------------------------------------------------------- */
 
 static void

@@ -208,7 +208,6 @@ gboolean     gisle_worker_waiting_could_deadlock (GisleWorker *worker);
 void         gisle_worker_make_defunct (GisleWorker *worker,
                                         GisleJob    *stuck);
 GisleWorker *gisle_worker_from_lua     (lua_State   *L);
-void         gisle_worker_wake         (GisleWorker *worker);
 void         gisle_worker_fail_setup   (GisleWorker *worker);
 GisleSlice   gisle_worker_run_slice    (GisleWorker *worker);
 
@@ -315,7 +314,6 @@ void         gisle_isle_emit_progress  (GIsle       *isle,
                                         guint64      job_id,
                                         double       fraction,
                                         const char  *text);
-GisleWorker *gisle_isle_get_worker     (GIsle       *isle);
 
 /* gisle-invocation.c (the call is a GisleHostCall, see gisle-host-private.h) */
 GIsleInvocation *gisle_invocation_new  (GIsle       *isle,

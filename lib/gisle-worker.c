@@ -109,14 +109,6 @@ gisle_worker_waiting_could_deadlock (GisleWorker *worker)
           gisle_worker_self->executor == worker->executor);
 }
 
-void
-gisle_worker_wake (GisleWorker *worker)
-{
-  gisle_mutex_lock (&worker->lock);
-  g_cond_broadcast (&worker->work_cond);
-  gisle_mutex_unlock (&worker->lock);
-}
-
 /* The allocator enforces GIsle:memory-limit. Refusing an allocation makes
  * Lua run an emergency collection and then raise a memory error, which ends
  * the job with G_ISLE_ERROR_MEMORY and leaves the state usable. */
