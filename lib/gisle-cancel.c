@@ -46,7 +46,7 @@ static __thread GisleRun *gisle_tls_run __attribute__ ((tls_model ("initial-exec
 static struct sigaction gisle_previous_action;
 
 #ifdef GISLE_TSAN
-char gisle_tsan_signal_lock;
+GMutex gisle_tsan_signal_lock;
 #endif
 static const char gisle_sentinel_key = 'c';
 

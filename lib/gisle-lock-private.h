@@ -91,9 +91,12 @@ gisle_source_destroy (GSource *source)
     __tsan_release (context);
 }
 
-/* GObject's signal system has one global lock: connecting and
- * disconnecting handlers of any object are ordered by it. */
-extern char gisle_tsan_signal_lock;
+/* GObject's signal system has one global lock that orders connecting and
+ * disconnecting handlers of any object. An annotation around the call is
+ * not enough: it can run before the other thread's call has released
+ * GLib's lock, and TSan then sees the reallocation of the handler list in
+ * both threads unordered. So TSan builds take a real lock of their own. */
+extern GMutex gisle_tsan_signal_lock;
 
 static inline gulong
 gisle_cancellable_connect (GCancellable   *cancellable,
@@ -103,9 +106,9 @@ gisle_cancellable_connect (GCancellable   *cancellable,
 {
   gulong id;
 
-  __tsan_acquire (&gisle_tsan_signal_lock);
+  gisle_mutex_lock (&gisle_tsan_signal_lock);
   id = g_cancellable_connect (cancellable, callback, data, notify);
-  __tsan_release (&gisle_tsan_signal_lock);
+  gisle_mutex_unlock (&gisle_tsan_signal_lock);
   return id;
 }
 
@@ -113,9 +116,9 @@ static inline void
 gisle_cancellable_disconnect (GCancellable *cancellable,
                               gulong        id)
 {
-  __tsan_acquire (&gisle_tsan_signal_lock);
+  gisle_mutex_lock (&gisle_tsan_signal_lock);
   g_cancellable_disconnect (cancellable, id);
-  __tsan_release (&gisle_tsan_signal_lock);
+  gisle_mutex_unlock (&gisle_tsan_signal_lock);
 }
 #else
 # define gisle_cancellable_connect    g_cancellable_connect
