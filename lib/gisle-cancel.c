@@ -374,22 +374,17 @@ gisle_cancel_drop_source (GSource *source)
     }
 }
 
-/* Called after the job stopped being current, so no timer can act on it. */
+/* Under worker->lock, as the job stops being current: no timer can act on
+ * it any more. Destroying a source whose callback is running is safe: the
+ * callback then waits for this lock and finds the job no longer current.
+ * Most jobs have no timers, and the worker takes its lock only once per
+ * job, so this adds nothing to the common path. */
 void
-gisle_cancel_job_ended (GisleJob *job)
+gisle_cancel_job_ended_locked (GisleJob *job)
 {
-  GisleWorker *worker = job->worker;
-  GSource *deadline, *grace, *hard;
-
-  gisle_mutex_lock (&worker->lock);
-  deadline = g_steal_pointer (&job->deadline_source);
-  grace = g_steal_pointer (&job->grace_source);
-  hard = g_steal_pointer (&job->hard_source);
-  gisle_mutex_unlock (&worker->lock);
-
-  gisle_cancel_drop_source (deadline);
-  gisle_cancel_drop_source (grace);
-  gisle_cancel_drop_source (hard);
+  gisle_cancel_drop_source (g_steal_pointer (&job->deadline_source));
+  gisle_cancel_drop_source (g_steal_pointer (&job->grace_source));
+  gisle_cancel_drop_source (g_steal_pointer (&job->hard_source));
 }
 
 /* From any thread: stops @job if it is queued (it then never runs) or
@@ -406,7 +401,7 @@ gisle_cancel_request (GisleJob *job,
   gisle_mutex_lock (&worker->lock);
   if (job->queued)
     {
-      g_queue_remove (&worker->queue, job);
+      g_queue_unlink (&worker->queue, &job->queue_link);
       job->queued = FALSE;
       was_queued = TRUE;
       if (worker->space_waiters > 0)

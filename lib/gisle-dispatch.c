@@ -23,31 +23,6 @@
 #define GISLE_DISPATCH_BATCH      256
 #define GISLE_DISPATCH_BUDGET_US  4000
 
-typedef enum {
-  GISLE_EVENT_COMPLETE,
-  GISLE_EVENT_OUTPUT,
-  GISLE_EVENT_EVENT,
-  GISLE_EVENT_PROGRESS,
-  GISLE_EVENT_NOTIFY,
-  GISLE_EVENT_INVOKE,
-} GisleEventKind;
-
-typedef struct
-{
-  GisleEventKind kind;
-  gsize cost;                    /* bytes counted in worker->output_pending */
-  GisleJob *job;
-  guint64 job_id;
-  GIsleStream stream;
-  GString *text;
-  char *name;
-  GVariant *value;
-  double fraction;
-  GSourceFunc func;
-  gpointer data;
-  GDestroyNotify notify;
-} GisleEvent;
-
 struct _GisleDispatcher
 {
   GisleWorker *worker;
@@ -67,9 +42,25 @@ struct _GisleDispatcher
  * never holds the main loop for long. */
 #define GISLE_DISPATCH_MAX_TEXT (64 * 1024)
 
+static GisleEvent *
+gisle_event_new (GisleEventKind kind)
+{
+  GisleEvent *event = g_new0 (GisleEvent, 1);
+
+  event->link.data = event;
+  event->kind = kind;
+  return event;
+}
+
 static void
 gisle_event_free (GisleEvent *event)
 {
+  if (event->in_job)
+    {
+      /* The event lives in its job: the reference it held goes last. */
+      gisle_job_unref (event->job);
+      return;
+    }
   g_clear_pointer (&event->job, gisle_job_unref);
   if (event->text != NULL)
     g_string_free (event->text, TRUE);
@@ -256,6 +247,12 @@ gisle_dispatch_drain (gpointer data)
   GisleDispatcher *dispatcher = data;
   GisleWorker *worker;
   gint64 deadline = g_get_monotonic_time () + GISLE_DISPATCH_BUDGET_US;
+  /* GTask hands a result to its callback at once only when the task was
+   * made before this main-loop iteration; a newer one (submitted by a
+   * callback earlier in this very drain) takes an extra idle source and
+   * iteration each. Such results wait for the next iteration instead, all
+   * together. */
+  gint64 iteration_time = g_source_get_time (g_main_current_source ());
 
   GISLE_TSAN_ACQUIRE (dispatcher);
   worker = dispatcher->worker;
@@ -265,15 +262,24 @@ gisle_dispatch_drain (gpointer data)
       GisleEvent *batch[GISLE_DISPATCH_BATCH];
       guint n = 0;
       gsize output_bytes = 0;
+      gboolean next_iteration = FALSE;
 
       gisle_mutex_lock (&worker->dispatch_lock);
       while (n < G_N_ELEMENTS (batch) && !g_queue_is_empty (&dispatcher->events))
         {
-          batch[n] = g_queue_pop_head (&dispatcher->events);
+          GisleEvent *head = g_queue_peek_head (&dispatcher->events);
+
+          if (head->kind == GISLE_EVENT_COMPLETE &&
+              head->job->task_created_at >= iteration_time)
+            {
+              next_iteration = TRUE;
+              break;
+            }
+          batch[n] = g_queue_pop_head_link (&dispatcher->events)->data;
           output_bytes += batch[n]->cost;
           n++;
         }
-      if (n == 0)
+      if (n == 0 && !next_iteration)
         {
           /* Nothing left: detach; the next event attaches a new source. */
           g_clear_pointer (&dispatcher->source, g_source_unref);
@@ -300,6 +306,12 @@ gisle_dispatch_drain (gpointer data)
           if (worker->output_pending <= GISLE_OUTPUT_HIGH_WATER / 2)
             g_cond_broadcast (&worker->output_cond);
           gisle_mutex_unlock (&worker->dispatch_lock);
+        }
+
+      if (next_iteration)
+        {
+          GISLE_TSAN_RELEASE (dispatcher);
+          return G_SOURCE_CONTINUE;
         }
 
       if (g_get_monotonic_time () >= deadline)
@@ -356,7 +368,7 @@ gisle_dispatch_push (GisleDispatcher *dispatcher,
                      GisleEvent      *event)
 {
   dispatcher->worker->output_pending += event->cost;
-  g_queue_push_tail (&dispatcher->events, event);
+  g_queue_push_tail_link (&dispatcher->events, &event->link);
 
   if (dispatcher->source == NULL)
     {
@@ -387,9 +399,11 @@ void
 gisle_dispatch_complete (GisleWorker *worker,
                          GisleJob    *job)
 {
-  GisleEvent *event = g_new0 (GisleEvent, 1);
+  GisleEvent *event = &job->completion;
 
+  event->link.data = event;
   event->kind = GISLE_EVENT_COMPLETE;
+  event->in_job = TRUE;
   event->job = gisle_job_ref (job);
 
   gisle_mutex_lock (&worker->dispatch_lock);
@@ -420,8 +434,7 @@ gisle_dispatch_output (GisleWorker *worker,
           tail->job_id != job_id || tail->stream != stream ||
           tail->text->len >= GISLE_DISPATCH_MAX_TEXT)
         {
-          tail = g_new0 (GisleEvent, 1);
-          tail->kind = GISLE_EVENT_OUTPUT;
+          tail = gisle_event_new (GISLE_EVENT_OUTPUT);
           tail->job_id = job_id;
           tail->stream = stream;
           tail->text = g_string_sized_new (MIN (len, GISLE_DISPATCH_MAX_TEXT));
@@ -443,9 +456,8 @@ gisle_dispatch_event (GisleWorker *worker,
                       const char  *name,
                       GVariant    *value)
 {
-  GisleEvent *event = g_new0 (GisleEvent, 1);
+  GisleEvent *event = gisle_event_new (GISLE_EVENT_EVENT);
 
-  event->kind = GISLE_EVENT_EVENT;
   event->name = g_strdup (name);
   /* Takes the caller's reference: the worker never touches the value
    * again, so the last reference is always dropped here, in the owner
@@ -461,9 +473,8 @@ gisle_dispatch_progress (GisleWorker *worker,
                          double       fraction,
                          const char  *text)
 {
-  GisleEvent *event = g_new0 (GisleEvent, 1);
+  GisleEvent *event = gisle_event_new (GISLE_EVENT_PROGRESS);
 
-  event->kind = GISLE_EVENT_PROGRESS;
   event->job_id = job_id;
   event->fraction = fraction;
   event->name = g_strdup (text);
@@ -475,9 +486,8 @@ void
 gisle_dispatch_notify (GisleWorker *worker,
                        const char  *property)
 {
-  GisleEvent *event = g_new0 (GisleEvent, 1);
+  GisleEvent *event = gisle_event_new (GISLE_EVENT_NOTIFY);
 
-  event->kind = GISLE_EVENT_NOTIFY;
   event->name = g_strdup (property);
   gisle_dispatch_to_owner (worker, event);
 }
@@ -488,9 +498,8 @@ gisle_dispatch_invoke (GisleWorker    *worker,
                        gpointer        data,
                        GDestroyNotify  notify)
 {
-  GisleEvent *event = g_new0 (GisleEvent, 1);
+  GisleEvent *event = gisle_event_new (GISLE_EVENT_INVOKE);
 
-  event->kind = GISLE_EVENT_INVOKE;
   event->func = func;
   event->data = data;
   event->notify = notify;
@@ -537,7 +546,7 @@ gisle_dispatch_run_invocations (GisleWorker *worker)
 
   while (!g_queue_is_empty (&invocations))
     {
-      GisleEvent *event = g_queue_pop_head (&invocations);
+      GisleEvent *event = g_queue_pop_head_link (&invocations)->data;
 
       event->func (event->data);
       gisle_event_free (event);
@@ -553,7 +562,8 @@ gisle_dispatch_free_all (GisleWorker *worker)
     {
       GisleDispatcher *dispatcher = worker->dispatchers->pdata[i];
 
-      g_queue_clear_full (&dispatcher->events, (GDestroyNotify) gisle_event_free);
+      while (!g_queue_is_empty (&dispatcher->events))
+        gisle_event_free (g_queue_pop_head_link (&dispatcher->events)->data);
       if (dispatcher->carry != NULL)
         g_string_free (dispatcher->carry, TRUE);
       g_main_context_unref (dispatcher->context);

@@ -861,6 +861,7 @@ g_isle_submit_async (GIsle               *self,
     }
 
   job->task = g_steal_pointer (&task);
+  job->task_created_at = g_get_monotonic_time ();
   gisle_worker_submit (self->worker, job, FALSE);
 }
 

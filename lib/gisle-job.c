@@ -146,7 +146,7 @@ gisle_job_wait (GisleJob  *job,
       g_propagate_error (error, g_steal_pointer (&job->error));
       return NULL;
     }
-  return job->result != NULL ? g_variant_ref (job->result) : NULL;
+  return g_steal_pointer (&job->result);
 }
 
 /* Runs in the task's context, from the dispatcher. */
@@ -162,8 +162,7 @@ gisle_job_finish_task (GisleJob *job)
   else if (job->kind == GISLE_JOB_CONTROL || job->kind == GISLE_JOB_SETUP)
     g_task_return_boolean (task, TRUE);
   else
-    g_task_return_pointer (task,
-                           job->result != NULL ? g_variant_ref (job->result) : NULL,
+    g_task_return_pointer (task, g_steal_pointer (&job->result),
                            (GDestroyNotify) g_variant_unref);
 }
 

@@ -53,6 +53,36 @@ typedef enum {
   GISLE_JOB_CONTROL,      /* internal work, e.g. installing a host function */
 } GisleJobKind;
 
+/* What travels from a worker to a main context (see gisle-dispatch.c).
+ * Events link into their dispatcher's queue through @link, so queueing one
+ * allocates nothing. */
+typedef enum {
+  GISLE_EVENT_COMPLETE,
+  GISLE_EVENT_OUTPUT,
+  GISLE_EVENT_EVENT,
+  GISLE_EVENT_PROGRESS,
+  GISLE_EVENT_NOTIFY,
+  GISLE_EVENT_INVOKE,
+} GisleEventKind;
+
+typedef struct
+{
+  GList link;                    /* link.data is the event itself */
+  GisleEventKind kind;
+  gboolean in_job;               /* the completion embedded in its job */
+  gsize cost;                    /* bytes counted in worker->output_pending */
+  GisleJob *job;
+  guint64 job_id;
+  GIsleStream stream;
+  GString *text;
+  char *name;
+  GVariant *value;
+  double fraction;
+  GSourceFunc func;
+  gpointer data;
+  GDestroyNotify notify;
+} GisleEvent;
+
 /* A job's cancellation phase. Written under the worker lock by whoever
  * cancels (or by the watchdog), read lock-free by the worker and its signal
  * handler, hence atomic. */
@@ -87,6 +117,7 @@ struct _GisleJob
 
   /* How it completes: exactly one of task / sync is used. */
   GTask *task;
+  gint64 task_created_at;        /* monotonic, just after the task; or 0 */
   gboolean sync;
   GMutex sync_lock;
   GCond sync_cond;
@@ -112,6 +143,12 @@ struct _GisleJob
   GVariant *result;
   GError *error;
   gboolean queued;               /* in worker->queue; under worker lock */
+  GList queue_link;              /* worker->queue's link to this job */
+
+  /* Made by the submitting thread, so the worker allocates nothing to hand
+   * the outcome over, and the receiving thread frees nothing it did not
+   * allocate. */
+  GisleEvent completion;
 };
 
 /* What the cancellation signal handler needs, reachable from a
@@ -249,7 +286,7 @@ void         gisle_cancel_open         (lua_State   *L);
 void         gisle_cancel_request      (GisleJob    *job,
                                         gint         reason);
 void         gisle_cancel_job_started  (GisleJob    *job);
-void         gisle_cancel_job_ended    (GisleJob    *job);
+void         gisle_cancel_job_ended_locked (GisleJob *job);
 void         gisle_cancel_enter_lua    (GisleWorker *worker,
                                         GisleJob    *job,
                                         lua_State   *L);

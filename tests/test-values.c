@@ -886,6 +886,16 @@ PROTECTED_TEST (test_round_trip_lua)
   assert_round_trip (L, "return {s = 'a\\0b', list = {'\\xff', {1.5, 2}}, [7] = 0/0}");
   assert_round_trip (L, "local t = {} for i = 1, 1000 do t[i] = i * 1.5 end return t");
   assert_round_trip (L, "local t = {} for i = 1, 1000 do t['k' .. i] = {i} end return t");
+  /* Shallow results leave serialized, deeper ones as a tree: both sides
+   * of the boundary, in the shape with the most GVariant levels per table. */
+  for (int levels = GISLE_VALUE_SERIALIZE_DEPTH - 1; levels <= GISLE_VALUE_SERIALIZE_DEPTH + 1; levels++)
+    {
+      g_autofree char *code =
+        g_strdup_printf ("local t = 'leaf' for i = 2, %d do t = {[{i}] = t, [true] = i} end "
+                         "return t, {[{1}] = t}", levels - 1);
+
+      assert_round_trip (L, code);
+    }
   {
     g_autofree char *code = g_strdup_printf ("return %s", deepest);
 
