@@ -16,7 +16,13 @@
  *   period the job turns HARD: the hook fires on every instruction, call
  *   and return of every coroutine on the resume stack and of every
  *   coroutine resumed later, so `while true do pcall(f) end` cannot
- *   swallow it. xpcall message handlers are skipped once cancelled: Lua
+ *   swallow it.
+ * - During the grace period a rare count hook watches the clock, so the
+ *   worker turns the job HARD itself as soon as the period is over, within
+ *   microseconds, instead of waiting for the watchdog thread to wake up
+ *   (GLib timers have millisecond resolution and a busy machine wakes a
+ *   sleeping thread late). The watchdog stays as the backstop for code
+ *   that runs no Lua instructions. xpcall message handlers are skipped once cancelled: Lua
  *   runs them with hooks disabled, so a looping handler would be immune.
  * - The job's outcome is decided by its phase flag, never by matching an
  *   error message, and the error object is a sentinel compared by identity.
@@ -39,6 +45,10 @@
 
 #define GISLE_HOOK_MASK (LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT)
 
+/* During the grace period: a clock check every this many instructions,
+ * a few microseconds of Lua, at a cost the cleanup code barely feels. */
+#define GISLE_GRACE_HOOK_COUNT 1000
+
 /* Static TLS, so the signal handler never triggers a lazy TLS allocation
  * even when the library was dlopen()ed by a language binding. */
 static __thread GisleRun *gisle_tls_run __attribute__ ((tls_model ("initial-exec")));
@@ -54,15 +64,51 @@ static const char gisle_sentinel_key = 'c';
 
 static void gisle_cancel_hook (lua_State *L, lua_Debug *ar);
 
-static gboolean
-gisle_cancel_should_arm (GisleJob *job)
+/* What the hook must be for @job now. */
+typedef enum {
+  GISLE_ARM_NONE,     /* not cancelled: no hook */
+  GISLE_ARM_CANCEL,   /* the cancel is due: raise at the next instruction */
+  GISLE_ARM_GRACE,    /* the soft cancel was delivered: watch the clock */
+} GisleArming;
+
+static GisleArming
+gisle_cancel_arming (GisleJob *job)
 {
   gint phase;
 
   if (job == NULL)
-    return FALSE;
+    return GISLE_ARM_NONE;
   phase = g_atomic_int_get (&job->cancel_phase);
-  return phase == GISLE_CANCEL_HARD || (phase == GISLE_CANCEL_SOFT && !job->soft_delivered);
+  if (phase == GISLE_CANCEL_HARD || (phase == GISLE_CANCEL_SOFT && !job->soft_delivered))
+    return GISLE_ARM_CANCEL;
+  if (phase == GISLE_CANCEL_SOFT)
+    return GISLE_ARM_GRACE;
+  return GISLE_ARM_NONE;
+}
+
+static gboolean
+gisle_cancel_should_arm (GisleJob *job)
+{
+  return gisle_cancel_arming (job) == GISLE_ARM_CANCEL;
+}
+
+/* Gives @L the hook @job needs; leaves a state that needs none alone. */
+static void
+gisle_cancel_arm_state (lua_State *L,
+                        GisleJob  *job)
+{
+  switch (gisle_cancel_arming (job))
+    {
+    case GISLE_ARM_CANCEL:
+      lua_sethook (L, gisle_cancel_hook, GISLE_HOOK_MASK, 1);
+      break;
+    case GISLE_ARM_GRACE:
+      lua_sethook (L, gisle_cancel_hook, LUA_MASKCOUNT, GISLE_GRACE_HOOK_COUNT);
+      break;
+    case GISLE_ARM_NONE:
+    default:
+      break;
+    }
 }
 
 /* Async-signal-safe: only lua_sethook on states of this thread. */
@@ -75,13 +121,14 @@ gisle_cancel_arm_all (GisleRun *run)
     lua_sethook (run->stack[i], gisle_cancel_hook, GISLE_HOOK_MASK, 1);
 }
 
+/* Not from the signal handler: reads the clock-watching state. */
 static void
-gisle_cancel_disarm_all (GisleRun *run)
+gisle_cancel_rearm_all (GisleRun *run)
 {
   int depth = run->depth;
 
   for (int i = 0; i < depth; i++)
-    lua_sethook (run->stack[i], NULL, 0, 0);
+    gisle_cancel_arm_state (run->stack[i], run->job);
 }
 
 static void
@@ -201,7 +248,8 @@ gisle_cancel_check (lua_State *L)
   if (phase == GISLE_CANCEL_SOFT && !job->soft_delivered)
     {
       job->soft_delivered = TRUE;
-      gisle_cancel_disarm_all (run);
+      /* Cleanups run at full speed but for the rare clock check. */
+      gisle_cancel_rearm_all (run);
       gisle_cancel_raise (L);
     }
 }
@@ -213,12 +261,32 @@ gisle_cancel_hook (lua_State *L,
   GisleRun *run = gisle_tls_run;
   GisleJob *job = run != NULL ? run->job : NULL;
 
-  if (!gisle_cancel_should_arm (job))
+  switch (gisle_cancel_arming (job))
     {
-      /* Left over on a coroutine from an earlier cancelled job, or the soft
-       * cancel was already delivered: get out of the way. */
+    case GISLE_ARM_NONE:
+      /* Left over on a coroutine from an earlier cancelled job. */
       lua_sethook (L, NULL, 0, 0);
       return;
+
+    case GISLE_ARM_GRACE:
+      if (g_get_monotonic_time () < job->grace_ends_at)
+        {
+          /* A coroutine made while the cancel was due inherited the
+           * every-instruction hook: calm it down. */
+          if (lua_gethookmask (L) != LUA_MASKCOUNT)
+            gisle_cancel_arm_state (L, job);
+          return;
+        }
+      /* The grace period is over: turn hard here and now. The watchdog
+       * may do the same at any moment; either way it ends HARD. */
+      g_atomic_int_compare_and_exchange (&job->cancel_phase,
+                                         GISLE_CANCEL_SOFT, GISLE_CANCEL_HARD);
+      gisle_cancel_arm_all (run);
+      break;
+
+    case GISLE_ARM_CANCEL:
+    default:
+      break;
     }
   gisle_cancel_check (L);
 }
@@ -240,8 +308,7 @@ gisle_cancel_enter_lua (GisleWorker *worker,
   atomic_signal_fence (memory_order_seq_cst);
 
   /* A cancel that arrived before the stack was set found nothing to arm. */
-  if (gisle_cancel_should_arm (job))
-    lua_sethook (L, gisle_cancel_hook, GISLE_HOOK_MASK, 1);
+  gisle_cancel_arm_state (L, job);
 }
 
 void
@@ -411,6 +478,11 @@ gisle_cancel_request (GisleJob *job,
            g_atomic_int_get (&job->cancel_phase) == GISLE_CANCEL_NONE)
     {
       job->cancel_reason = reason;
+      /* Written before the phase, which publishes it to the worker. */
+      job->grace_ends_at = job->kind == GISLE_JOB_CONTROL
+                           ? G_MAXINT64
+                           : g_get_monotonic_time () +
+                             (gint64) g_atomic_int_get (&worker->grace_ms) * 1000;
       g_atomic_int_set (&job->cancel_phase, GISLE_CANCEL_SOFT);
       pthread_kill (worker->pthread, GISLE_CANCEL_SIGNAL);
       if (job->kind != GISLE_JOB_CONTROL)
@@ -461,8 +533,7 @@ gisle_cancel_push_co (lua_State *co)
   atomic_signal_fence (memory_order_seq_cst);
   run->depth = depth + 1;
   atomic_signal_fence (memory_order_seq_cst);
-  if (gisle_cancel_should_arm (run->job))
-    lua_sethook (co, gisle_cancel_hook, GISLE_HOOK_MASK, 1);
+  gisle_cancel_arm_state (co, run->job);
   return depth;
 }
 
@@ -683,8 +754,8 @@ gisle_cancel_debug_sethook (lua_State *L)
   lua_insert (L, 1);
   lua_call (L, lua_gettop (L) - 1, 0);
 
-  if (run != NULL && gisle_cancel_should_arm (run->job))
-    gisle_cancel_arm_all (run);
+  if (run != NULL)
+    gisle_cancel_rearm_all (run);
   return 0;
 }
 

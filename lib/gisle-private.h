@@ -85,7 +85,8 @@ typedef struct
 
 /* A job's cancellation phase. Written under the worker lock by whoever
  * cancels (or by the watchdog), read lock-free by the worker and its signal
- * handler, hence atomic. */
+ * handler, hence atomic. The worker itself may turn SOFT into HARD, by
+ * compare-and-exchange, when it sees the grace period is over. */
 typedef enum {
   GISLE_CANCEL_NONE,
   GISLE_CANCEL_SOFT,      /* one catchable error, cleanups may run */
@@ -131,6 +132,7 @@ struct _GisleJob
   volatile gint cancel_phase;    /* GisleCancelPhase, atomic */
   gint cancel_reason;            /* GIOErrorEnum: CANCELLED or TIMED_OUT */
   gboolean soft_delivered;       /* worker thread only */
+  gint64 grace_ends_at;          /* monotonic; set before the phase turns SOFT */
   GSource *deadline_source;      /* watchdog context; under worker lock */
   GSource *grace_source;
   GSource *hard_source;

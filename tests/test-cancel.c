@@ -440,6 +440,15 @@ static const LoopCase stubborn_cases[] = {
     "  for i = 1, 3 do coroutine.resume(cos[i]) end\n"
     "  pcall(w)\n"
     "end" },
+  { "/cancel/hard/coroutines-created-after",
+    /* Made while the soft cancel is being swallowed: they inherit the
+     * grace period's clock-watching hook, which must turn them hard. */
+    "pcall(function() isle.emit('started') while true do" SPIN "end end)\n"
+    "while true do\n"
+    "  local co = coroutine.create(function() while true do" SPIN "end end)\n"
+    "  coroutine.resume(co)\n"
+    "  pcall(coroutine.wrap(function() while true do" SPIN "end end))\n"
+    "end" },
   { "/cancel/hard/gsub-callback-pcall",
     "local first = true\n"
     "string.gsub('aaaa', 'a', function()\n"
