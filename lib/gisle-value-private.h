@@ -24,7 +24,9 @@ G_BEGIN_DECLS
 /* Tables nested deeper than this, in either direction, do not cross. */
 #define GISLE_VALUE_MAX_DEPTH 100
 
-/* Results nested no deeper than this leave the isle serialized. */
+/* Results with no more table entries than this, nested no deeper, leave
+ * the isle serialized. */
+#define GISLE_VALUE_SERIALIZE_VALUES 256
 #define GISLE_VALUE_SERIALIZE_DEPTH 16
 
 /* At most this many values (table entries and tables, counted each time a

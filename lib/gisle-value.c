@@ -697,9 +697,12 @@ gisle_value_to_tuple (lua_State   *L,
      * collapses into one buffer and is freed on this thread, so the
      * receiving thread frees three blocks instead of several per value
      * (freeing memory the worker had just written was the costliest part
-     * of a pipelined call). Only shallow values: GLib reads serialized
-     * data no deeper than 128 GVariant levels, up to three per table. */
-    if (tv.max_depth <= GISLE_VALUE_SERIALIZE_DEPTH)
+     * of a pipelined call). Only small, shallow values: serializing a big
+     * one is a second copy that no cancel can interrupt, and GLib reads
+     * serialized data no deeper than 128 GVariant levels, up to three per
+     * table. */
+    if (tv.values <= GISLE_VALUE_SERIALIZE_VALUES &&
+        tv.max_depth <= GISLE_VALUE_SERIALIZE_DEPTH)
       g_variant_get_data (result);
     return result;
   }
