@@ -8,11 +8,64 @@
  */
 #pragma once
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <gisle.h>
 
+#if defined(__has_include)
+# if __has_include(<valgrind/valgrind.h>)
+#  include <valgrind/valgrind.h>
+#  define GISLE_TEST_HAVE_VALGRIND_H 1
+# endif
+#endif
+
 #define GISLE_TEST_TIMEOUT_S 10
+
+/* ---- Instrumented runs --------------------------------------------------- */
+
+static inline gboolean
+gisle_test_running_on_valgrind (void)
+{
+#ifdef GISLE_TEST_HAVE_VALGRIND_H
+  return RUNNING_ON_VALGRIND;
+#else
+  return FALSE;
+#endif
+}
+
+/* How many times slower than a plain build this run may be: 10 under
+ * AddressSanitizer (and the UBSan that comes with it here), ThreadSanitizer
+ * or valgrind, 1 otherwise; GISLE_TEST_SLOWDOWN overrides. Time limits that
+ * a slow but correct library could miss are scaled by it; they stay far
+ * below what a library that never stops, never yields or never batches
+ * would take. */
+static inline guint
+gisle_test_slowdown (void)
+{
+  static guint factor;
+
+  if (factor == 0)
+    {
+      const char *env = g_getenv ("GISLE_TEST_SLOWDOWN");
+      guint f = 1;
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+      f = 10;
+#elif defined(__has_feature)
+# if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+      f = 10;
+# endif
+#endif
+      if (gisle_test_running_on_valgrind ())
+        f = 10;
+      if (env != NULL && atoi (env) > 0)
+        f = (guint) atoi (env);
+      factor = f;
+      g_test_message ("time limits scaled by %u", factor);
+    }
+  return factor;
+}
 
 /* ---- Waiting in a main context ----------------------------------------- */
 

@@ -21,33 +21,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle.h"
+#include "gisle-test-utils.h"
 
 #include <string.h>
 
-#if defined(__has_include)
-# if __has_include(<valgrind/valgrind.h>)
-#  include <valgrind/valgrind.h>
-#  define HAVE_VALGRIND_H 1
-# endif
-#endif
-
-/* How much slower than a plain build this run may be (sanitizers,
- * valgrind): upper bounds that a slow but correct library could miss are
- * multiplied by it; they stay far below what a broken one would take. */
-static double
-slack (void)
-{
-  double factor = 1;
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  factor = 5;
-#endif
-#ifdef HAVE_VALGRIND_H
-  if (RUNNING_ON_VALGRIND)
-    factor = 5;
-#endif
-  return factor;
-}
 
 #if defined(__SANITIZE_THREAD__)
 # define GISLE_TEST_TSAN 1
@@ -403,7 +380,7 @@ test_prompt (gconstpointer data)
   latency = run_and_cancel (isle, c->code);
   g_test_message ("%s: stopped %.2f ms after the cancel", c->path, latency);
   /* Far below the grace period: the soft cancel did it. */
-  g_assert_cmpfloat (latency, <, (PROMPT_MAX_MS) * slack ());
+  g_assert_cmpfloat (latency, <, (PROMPT_MAX_MS) * gisle_test_slowdown ());
 }
 
 /* ---- Loops that swallow the soft cancel: the hard phase stops them ---- */
@@ -476,7 +453,7 @@ test_stubborn (gconstpointer data)
   g_test_message ("%s: stopped %.2f ms after the cancel (grace %u ms)",
                   c->path, latency, STUBBORN_GRACE_MS);
   g_assert_cmpfloat (latency, >=, STUBBORN_GRACE_MS);
-  g_assert_cmpfloat (latency, <, (STUBBORN_GRACE_MS + 500) * slack ());
+  g_assert_cmpfloat (latency, <, (STUBBORN_GRACE_MS + 500) * gisle_test_slowdown ());
 }
 
 /* A coroutine made before the cancel and first resumed after it, from a
@@ -504,7 +481,7 @@ test_coroutine_resumed_in_finalizer (void)
   g_test_message ("coroutines resumed in a finalizer: stopped %.2f ms after the cancel",
                   latency);
   g_assert_cmpfloat (latency, >=, STUBBORN_GRACE_MS);
-  g_assert_cmpfloat (latency, <, (STUBBORN_GRACE_MS + 500) * slack ());
+  g_assert_cmpfloat (latency, <, (STUBBORN_GRACE_MS + 500) * gisle_test_slowdown ());
   assert_eval (isle, "return gc_report",
                "('false the job was cancelled / false the job was cancelled',)");
 }
@@ -541,7 +518,7 @@ test_close_variable (void)
   g_signal_handler_disconnect (isle, handler);
 
   g_test_message ("<close> variable: stopped %.2f ms after the cancel", latency);
-  g_assert_cmpfloat (latency, <, (PROMPT_MAX_MS) * slack ());
+  g_assert_cmpfloat (latency, <, (PROMPT_MAX_MS) * gisle_test_slowdown ());
   /* Events of a job arrive before its completion. */
   g_assert_cmpstr (closed_with, ==, "the job was cancelled");
   assert_eval (isle, "return closed_by", "('the job was cancelled',)");
@@ -561,7 +538,7 @@ test_pcall_cleanup (void)
     "isle.sleep(60) -- returns at once: the script is cleaning up\n"
     "cleanup.finished = true");
   g_test_message ("pcall cleanup: job ended %.2f ms after the cancel", latency);
-  g_assert_cmpfloat (latency, <, (PROMPT_MAX_MS) * slack ());
+  g_assert_cmpfloat (latency, <, (PROMPT_MAX_MS) * gisle_test_slowdown ());
   assert_eval (isle,
                "return cleanup.ok, cleanup.text, cleanup.kind ~= 'string', "
                "cleanup.cancelled, cleanup.finished",
@@ -580,7 +557,7 @@ test_caught_and_returned (void)
     "pcall(function() isle.emit('started') while true do" SPIN "end end)\n"
     "return 42");
   g_test_message ("caught and returned 42: ended %.2f ms after the cancel", latency);
-  g_assert_cmpfloat (latency, <, (PROMPT_MAX_MS) * slack ());
+  g_assert_cmpfloat (latency, <, (PROMPT_MAX_MS) * gisle_test_slowdown ());
 }
 
 /* The sentinel decides nothing by its text: a script raising the same text
@@ -652,7 +629,7 @@ test_queued_never_runs (void)
   g_assert_false (running.done);
   g_test_message ("pre-cancelled job completed %.2f ms after it was submitted",
                   ms_between (early_submit, early.done_time));
-  g_assert_cmpfloat (ms_between (early_submit, early.done_time), <, (500) * slack ());
+  g_assert_cmpfloat (ms_between (early_submit, early.done_time), <, (500) * gisle_test_slowdown ());
 
   g_cancellable_cancel (running_c);
   WAIT_UNTIL (running.done, WAIT_MS);
@@ -949,7 +926,7 @@ test_debug_sethook (gconstpointer data)
         g_test_message ("round %u of %u: %.2f ms after the cancel: %s", round + 1, c->rounds,
                         latency, o.error != NULL ? o.error->message : "no error");
       g_assert_error (o.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-      g_assert_cmpfloat (latency, <, (c->max_ms) * slack ());
+      g_assert_cmpfloat (latency, <, (c->max_ms) * gisle_test_slowdown ());
       worst = MAX (worst, latency);
       outcome_clear (&o);
     }
@@ -983,7 +960,7 @@ test_timeout_per_call (void)
       g_assert_error (o.error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
       g_assert_cmpfloat (elapsed, >=, 100);
       /* The last one swallows the soft cancel: + the grace period. */
-      g_assert_cmpfloat (elapsed, <, (100 + 100 + 600) * slack ());
+      g_assert_cmpfloat (elapsed, <, (100 + 100 + 600) * gisle_test_slowdown ());
       outcome_clear (&o);
       assert_answers (isle);
     }
@@ -1005,7 +982,7 @@ test_timeout_blocking (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   g_assert_null (value);
   g_assert_cmpfloat (elapsed, >=, 150);
-  g_assert_cmpfloat (elapsed, <, (150 + 600) * slack ());
+  g_assert_cmpfloat (elapsed, <, (150 + 600) * gisle_test_slowdown ());
   assert_answers (isle);
 }
 
@@ -1065,7 +1042,7 @@ test_sleep (void)
 
   latency = run_and_cancel (isle, "isle.emit('started') isle.sleep(60)");
   g_test_message ("isle.sleep(60): woke %.2f ms after the cancel", latency);
-  g_assert_cmpfloat (latency, <, 100 * slack ());
+  g_assert_cmpfloat (latency, <, 100 * gisle_test_slowdown ());
 
   /* Caught, then another long sleep in the cleanup returns at once. */
   latency = run_and_cancel (isle,
@@ -1073,7 +1050,7 @@ test_sleep (void)
     "isle.sleep(60) slept = true");
   g_test_message ("isle.sleep(60) during the grace period: job ended %.2f ms after the cancel",
                   latency);
-  g_assert_cmpfloat (latency, <, 100 * slack ());
+  g_assert_cmpfloat (latency, <, 100 * gisle_test_slowdown ());
   assert_eval (isle, "return slept", "(true,)");
 }
 
@@ -1141,7 +1118,7 @@ test_blocking (void)
   g_assert_null (running.value);
   g_test_message ("blocking eval in a thread returned %.2f ms after the cancel",
                   ms_between (trigger.cancel_time, running.done_time));
-  g_assert_cmpfloat (ms_between (trigger.cancel_time, running.done_time), <, (PROMPT_MAX_MS) * slack ());
+  g_assert_cmpfloat (ms_between (trigger.cancel_time, running.done_time), <, (PROMPT_MAX_MS) * gisle_test_slowdown ());
 
   g_clear_error (&running.error);
   g_clear_error (&queued.error);
@@ -1203,7 +1180,7 @@ test_defunct (void)
                   latency);
   g_assert_error (o.error, G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT);
   g_assert_cmpfloat (latency, >=, 200);
-  g_assert_cmpfloat (latency, <, 200 + 200 * slack ());
+  g_assert_cmpfloat (latency, <, 200 + 200 * gisle_test_slowdown ());
   outcome_clear (&o);
 
   WAIT_UNTIL (notify.n_notifies > 0, WAIT_MS);
@@ -1219,7 +1196,7 @@ test_defunct (void)
   g_assert_error (later.error, G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT);
   g_test_message ("eval on a defunct isle failed after %.2f ms",
                   ms_between (start, later.done_time));
-  g_assert_cmpfloat (ms_between (start, later.done_time), <, 100 * slack ());
+  g_assert_cmpfloat (ms_between (start, later.done_time), <, 100 * gisle_test_slowdown ());
   outcome_clear (&later);
 
   start = g_get_monotonic_time ();
@@ -1227,14 +1204,14 @@ test_defunct (void)
   g_assert_error (error, G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT);
   g_assert_null (value);
   g_clear_error (&error);
-  g_assert_cmpfloat (ms_between (start, g_get_monotonic_time ()), <, 100 * slack ());
+  g_assert_cmpfloat (ms_between (start, g_get_monotonic_time ()), <, 100 * gisle_test_slowdown ());
 
   start = g_get_monotonic_time ();
   g_assert_true (g_isle_close (isle, NULL, &error));
   g_assert_no_error (error);
   g_test_message ("closing the defunct isle took %.2f ms",
                   ms_between (start, g_get_monotonic_time ()));
-  g_assert_cmpfloat (ms_between (start, g_get_monotonic_time ()), <, 100 * slack ());
+  g_assert_cmpfloat (ms_between (start, g_get_monotonic_time ()), <, 100 * gisle_test_slowdown ());
 
   /* The process is fine: a new isle works. */
   fresh = g_isle_new (NULL, &error);

@@ -7,16 +7,11 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <gisle.h>
+#include "gisle-test-utils.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__has_include)
-# if __has_include(<valgrind/valgrind.h>)
-#  include <valgrind/valgrind.h>
-#  define HAVE_VALGRIND_H 1
-# endif
-#endif
 
 /* GIsle's documented backlog limit: beyond this much undelivered output, a
  * writing script waits. */
@@ -30,55 +25,10 @@ static GThread *main_thread;
 
 /* Time limits */
 
-/* How many times slower than a plain build this run may be: 10 under
- * AddressSanitizer (and the UBSan that comes with it here), ThreadSanitizer
- * or valgrind, 1 otherwise; GISLE_TEST_SLOWDOWN overrides. Every time limit
- * below that a slow but correct library could miss is scaled by it; the
- * limits stay far below what a library that never stops, never yields or
- * never batches would take. */
-static guint
-slowdown (void)
-{
-  static guint factor;
-
-  if (factor == 0)
-    {
-      const char *env = g_getenv ("GISLE_TEST_SLOWDOWN");
-      guint f = 1;
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-      f = 10;
-#elif defined(__has_feature)
-# if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-      f = 10;
-# endif
-#endif
-#ifdef HAVE_VALGRIND_H
-      if (RUNNING_ON_VALGRIND)
-        f = 10;
-#endif
-      if (env != NULL && atoi (env) > 0)
-        f = (guint) atoi (env);
-      factor = f;
-      g_test_message ("time limits scaled by %u", factor);
-    }
-  return factor;
-}
-
 static guint
 scaled_ms (guint ms)
 {
-  return ms * slowdown ();
-}
-
-static gboolean
-running_on_valgrind (void)
-{
-#ifdef HAVE_VALGRIND_H
-  return RUNNING_ON_VALGRIND;
-#else
-  return FALSE;
-#endif
+  return ms * gisle_test_slowdown ();
 }
 
 /* Generous: a wait that needs more than this is a hang. */
@@ -1350,7 +1300,7 @@ test_output_timer_during_flood (void)
    * There the bound only catches a main loop held for most of the flood
    * (4 to 13 s under valgrind). */
   limit_ms = scaled_ms (100);
-  if (running_on_valgrind ())
+  if (gisle_test_running_on_valgrind ())
     limit_ms = MAX (limit_ms, 3000);
   g_assert_cmpint (t.worst_gap, <, limit_ms * G_TIME_SPAN_MILLISECOND);
   g_assert_true (g_str_has_suffix (e.output_at_completion, "line\t200000\n"));
