@@ -16,14 +16,14 @@
  *   period the job turns HARD: the hook fires on every instruction, call
  *   and return of every coroutine on the resume stack and of every
  *   coroutine resumed later, so `while true do pcall(f) end` cannot
- *   swallow it.
+ *   swallow it. xpcall message handlers are skipped once cancelled: Lua
+ *   runs them with hooks disabled, so a looping handler would be immune.
  * - During the grace period a rare count hook watches the clock, so the
  *   worker turns the job HARD itself as soon as the period is over, within
  *   microseconds, instead of waiting for the watchdog thread to wake up
  *   (GLib timers have millisecond resolution and a busy machine wakes a
  *   sleeping thread late). The watchdog stays as the backstop for code
- *   that runs no Lua instructions. xpcall message handlers are skipped once cancelled: Lua
- *   runs them with hooks disabled, so a looping handler would be immune.
+ *   that runs no Lua instructions.
  * - The job's outcome is decided by its phase flag, never by matching an
  *   error message, and the error object is a sentinel compared by identity.
  * - What no hook can reach (a long C call, a looping __gc) is handled by

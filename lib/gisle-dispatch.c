@@ -55,7 +55,7 @@ gisle_event_new (GisleEventKind kind)
 static void
 gisle_event_free (GisleEvent *event)
 {
-  if (event->in_job)
+  if (event->kind == GISLE_EVENT_COMPLETE)
     {
       /* The event lives in its job: the reference it held goes last. */
       gisle_job_unref (event->job);
@@ -403,7 +403,6 @@ gisle_dispatch_complete (GisleWorker *worker,
 
   event->link.data = event;
   event->kind = GISLE_EVENT_COMPLETE;
-  event->in_job = TRUE;
   event->job = gisle_job_ref (job);
 
   gisle_mutex_lock (&worker->dispatch_lock);

@@ -68,8 +68,7 @@ typedef enum {
 typedef struct
 {
   GList link;                    /* link.data is the event itself */
-  GisleEventKind kind;
-  gboolean in_job;               /* the completion embedded in its job */
+  GisleEventKind kind;           /* COMPLETE: the event embedded in its job */
   gsize cost;                    /* bytes counted in worker->output_pending */
   GisleJob *job;
   guint64 job_id;

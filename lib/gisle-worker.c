@@ -400,14 +400,11 @@ gisle_worker_run_slice (GisleWorker *worker)
 
   if (job != NULL)
     {
-      gboolean defunct;
-
       gisle_worker_run_job (worker, job);
       gisle_mutex_lock (&worker->lock);
-      defunct = gisle_worker_retire_locked (worker, job);
+      abandoned_by_watchdog = gisle_worker_retire_locked (worker, job);
       gisle_mutex_unlock (&worker->lock);
       gisle_job_unref (job);
-      abandoned_by_watchdog = defunct;
     }
   if (abandoned_by_watchdog)
     {
