@@ -70,6 +70,51 @@ gisle_test_slowdown (void)
 /* ---- Waiting in a main context ----------------------------------------- */
 
 static inline gboolean
+gisle_test_set_timed_out (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates @context (NULL: the global default) until @cond holds, for at
+ * most @ms milliseconds, then asserts @cond, naming it if it never held. */
+#define GISLE_TEST_WAIT_UNTIL_IN(context, cond, ms)                           \
+  G_STMT_START {                                                             \
+    gboolean timed_out_ = FALSE;                                             \
+    GSource *timeout_ = g_timeout_source_new (ms);                           \
+    g_source_set_callback (timeout_, gisle_test_set_timed_out, &timed_out_, NULL); \
+    g_source_attach (timeout_, (context));                                   \
+    while (!(cond) && !timed_out_)                                           \
+      g_main_context_iteration ((context), TRUE);                            \
+    g_source_destroy (timeout_);                                             \
+    g_source_unref (timeout_);                                               \
+    if (!(cond))                                                             \
+      g_test_message ("timed out after %u ms waiting for %s", (guint) (ms), #cond); \
+    g_assert_true (cond);                                                    \
+  } G_STMT_END
+
+#define GISLE_TEST_WAIT_UNTIL(cond, ms) GISLE_TEST_WAIT_UNTIL_IN (NULL, cond, ms)
+
+/* Iterates the default context until *@flag is set; fails the test, saying
+ * what it waited for, after @timeout_ms. */
+static inline void
+gisle_test_wait_for_flag (const gboolean *flag,
+                          guint           timeout_ms,
+                          const char     *what)
+{
+  g_autoptr(GSource) timeout = g_timeout_source_new (timeout_ms);
+  gboolean timed_out = FALSE;
+
+  g_source_set_callback (timeout, gisle_test_set_timed_out, &timed_out, NULL);
+  g_source_attach (timeout, NULL);
+  while (!*flag && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_destroy (timeout);
+  if (!*flag)
+    g_error ("timed out after %u ms waiting for %s", timeout_ms, what);
+}
+
+static inline gboolean
 gisle_test_timeout_cb (gpointer data)
 {
   gboolean *timed_out = data;

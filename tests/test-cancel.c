@@ -52,26 +52,7 @@
 
 /* ---- Helpers --------------------------------------------------------- */
 
-static gboolean
-on_wait_timeout (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the default main context until @cond holds or @ms pass. */
-#define WAIT_UNTIL(cond, ms)                                                \
-  G_STMT_START {                                                            \
-    gboolean timed_out_ = FALSE;                                            \
-    guint timeout_id_ = g_timeout_add ((ms), on_wait_timeout, &timed_out_); \
-    while (!(cond) && !timed_out_)                                          \
-      g_main_context_iteration (NULL, TRUE);                                \
-    if (!timed_out_)                                                        \
-      g_source_remove (timeout_id_);                                        \
-    if (!(cond))                                                            \
-      g_test_message ("timed out after %u ms waiting for %s", (guint) (ms), #cond); \
-    g_assert_true (cond);                                                   \
-  } G_STMT_END
+#define WAIT_UNTIL GISLE_TEST_WAIT_UNTIL
 
 /* For conditions set by other threads. */
 static gboolean

@@ -15,6 +15,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle.h"
+#include "gisle-test-utils.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -42,26 +43,7 @@ static const char *const work_code = "local t = {} for i = 1, 50 do t[i] = i end
 
 /* ---- Helpers --------------------------------------------------------- */
 
-static gboolean
-on_wait_timeout (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the default main context until @cond holds or @ms pass. */
-#define WAIT_UNTIL(cond, ms)                                                \
-  G_STMT_START {                                                            \
-    gboolean timed_out_ = FALSE;                                            \
-    guint timeout_id_ = g_timeout_add ((ms), on_wait_timeout, &timed_out_); \
-    while (!(cond) && !timed_out_)                                          \
-      g_main_context_iteration (NULL, TRUE);                                \
-    if (!timed_out_)                                                        \
-      g_source_remove (timeout_id_);                                        \
-    if (!(cond))                                                            \
-      g_test_message ("timed out after %u ms waiting for %s", (guint) (ms), #cond); \
-    g_assert_true (cond);                                                   \
-  } G_STMT_END
+#define WAIT_UNTIL GISLE_TEST_WAIT_UNTIL
 
 /* For conditions set by other threads. */
 static gboolean
@@ -703,7 +685,7 @@ slow_caller_thread (gpointer data)
   gboolean timed_out = FALSE;
 
   g_main_context_push_thread_default (context);
-  g_source_set_callback (timeout, on_wait_timeout, &timed_out, NULL);
+  g_source_set_callback (timeout, gisle_test_set_timed_out, &timed_out, NULL);
   g_source_attach (timeout, context);
   g_isle_eval_async (caller->isle, "return 1", NULL, on_slow_caller_done, caller);
   while (!g_atomic_int_get (&caller->done) && !timed_out)

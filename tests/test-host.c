@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <gisle.h>
+#include "gisle-test-utils.h"
 
 #include <string.h>
 
@@ -21,31 +22,6 @@ static GThread *main_thread;
 
 
 /* Waiting */
-
-static gboolean
-on_wait_timeout (gpointer data)
-{
-  gboolean *timed_out = data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_for_flag (const gboolean *flag,
-               guint           timeout_ms,
-               const char     *what)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, on_wait_timeout, &timed_out);
-
-  while (!*flag && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  if (!*flag)
-    g_error ("timed out after %u ms waiting for %s", timeout_ms, what);
-}
 
 static void
 iterate_pending (void)
@@ -119,7 +95,7 @@ start_eval (GIsle        *isle,
 static void
 wait_eval (Eval *e)
 {
-  wait_for_flag (&e->done, WAIT_MS, "a job to complete");
+  gisle_test_wait_for_flag (&e->done, WAIT_MS, "a job to complete");
 }
 
 /* Runs @code and returns its results printed ("(1, 'a')"), or "error: "
@@ -186,7 +162,7 @@ close_isle (GIsle *isle)
   gboolean closed = FALSE;
 
   g_isle_close_async (isle, NULL, on_closed, &closed);
-  wait_for_flag (&closed, WAIT_MS, "the isle to close");
+  gisle_test_wait_for_flag (&closed, WAIT_MS, "the isle to close");
   iterate_pending ();
   g_object_unref (isle);
   drain_main_context ();
@@ -1182,7 +1158,7 @@ test_host_register_before_start (void)
 
           g_async_initable_init_async (G_ASYNC_INITABLE (isle), G_PRIORITY_DEFAULT, NULL,
                                        on_inited, &inited);
-          wait_for_flag (&inited, WAIT_MS, "the isle to start");
+          gisle_test_wait_for_flag (&inited, WAIT_MS, "the isle to start");
         }
       /* way 0: the first job starts it */
 
@@ -1385,7 +1361,7 @@ test_host_notify_thread (void)
       while (seen.notified == 0)
         {
           gboolean timed_out = FALSE;
-          guint id = g_timeout_add (WAIT_MS, on_wait_timeout, &timed_out);
+          guint id = g_timeout_add (WAIT_MS, gisle_test_set_timed_out, &timed_out);
 
           g_main_context_iteration (NULL, TRUE);
           if (timed_out)

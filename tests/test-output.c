@@ -37,34 +37,6 @@ scaled_ms (guint ms)
 
 /* Waiting */
 
-static gboolean
-on_wait_timeout (gpointer data)
-{
-  gboolean *timed_out = data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the default context until *@flag is set. Fails the test after
- * @timeout_ms. */
-static void
-wait_for_flag (const gboolean *flag,
-               guint           timeout_ms,
-               const char     *what)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, on_wait_timeout, &timed_out);
-
-  while (!*flag && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  if (!*flag)
-    g_error ("timed out after %u ms waiting for %s", timeout_ms, what);
-}
-
-
 /* Collecting output */
 
 typedef struct
@@ -256,7 +228,7 @@ start_eval (GIsle        *isle,
 static void
 wait_eval (Eval *e)
 {
-  wait_for_flag (&e->done, WAIT_MS, "a job to complete");
+  gisle_test_wait_for_flag (&e->done, WAIT_MS, "a job to complete");
   g_assert_false (e->wrong_thread);
 }
 
@@ -310,7 +282,7 @@ close_isle (GIsle *isle)
   gboolean closed = FALSE;
 
   g_isle_close_async (isle, NULL, on_closed, &closed);
-  wait_for_flag (&closed, WAIT_MS, "the isle to close");
+  gisle_test_wait_for_flag (&closed, WAIT_MS, "the isle to close");
   while (g_main_context_pending (NULL))
     g_main_context_iteration (NULL, FALSE);
   g_object_unref (isle);
@@ -750,7 +722,7 @@ test_output_main_thread_blocking (void)
 
   b = blocking_start (isle, "print('from a thread'); io.stderr:write('e'); warn('w'); return 7",
                       NULL, &thread);
-  wait_for_flag (&b->done, WAIT_MS, "the blocking call to return");
+  gisle_test_wait_for_flag (&b->done, WAIT_MS, "the blocking call to return");
   g_thread_join (thread);
   g_assert_no_error (b->error);
   g_assert_cmpint (first_int64 (b->result), ==, 7);
@@ -759,7 +731,7 @@ test_output_main_thread_blocking (void)
   while (c->chunks->len < 3 || !g_str_has_suffix (c->all->str, "w\n"))
     {
       gboolean timed_out = FALSE;
-      guint id = g_timeout_add (WAIT_MS, on_wait_timeout, &timed_out);
+      guint id = g_timeout_add (WAIT_MS, gisle_test_set_timed_out, &timed_out);
 
       g_main_context_iteration (NULL, TRUE);
       if (timed_out)
@@ -1100,12 +1072,12 @@ test_output_backpressure_cancel_without_loop (void)
   g_assert_cmpuint (c->bytes, ==, 0);
 
   /* Everything it wrote before the cancel still arrives. */
-  wait_for_flag (&b->done, WAIT_MS, "the blocking thread");
+  gisle_test_wait_for_flag (&b->done, WAIT_MS, "the blocking thread");
   g_thread_join (thread);
   while ((gint64) c->bytes < noted)
     {
       gboolean timed_out = FALSE;
-      guint id = g_timeout_add (WAIT_MS, on_wait_timeout, &timed_out);
+      guint id = g_timeout_add (WAIT_MS, gisle_test_set_timed_out, &timed_out);
 
       g_main_context_iteration (NULL, TRUE);
       if (timed_out)

@@ -16,6 +16,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle.h"
+#include "gisle-test-utils.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -32,30 +33,8 @@ static guint32 seed;
 
 /* ---- Helpers --------------------------------------------------------- */
 
-static gboolean
-on_wait_timeout (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates @context until @cond holds or @ms pass. */
-#define WAIT_UNTIL_IN(context, cond, ms)                                     \
-  G_STMT_START {                                                             \
-    gboolean timed_out_ = FALSE;                                             \
-    GSource *timeout_ = g_timeout_source_new (ms);                           \
-    g_source_set_callback (timeout_, on_wait_timeout, &timed_out_, NULL);    \
-    g_source_attach (timeout_, (context));                                   \
-    while (!(cond) && !timed_out_)                                           \
-      g_main_context_iteration ((context), TRUE);                            \
-    g_source_destroy (timeout_);                                             \
-    g_source_unref (timeout_);                                               \
-    if (!(cond))                                                             \
-      g_test_message ("timed out after %u ms waiting for %s", (guint) (ms), #cond); \
-    g_assert_true (cond);                                                    \
-  } G_STMT_END
-
-#define WAIT_UNTIL(cond, ms) WAIT_UNTIL_IN (NULL, cond, ms)
+#define WAIT_UNTIL_IN GISLE_TEST_WAIT_UNTIL_IN
+#define WAIT_UNTIL GISLE_TEST_WAIT_UNTIL
 
 static double
 ms_since (gint64 from_us)
