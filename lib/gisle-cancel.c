@@ -32,6 +32,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+/* pthread_sigqueue() */
+#define _GNU_SOURCE
 #include "gisle-private.h"
 
 #include <errno.h>
@@ -131,6 +133,19 @@ gisle_cancel_rearm_all (GisleRun *run)
     gisle_cancel_arm_state (run->stack[i], run->job);
 }
 
+/* GIsle's own signals carry this address as their value (sigqueue), so
+ * the handler tells them from a stray SIGURG, which it chains to the
+ * application's handler whether or not a job runs. */
+static const char gisle_cancel_signal_tag = 's';
+
+static void
+gisle_cancel_signal_thread (pthread_t thread)
+{
+  union sigval value = { .sival_ptr = (void *) &gisle_cancel_signal_tag };
+
+  pthread_sigqueue (thread, GISLE_CANCEL_SIGNAL, value);
+}
+
 static void
 gisle_cancel_signal_handler (int        signo,
                              siginfo_t *info,
@@ -138,10 +153,12 @@ gisle_cancel_signal_handler (int        signo,
 {
   int saved_errno = errno;
   GisleRun *run = gisle_tls_run;
+  gboolean ours = info != NULL && info->si_code == SI_QUEUE &&
+                  info->si_value.sival_ptr == (void *) &gisle_cancel_signal_tag;
 
-  if (run != NULL && run->job != NULL)
+  if (ours)
     {
-      if (gisle_cancel_should_arm (run->job))
+      if (run != NULL && run->job != NULL && gisle_cancel_should_arm (run->job))
         gisle_cancel_arm_all (run);
     }
   else if (gisle_previous_action.sa_flags & SA_SIGINFO)
@@ -396,7 +413,7 @@ gisle_cancel_on_grace_over (gpointer data)
       g_atomic_int_get (&job->cancel_phase) == GISLE_CANCEL_SOFT)
     {
       g_atomic_int_set (&job->cancel_phase, GISLE_CANCEL_HARD);
-      pthread_kill (worker->pthread, GISLE_CANCEL_SIGNAL);
+      gisle_cancel_signal_thread (worker->pthread);
       g_cond_broadcast (&worker->work_cond);
     }
   gisle_mutex_unlock (&worker->lock);
@@ -464,6 +481,7 @@ gisle_cancel_request (GisleJob *job,
   GisleWorker *worker = job->worker;
   gboolean was_queued = FALSE;
   gboolean signalled = FALSE;
+  GCancellable *host_cancellable = NULL;
 
   gisle_mutex_lock (&worker->lock);
   if (job->queued)
@@ -484,7 +502,9 @@ gisle_cancel_request (GisleJob *job,
                            : g_get_monotonic_time () +
                              (gint64) g_atomic_int_get (&worker->grace_ms) * 1000;
       g_atomic_int_set (&job->cancel_phase, GISLE_CANCEL_SOFT);
-      pthread_kill (worker->pthread, GISLE_CANCEL_SIGNAL);
+      gisle_cancel_signal_thread (worker->pthread);
+      if (job->host_cancellable != NULL)
+        host_cancellable = g_object_ref (job->host_cancellable);
       if (job->kind != GISLE_JOB_CONTROL)
         {
           job->grace_source = gisle_watchdog_add ((guint) g_atomic_int_get (&worker->grace_ms),
@@ -499,12 +519,13 @@ gisle_cancel_request (GisleJob *job,
 
   if (was_queued)
     {
-      gisle_job_complete (job, NULL,
-                          g_error_new_literal (G_IO_ERROR, reason, "Operation was cancelled"));
+      gisle_job_complete (job, NULL, gisle_job_cancelled_error (reason));
       gisle_job_unref (job);
     }
   else if (signalled)
     {
+      if (host_cancellable != NULL)
+        gisle_host_cancel_job_calls (worker, host_cancellable);
       /* Wake a script waiting for output room. */
       gisle_mutex_lock (&worker->dispatch_lock);
       g_cond_broadcast (&worker->output_cond);

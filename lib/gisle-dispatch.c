@@ -30,6 +30,13 @@ struct _GisleDispatcher
   GQueue events;                 /* under worker->dispatch_lock */
   GSource *source;               /* attached while events are pending */
 
+  /* Context thread only: events taken from @events and not yet emitted.
+   * An emission runs application code, which may make a blocking call that
+   * serves this context (gisle_dispatch_serve_owner()); keeping what was
+   * taken here rather than on the stack lets that nested serve emit it
+   * first, so text never arrives out of order. */
+  GQueue in_hand;
+
   /* Context thread only: the unfinished UTF-8 sequence at the end of the
    * last emitted text, held back so a character split across two writes
    * arrives whole. */
@@ -241,6 +248,20 @@ gisle_dispatch_emit (GisleDispatcher *dispatcher,
     }
 }
 
+/* Lets the worker write again once the host caught up. */
+static void
+gisle_dispatch_release_output (GisleWorker *worker,
+                               gsize        bytes)
+{
+  if (bytes == 0)
+    return;
+  gisle_mutex_lock (&worker->dispatch_lock);
+  worker->output_pending -= bytes;
+  if (worker->output_pending <= GISLE_OUTPUT_HIGH_WATER / 2)
+    g_cond_broadcast (&worker->output_cond);
+  gisle_mutex_unlock (&worker->dispatch_lock);
+}
+
 static gboolean
 gisle_dispatch_drain (gpointer data)
 {
@@ -259,13 +280,13 @@ gisle_dispatch_drain (gpointer data)
 
   for (;;)
     {
-      GisleEvent *batch[GISLE_DISPATCH_BATCH];
       guint n = 0;
       gsize output_bytes = 0;
       gboolean next_iteration = FALSE;
+      GList *link;
 
       gisle_mutex_lock (&worker->dispatch_lock);
-      while (n < G_N_ELEMENTS (batch) && !g_queue_is_empty (&dispatcher->events))
+      while (n < GISLE_DISPATCH_BATCH && !g_queue_is_empty (&dispatcher->events))
         {
           GisleEvent *head = g_queue_peek_head (&dispatcher->events);
 
@@ -275,11 +296,10 @@ gisle_dispatch_drain (gpointer data)
               next_iteration = TRUE;
               break;
             }
-          batch[n] = g_queue_pop_head_link (&dispatcher->events)->data;
-          output_bytes += batch[n]->cost;
+          g_queue_push_tail_link (&dispatcher->in_hand, g_queue_pop_head_link (&dispatcher->events));
           n++;
         }
-      if (n == 0 && !next_iteration)
+      if (g_queue_is_empty (&dispatcher->in_hand) && !next_iteration)
         {
           /* Nothing left: detach; the next event attaches a new source. */
           g_clear_pointer (&dispatcher->source, g_source_unref);
@@ -291,22 +311,17 @@ gisle_dispatch_drain (gpointer data)
         }
       gisle_mutex_unlock (&worker->dispatch_lock);
 
-      for (guint i = 0; i < n; i++)
+      while ((link = g_queue_pop_head_link (&dispatcher->in_hand)) != NULL)
         {
-          gisle_dispatch_emit (dispatcher, batch[i]);
-          gisle_event_free (batch[i]);
-        }
+          GisleEvent *event = link->data;
 
-      /* Released only once emitted, so what is in flight never exceeds
-       * the high-water mark by more than one write. */
-      if (output_bytes > 0)
-        {
-          gisle_mutex_lock (&worker->dispatch_lock);
-          worker->output_pending -= output_bytes;
-          if (worker->output_pending <= GISLE_OUTPUT_HIGH_WATER / 2)
-            g_cond_broadcast (&worker->output_cond);
-          gisle_mutex_unlock (&worker->dispatch_lock);
+          /* Released only once emitted, so what is in flight never exceeds
+           * the high-water mark by more than one write. */
+          output_bytes += event->cost;
+          gisle_dispatch_emit (dispatcher, event);
+          gisle_event_free (event);
         }
+      gisle_dispatch_release_output (worker, output_bytes);
 
       if (next_iteration)
         {
@@ -358,6 +373,7 @@ gisle_dispatch_get (GisleWorker  *worker,
   dispatcher->worker = worker;
   dispatcher->context = g_main_context_ref (context);
   g_queue_init (&dispatcher->events);
+  g_queue_init (&dispatcher->in_hand);
   g_ptr_array_add (worker->dispatchers, dispatcher);
   return dispatcher;
 }
@@ -505,51 +521,60 @@ gisle_dispatch_invoke (GisleWorker    *worker,
 
   gisle_mutex_lock (&worker->dispatch_lock);
   gisle_dispatch_push (gisle_dispatch_get (worker, worker->owner_context), event);
-  if (worker->home_waiter != NULL)
-    {
-      GisleJob *waiter = worker->home_waiter;
-
-      gisle_mutex_lock (&waiter->sync_lock);
-      waiter->invocations_pending = TRUE;
-      g_cond_signal (&waiter->sync_cond);
-      gisle_mutex_unlock (&waiter->sync_lock);
-    }
+  gisle_dispatch_nudge_home_waiter_locked (worker);
   gisle_mutex_unlock (&worker->dispatch_lock);
 }
 
-/* Runs the queued host calls now, on the home thread blocked in a call
- * (see gisle_job_wait()); other events keep waiting for the main loop. */
+/* Under dispatch_lock: the owner context has work that cannot wait for
+ * its main loop (a host call, or output the worker waits to write). If the
+ * home thread is blocked in a call, it serves that work itself. */
 void
-gisle_dispatch_run_invocations (GisleWorker *worker)
+gisle_dispatch_nudge_home_waiter_locked (GisleWorker *worker)
+{
+  if (worker->home_waiter != NULL)
+    gisle_job_nudge_waiter (worker->home_waiter);
+}
+
+/* Takes the first event in hand, or else in the queue, that is not a
+ * completion. Context thread, under dispatch_lock. */
+static GisleEvent *
+gisle_dispatch_take_servable_locked (GisleDispatcher *dispatcher)
+{
+  GQueue *queues[] = { &dispatcher->in_hand, &dispatcher->events };
+
+  for (guint q = 0; q < G_N_ELEMENTS (queues); q++)
+    for (GList *l = queues[q]->head; l != NULL; l = l->next)
+      if (((GisleEvent *) l->data)->kind != GISLE_EVENT_COMPLETE)
+        {
+          g_queue_unlink (queues[q], l);
+          return l->data;
+        }
+  return NULL;
+}
+
+/* Serves the owner context from the home thread blocked in a call (see
+ * gisle_job_wait_done()): host calls, output, events and progress, in
+ * order. Completions stay queued: another job's callback never runs inside
+ * a blocking call. The delivery source stays attached for them. */
+void
+gisle_dispatch_serve_owner (GisleWorker *worker)
 {
   GisleDispatcher *dispatcher;
-  GQueue invocations = G_QUEUE_INIT;
-  GList *l;
+  GisleEvent *event;
 
   gisle_mutex_lock (&worker->dispatch_lock);
   dispatcher = gisle_dispatch_get (worker, worker->owner_context);
-  l = dispatcher->events.head;
-  while (l != NULL)
+  while ((event = gisle_dispatch_take_servable_locked (dispatcher)) != NULL)
     {
-      GList *next = l->next;
-      GisleEvent *event = l->data;
+      gsize cost = event->cost;
 
-      if (event->kind == GISLE_EVENT_INVOKE)
-        {
-          g_queue_unlink (&dispatcher->events, l);
-          g_queue_push_tail_link (&invocations, l);
-        }
-      l = next;
+      gisle_mutex_unlock (&worker->dispatch_lock);
+      gisle_dispatch_emit (dispatcher, event);
+      gisle_event_free (event);
+      gisle_dispatch_release_output (worker, cost);
+      gisle_mutex_lock (&worker->dispatch_lock);
     }
   gisle_mutex_unlock (&worker->dispatch_lock);
-
-  while (!g_queue_is_empty (&invocations))
-    {
-      GisleEvent *event = g_queue_pop_head_link (&invocations)->data;
-
-      event->func (event->data);
-      gisle_event_free (event);
-    }
 }
 
 /* At the worker's end: no source is attached any more (each holds a worker
@@ -563,6 +588,8 @@ gisle_dispatch_free_all (GisleWorker *worker)
 
       while (!g_queue_is_empty (&dispatcher->events))
         gisle_event_free (g_queue_pop_head_link (&dispatcher->events)->data);
+      while (!g_queue_is_empty (&dispatcher->in_hand))
+        gisle_event_free (g_queue_pop_head_link (&dispatcher->in_hand)->data);
       if (dispatcher->carry != NULL)
         g_string_free (dispatcher->carry, TRUE);
       g_main_context_unref (dispatcher->context);

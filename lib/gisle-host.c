@@ -114,11 +114,23 @@ gisle_host_call_complete (GisleHostCall *call,
   g_clear_error (&error);
 }
 
+/* The isle whose host function runs on this thread now, if any: a
+ * blocking call on that isle would wait for the job that waits for this
+ * very function. Set only while the function itself runs. */
+static __thread GisleWorker *gisle_host_running_for;
+
+gboolean
+gisle_host_is_running (GisleWorker *worker)
+{
+  return gisle_host_running_for == worker;
+}
+
 static gboolean
 gisle_host_call_run (gpointer data)
 {
   GisleHostCall *call = data;
   g_autoptr(GIsle) isle = g_weak_ref_get (&call->worker->isle);
+  GisleWorker *outer = gisle_host_running_for;
 
   if (isle == NULL)
     {
@@ -128,6 +140,7 @@ gisle_host_call_run (gpointer data)
       return G_SOURCE_REMOVE;
     }
 
+  gisle_host_running_for = call->worker;
   if (call->fn->flavour == GISLE_HOST_ASYNC)
     {
       GIsleInvocation *invocation = gisle_invocation_new (isle, call);
@@ -143,6 +156,7 @@ gisle_host_call_run (gpointer data)
                                                  call->fn->user_data, &error);
       gisle_host_call_complete (call, result, error);
     }
+  gisle_host_running_for = outer;
   return G_SOURCE_REMOVE;
 }
 
@@ -281,6 +295,41 @@ gisle_host_cancel_in_owner (gpointer cancellable)
   return G_SOURCE_REMOVE;
 }
 
+/* From the canceller, once @job's cancel is requested: the cancellable its
+ * host functions got is cancelled in the owner context, where the host's
+ * "cancelled" handlers belong, also for functions that already returned
+ * and left GIO work running. Takes the reference. */
+void
+gisle_host_cancel_job_calls (GisleWorker  *worker,
+                             GCancellable *host_cancellable)
+{
+  gisle_dispatch_invoke (worker, gisle_host_cancel_in_owner, host_cancellable, g_object_unref);
+}
+
+/* The cancellable for a host call made now by @job: the job's own while it
+ * is not cancelled (gisle_cancel_request() cancels it), a fresh one for
+ * calls made by cleanup code after the cancel. */
+static GCancellable *
+gisle_host_call_cancellable (GisleWorker *worker,
+                             GisleJob    *job)
+{
+  GCancellable *cancellable;
+
+  if (job == NULL)
+    return g_cancellable_new ();
+  gisle_mutex_lock (&worker->lock);
+  if (g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE)
+    cancellable = g_cancellable_new ();
+  else
+    {
+      if (job->host_cancellable == NULL)
+        job->host_cancellable = g_cancellable_new ();
+      cancellable = g_object_ref (job->host_cancellable);
+    }
+  gisle_mutex_unlock (&worker->lock);
+  return cancellable;
+}
+
 /* Hands the call to the owner context and waits for its answer. */
 static int
 gisle_host_call_main (lua_State         *L,
@@ -299,14 +348,12 @@ gisle_host_call_main (lua_State         *L,
   call->worker = gisle_worker_ref (worker);
   call->fn = fn;
   call->args = args;
-  call->cancellable = g_cancellable_new ();
+  call->cancellable = gisle_host_call_cancellable (worker, job);
   call->job_id = job != NULL ? job->id : 0;
 
-  g_atomic_int_inc (&worker->host_calls_waiting);
   gisle_dispatch_invoke (worker, gisle_host_call_run, gisle_host_call_ref (call),
                          (GDestroyNotify) gisle_host_call_unref);
   answered = gisle_host_wait (L, call);
-  g_atomic_int_dec_and_test (&worker->host_calls_waiting);
 
   if (!answered)
     {

@@ -35,11 +35,6 @@ struct _GIsle
 
   GisleWorker *worker;
   GIsleExecutor *executor;
-
-  GMutex init_lock;
-  GCond init_cond;
-  enum { INIT_NONE, INIT_RUNNING, INIT_DONE } init_state;
-  GError *init_error;
 };
 
 static void g_isle_initable_iface_init       (GInitableIface      *iface);
@@ -112,8 +107,6 @@ g_isle_init (GIsle *self)
 {
   self->worker = gisle_worker_new ();
   g_weak_ref_set (&self->worker->isle, self);
-  g_mutex_init (&self->init_lock);
-  g_cond_init (&self->init_cond);
 }
 
 static void
@@ -145,9 +138,6 @@ g_isle_finalize (GObject *object)
   g_weak_ref_set (&self->worker->isle, NULL);
   gisle_worker_unref (self->worker);
   g_clear_object (&self->executor);
-  g_clear_error (&self->init_error);
-  g_mutex_clear (&self->init_lock);
-  g_cond_clear (&self->init_cond);
 
   G_OBJECT_CLASS (g_isle_parent_class)->finalize (object);
 }
@@ -479,31 +469,48 @@ g_isle_class_init (GIsleClass *klass)
 
 /* ---- Starting ------------------------------------------------------- */
 
-/* Starts the thread and queues the setup job, under init_lock. */
-static GisleJob *
-g_isle_start_locked (GIsle   *self,
-                     GError **error)
+/* Waits for @job in a blocking call. On the home thread, while no other
+ * thread runs the isle's main context, the caller acquires that context
+ * and serves it meanwhile (host calls, output, events): the main loop it
+ * blocks cannot. Blocking calls may nest (an output handler that makes
+ * one); the outer wait serves again afterwards. */
+static GVariant *
+g_isle_wait_serving (GisleWorker *worker,
+                     GisleJob    *job,
+                     gboolean     take_outcome,
+                     GError     **error)
 {
-  GisleJob *job;
+  GisleJob *outer = NULL;
+  GVariant *result = NULL;
+  gboolean serve;
 
-  if (!gisle_worker_start (self->worker, error))
-    return NULL;
+  serve = g_thread_self () == worker->home_thread &&
+          g_main_context_acquire (worker->owner_context);
+  if (serve)
+    {
+      gisle_mutex_lock (&worker->dispatch_lock);
+      outer = worker->home_waiter;
+      worker->home_waiter = job;
+      gisle_mutex_unlock (&worker->dispatch_lock);
+      /* What was queued before this wait began is served too. */
+      gisle_job_nudge_waiter (job);
+    }
 
-  job = gisle_job_new (self->worker, GISLE_JOB_SETUP);
-  self->init_state = INIT_RUNNING;
-  return job;
-}
+  if (take_outcome)
+    result = gisle_job_wait (job, serve, error);
+  else
+    gisle_job_wait_done (job, serve);
 
-static void
-g_isle_init_done (GIsle        *self,
-                  const GError *error)
-{
-  gisle_mutex_lock (&self->init_lock);
-  self->init_state = INIT_DONE;
-  if (error != NULL)
-    self->init_error = g_error_copy (error);
-  g_cond_broadcast (&self->init_cond);
-  gisle_mutex_unlock (&self->init_lock);
+  if (serve)
+    {
+      gisle_mutex_lock (&worker->dispatch_lock);
+      worker->home_waiter = outer;
+      if (outer != NULL)
+        gisle_job_nudge_waiter (outer);
+      gisle_mutex_unlock (&worker->dispatch_lock);
+      g_main_context_release (worker->owner_context);
+    }
+  return result;
 }
 
 static gboolean
@@ -512,11 +519,10 @@ g_isle_initable_init (GInitable     *initable,
                       GError       **error)
 {
   GIsle *self = G_ISLE (initable);
-  g_autoptr(GisleJob) job = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GVariant) ignored = NULL;
+  GisleWorker *worker = self->worker;
+  g_autoptr(GisleJob) setup = NULL;
 
-  if (gisle_worker_waiting_could_deadlock (self->worker))
+  if (gisle_worker_waiting_could_deadlock (worker))
     {
       g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_WOULD_DEADLOCK,
                            "A job cannot wait for an isle it could be blocking "
@@ -525,57 +531,20 @@ g_isle_initable_init (GInitable     *initable,
       return FALSE;
     }
 
-  gisle_mutex_lock (&self->init_lock);
-  if (self->init_state == INIT_NONE)
-    {
-      job = g_isle_start_locked (self, &local_error);
-      if (job == NULL)
-        {
-          self->init_state = INIT_DONE;
-          self->init_error = g_error_copy (local_error);
-        }
-    }
-  while (job == NULL && self->init_state == INIT_RUNNING)
-    gisle_cond_wait (&self->init_cond, &self->init_lock);
-  gisle_mutex_unlock (&self->init_lock);
+  /* Starts the isle if nobody has; whoever did, wait for the one setup. */
+  if (!gisle_worker_ensure_started (worker, &setup, error))
+    return FALSE;
+  if (setup == NULL)
+    return TRUE;
 
-  if (job != NULL)
-    {
-      job->sync = TRUE;
-      gisle_worker_submit (self->worker, job, FALSE);
-      ignored = gisle_job_wait (job, FALSE, &local_error);
-      g_isle_init_done (self, local_error);
-    }
-
-  if (self->init_error != NULL)
-    {
-      g_propagate_error (error, g_error_copy (self->init_error));
-      return FALSE;
-    }
-  return TRUE;
+  g_isle_wait_serving (worker, setup, FALSE, NULL);
+  return gisle_worker_ensure_started (worker, NULL, error);
 }
 
 static void
 g_isle_initable_iface_init (GInitableIface *iface)
 {
   iface->init = g_isle_initable_init;
-}
-
-static void
-g_isle_init_async_done (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
-{
-  g_autoptr(GTask) outer = user_data;
-  GIsle *self = G_ISLE (source);
-  g_autoptr(GError) error = NULL;
-
-  g_task_propagate_boolean (G_TASK (result), &error);
-  g_isle_init_done (self, error);
-  if (error != NULL)
-    g_task_return_error (outer, g_steal_pointer (&error));
-  else
-    g_task_return_boolean (outer, TRUE);
 }
 
 static void
@@ -586,42 +555,24 @@ g_isle_async_initable_init_async (GAsyncInitable      *initable,
                                   gpointer             user_data)
 {
   GIsle *self = G_ISLE (initable);
-  g_autoptr(GTask) outer = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GisleJob) job = NULL;
+  g_autoptr(GisleJob) waiter = NULL;
   GError *error = NULL;
-  gboolean already;
 
-  g_task_set_source_tag (outer, g_isle_async_initable_init_async);
+  /* Never blocks, however many times it is called and from wherever: each
+   * call waits for the one setup as a job of its own, completed in the
+   * caller's context when the setup ends. */
+  waiter = gisle_job_new (self->worker, GISLE_JOB_CONTROL);
+  waiter->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (waiter->task, g_isle_async_initable_init_async);
+  g_task_set_check_cancellable (waiter->task, FALSE);
+  waiter->task_created_at = g_get_monotonic_time ();
 
-  gisle_mutex_lock (&self->init_lock);
-  already = self->init_state != INIT_NONE;
-  if (!already)
+  if (!gisle_worker_ensure_started (self->worker, NULL, &error))
     {
-      job = g_isle_start_locked (self, &error);
-      if (job == NULL)
-        {
-          self->init_state = INIT_DONE;
-          self->init_error = g_error_copy (error);
-        }
-    }
-  gisle_mutex_unlock (&self->init_lock);
-
-  if (job == NULL)
-    {
-      /* Started elsewhere (or failed to start): report the common outcome.
-       * A concurrent start completes soon; asking again is cheap. */
-      g_autoptr(GError) init_error = NULL;
-
-      g_clear_error (&error);
-      if (!g_initable_init (G_INITABLE (self), cancellable, &init_error))
-        g_task_return_error (outer, g_steal_pointer (&init_error));
-      else
-        g_task_return_boolean (outer, TRUE);
+      gisle_job_complete (waiter, NULL, error);
       return;
     }
-
-  job->task = g_task_new (self, NULL, g_isle_init_async_done, g_steal_pointer (&outer));
-  gisle_worker_submit (self->worker, job, FALSE);
+  gisle_worker_wait_setup_async (self->worker, waiter);
 }
 
 static gboolean
@@ -637,33 +588,6 @@ g_isle_async_initable_iface_init (GAsyncInitableIface *iface)
 {
   iface->init_async = g_isle_async_initable_init_async;
   iface->init_finish = g_isle_async_initable_init_finish;
-}
-
-/* Isles made with g_object_new() (as GJS does) start on first use. */
-static gboolean
-g_isle_ensure_started (GIsle   *self,
-                       GError **error)
-{
-  gboolean started;
-
-  gisle_mutex_lock (&self->init_lock);
-  started = self->init_state != INIT_NONE;
-  gisle_mutex_unlock (&self->init_lock);
-
-  if (started)
-    {
-      /* Jobs queued behind a running setup simply run after it. */
-      gisle_mutex_lock (&self->init_lock);
-      if (self->init_error != NULL)
-        {
-          g_propagate_error (error, g_error_copy (self->init_error));
-          gisle_mutex_unlock (&self->init_lock);
-          return FALSE;
-        }
-      gisle_mutex_unlock (&self->init_lock);
-      return TRUE;
-    }
-  return g_initable_init (G_INITABLE (self), NULL, error);
 }
 
 /**
@@ -785,10 +709,10 @@ g_isle_set_setup_func (GIsle          *self,
   g_return_if_fail (G_IS_ISLE (self));
 
   worker = self->worker;
-  gisle_mutex_lock (&self->init_lock);
-  if (self->init_state != INIT_NONE)
+  gisle_mutex_lock (&worker->lock);
+  if (worker->setup_state != GISLE_SETUP_NONE)
     {
-      gisle_mutex_unlock (&self->init_lock);
+      gisle_mutex_unlock (&worker->lock);
       g_critical ("g_isle_set_setup_func: the isle has already started");
       return;
     }
@@ -797,7 +721,7 @@ g_isle_set_setup_func (GIsle          *self,
   worker->setup_func = setup;
   worker->setup_data = user_data;
   worker->setup_notify = notify;
-  gisle_mutex_unlock (&self->init_lock);
+  gisle_mutex_unlock (&worker->lock);
 }
 
 /* ---- Submitting jobs ------------------------------------------------ */
@@ -849,7 +773,9 @@ g_isle_submit_async (GIsle               *self,
    * reports G_ISLE_ERROR_DEFUNCT rather than a plain cancellation. */
   g_task_set_check_cancellable (task, FALSE);
 
-  if (!g_isle_ensure_started (self, &error))
+  /* Isles made with g_object_new() (as GJS does) start on first use; the
+   * job queues behind the setup, and nothing here waits for it. */
+  if (!gisle_worker_ensure_started (self->worker, NULL, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -872,8 +798,6 @@ g_isle_run_sync (GIsle         *self,
                  GError       **error)
 {
   GisleWorker *worker = self->worker;
-  GVariant *result;
-  gboolean serve;
 
   if (gisle_worker_waiting_could_deadlock (worker))
     {
@@ -886,48 +810,27 @@ g_isle_run_sync (GIsle         *self,
                              "use the asynchronous variant");
       return NULL;
     }
-  /* A main-context host function waiting for its own isle would wait for
-   * itself. */
-  if (g_atomic_int_get (&worker->host_calls_waiting) > 0 &&
-      g_main_context_is_owner (worker->owner_context))
+  /* A host function of this isle waiting for it would wait for the job
+   * that waits for the function itself. */
+  if (gisle_host_is_running (worker))
     {
       g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_WOULD_DEADLOCK,
                            "A host function cannot wait for its own isle; "
                            "use the asynchronous variant");
       return NULL;
     }
-  if (!g_isle_ensure_started (self, error))
+  /* A lazy start queues the setup first; this job waits behind it. */
+  if (!gisle_worker_ensure_started (worker, NULL, error))
     return NULL;
   if (!g_isle_attach_cancellable (job, cancellable))
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+      g_propagate_error (error, gisle_job_cancelled_error (G_IO_ERROR_CANCELLED));
       return NULL;
     }
 
   job->sync = TRUE;
-
-  /* Blocking the isle's home thread while it owns the main context means
-   * host functions cannot run there; serve them from the wait instead. */
-  serve = g_thread_self () == worker->home_thread &&
-          g_main_context_acquire (worker->owner_context);
-  if (serve)
-    {
-      gisle_mutex_lock (&worker->dispatch_lock);
-      worker->home_waiter = job;
-      gisle_mutex_unlock (&worker->dispatch_lock);
-    }
-
   gisle_worker_submit (worker, job, TRUE);
-  result = gisle_job_wait (job, serve, error);
-
-  if (serve)
-    {
-      gisle_mutex_lock (&worker->dispatch_lock);
-      worker->home_waiter = NULL;
-      gisle_mutex_unlock (&worker->dispatch_lock);
-      g_main_context_release (worker->owner_context);
-    }
-  return result;
+  return g_isle_wait_serving (worker, job, TRUE, error);
 }
 
 static GVariant *
@@ -1462,7 +1365,9 @@ g_isle_close (GIsle         *self,
                                                    (GDestroyNotify) gisle_job_unref);
     }
   gisle_worker_close (self->worker, job);
-  ignored = gisle_job_wait (job, FALSE, &local_error);
+  /* Finalizers that print or call host functions while the state closes
+   * are served like any blocking call's. */
+  ignored = g_isle_wait_serving (self->worker, job, TRUE, &local_error);
   gisle_dispatch_notify (self->worker, "closed");
 
   if (local_error != NULL)

@@ -50,6 +50,7 @@ gisle_job_unref (GisleJob *job)
   g_clear_error (&job->error);
   g_clear_object (&job->task);
   g_clear_object (&job->cancellable);
+  g_clear_object (&job->host_cancellable);
   g_mutex_clear (&job->sync_lock);
   g_cond_clear (&job->sync_cond);
   gisle_worker_unref (job->worker);
@@ -70,21 +71,33 @@ gisle_job_disconnect (GisleJob *job)
     }
 }
 
-/* Hands the outcome over exactly once, from any thread: the worker, the
- * watchdog (hard deadline) or a canceller (queued job). Takes ownership of
- * @result and @error. */
-void
-gisle_job_complete (GisleJob *job,
-                    GVariant *result,
-                    GError   *error)
+/* The one error every cancelled job reports (@reason: G_IO_ERROR_CANCELLED
+ * or G_IO_ERROR_TIMED_OUT). */
+GError *
+gisle_job_cancelled_error (gint reason)
 {
-  if (!g_atomic_int_compare_and_exchange (&job->completed, 0, 1))
-    {
-      g_clear_pointer (&result, g_variant_unref);
-      g_clear_error (&error);
-      return;
-    }
+  if (reason == G_IO_ERROR_TIMED_OUT)
+    return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                "The job did not finish within its time limit");
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+}
 
+/* Takes the right to hand the outcome over; only one caller ever gets it.
+ * Whoever decides an outcome under a lock (the hard deadline) claims there
+ * and delivers after unlocking, so no other outcome can slip in between. */
+gboolean
+gisle_job_claim (GisleJob *job)
+{
+  return g_atomic_int_compare_and_exchange (&job->completed, 0, 1);
+}
+
+/* Hands the outcome over after a successful gisle_job_claim(). Takes
+ * ownership of @result and @error. */
+void
+gisle_job_deliver (GisleJob *job,
+                   GVariant *result,
+                   GError   *error)
+{
   if (error != NULL && job->error_prefix != NULL)
     g_prefix_error (&error, "%s", job->error_prefix);
   /* Scripts put any bytes in their errors; GError messages are UTF-8. */
@@ -95,50 +108,90 @@ gisle_job_complete (GisleJob *job,
       g_free (error->message);
       error->message = valid;
     }
-  /* A failed setup closes the isle before construction reports it, so the
-   * caller never sees an isle that is neither working nor closed. */
-  if (error != NULL && job->kind == GISLE_JOB_SETUP)
-    gisle_worker_fail_setup (job->worker);
+  /* Recorded before anyone hears of it: a failed setup closes the isle, so
+   * the caller never sees an isle that is neither working nor closed, and
+   * every waiter for the setup reads one outcome. */
+  if (job->kind == GISLE_JOB_SETUP)
+    gisle_worker_setup_done (job->worker, error);
 
   job->failed = error != NULL;
   job->result = result;
   job->error = error;
 
-  if (job->sync)
+  /* Setup jobs can have several waiting threads; others have one. */
+  if (job->sync || job->kind == GISLE_JOB_SETUP)
     {
       gisle_mutex_lock (&job->sync_lock);
       job->sync_done = TRUE;
-      g_cond_signal (&job->sync_cond);
+      g_cond_broadcast (&job->sync_cond);
       gisle_mutex_unlock (&job->sync_lock);
     }
-  else if (job->task != NULL)
+  if (!job->sync && job->task != NULL)
     gisle_dispatch_complete (job->worker, job);
 }
 
-/* Blocking callers wait here; the job always completes, at the latest at
+/* Hands the outcome over exactly once, from any thread: the worker, the
+ * watchdog (hard deadline) or a canceller (queued job). Takes ownership of
+ * @result and @error; a second outcome is dropped. */
+void
+gisle_job_complete (GisleJob *job,
+                    GVariant *result,
+                    GError   *error)
+{
+  if (!gisle_job_claim (job))
+    {
+      g_clear_pointer (&result, g_variant_unref);
+      g_clear_error (&error);
+      return;
+    }
+  gisle_job_deliver (job, result, error);
+}
+
+/* Tells a blocked home-thread caller waiting for @job that the owner
+ * context has work for it (see gisle_job_wait_done()). */
+void
+gisle_job_nudge_waiter (GisleJob *job)
+{
+  gisle_mutex_lock (&job->sync_lock);
+  job->serve_pending = TRUE;
+  g_cond_broadcast (&job->sync_cond);
+  gisle_mutex_unlock (&job->sync_lock);
+}
+
+/* Waits until @job has its outcome; it always gets one, at the latest at
  * the hard deadline after a cancel. A caller blocking the isle's own main
- * context (@serve_host_calls) runs the host functions the script calls
- * meanwhile, which would otherwise wait for that context forever. */
-GVariant *
-gisle_job_wait (GisleJob  *job,
-                gboolean   serve_host_calls,
-                GError   **error)
+ * context (@serve_owner: the home thread, which acquired it) serves that
+ * context meanwhile: host calls, output, events and progress, which would
+ * otherwise wait for a main loop that cannot run. Completions of other
+ * jobs keep waiting for the main loop: their callbacks never run inside a
+ * blocking call. */
+void
+gisle_job_wait_done (GisleJob *job,
+                     gboolean  serve_owner)
 {
   gisle_mutex_lock (&job->sync_lock);
   while (!job->sync_done)
     {
-      if (serve_host_calls && job->invocations_pending)
+      if (serve_owner && job->serve_pending)
         {
-          job->invocations_pending = FALSE;
+          job->serve_pending = FALSE;
           gisle_mutex_unlock (&job->sync_lock);
-          gisle_dispatch_run_invocations (job->worker);
+          gisle_dispatch_serve_owner (job->worker);
           gisle_mutex_lock (&job->sync_lock);
           continue;
         }
       gisle_cond_wait (&job->sync_cond, &job->sync_lock);
     }
   gisle_mutex_unlock (&job->sync_lock);
+}
 
+/* Waits as gisle_job_wait_done() and takes the outcome. */
+GVariant *
+gisle_job_wait (GisleJob  *job,
+                gboolean   serve_owner,
+                GError   **error)
+{
+  gisle_job_wait_done (job, serve_owner);
   gisle_job_disconnect (job);
 
   if (job->error != NULL)
@@ -224,10 +277,7 @@ gisle_job_msgh (lua_State *L)
 static GError *
 gisle_job_cancel_error (GisleJob *job)
 {
-  if (job->cancel_reason == G_IO_ERROR_TIMED_OUT)
-    return g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                        "The job did not finish within its time limit");
-  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+  return gisle_job_cancelled_error (job->cancel_reason);
 }
 
 static GError *
@@ -566,7 +616,9 @@ gisle_job_run_c (GisleJob  *job,
       g_propagate_error (error, ctx.error);
     }
   else if (ctx.result != NULL)
-    *result = g_variant_ref_sink (ctx.result);
+    /* The one rule for every GVariant a callback returns: a new reference
+     * or a floating one, taken over as it is (never an extra reference). */
+    *result = g_variant_take_ref (ctx.result);
 
   lua_settop (L, base);
   return error == NULL || *error == NULL;

@@ -29,7 +29,12 @@ gisle_output_wait_room (lua_State *L)
   gisle_mutex_lock (&worker->dispatch_lock);
   while (worker->output_pending > GISLE_OUTPUT_HIGH_WATER &&
          !(cancelled = gisle_cancel_is_due (L)))
-    gisle_cond_wait (&worker->output_cond, &worker->dispatch_lock);
+    {
+      /* A home thread blocked in a call cannot run its main loop: it
+       * drains the output itself, or this would wait for it forever. */
+      gisle_dispatch_nudge_home_waiter_locked (worker);
+      gisle_cond_wait (&worker->output_cond, &worker->dispatch_lock);
+    }
   gisle_mutex_unlock (&worker->dispatch_lock);
 
   if (cancelled)

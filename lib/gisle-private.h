@@ -96,6 +96,13 @@ typedef void (*GisleControlFunc) (GisleWorker *worker,
                                   lua_State   *L,
                                   gpointer     data);
 
+/* Whether the isle's setup job has been queued, and how it ended. */
+typedef enum {
+  GISLE_SETUP_NONE,
+  GISLE_SETUP_RUNNING,
+  GISLE_SETUP_DONE,
+} GisleSetupState;
+
 struct _GisleJob
 {
   gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
@@ -121,11 +128,15 @@ struct _GisleJob
   gboolean sync;
   GMutex sync_lock;
   GCond sync_cond;
-  gboolean sync_done;
-  gboolean invocations_pending;  /* under sync_lock: host calls to serve */
+  gboolean sync_done;             /* also set for SETUP jobs, which many may wait for */
+  gboolean serve_pending;        /* under sync_lock: owner-context work to serve */
 
   GCancellable *cancellable;
   gulong cancel_handler;
+  /* Handed to the main-context host functions this job calls before it is
+   * cancelled, and cancelled (in the owner context) when it is: GIO work a
+   * host function started keeps to the job's lifetime. Under worker lock. */
+  GCancellable *host_cancellable;
 
   /* Cancellation (see gisle-cancel.c) */
   volatile gint cancel_phase;    /* GisleCancelPhase, atomic */
@@ -206,10 +217,14 @@ struct _GisleWorker
   gboolean state_created;        /* worker thread only */
   GPtrArray *close_waiters;      /* GisleJob (CONTROL) completed at exit */
   GSource *close_deadline;       /* watchdog: closing never waits longer */
+  gboolean exiting;              /* the close runs on a thread (lua_close) */
+  GisleSetupState setup_state;
+  GisleJob *setup_job;           /* strong, while RUNNING */
+  GError *setup_error;           /* once DONE, if the setup failed */
+  GPtrArray *setup_waiters;      /* GisleJob (CONTROL) completed at setup's end */
   GHashTable *host_functions;    /* name -> GisleHostFunction */
 
   volatile gint64 next_job_id;   /* atomic */
-  volatile gint host_calls_waiting; /* atomic: the worker waits on the owner context */
 
   /* Memory accounting (the allocator runs on the worker only; the counter
    * is read from anywhere). */
@@ -224,7 +239,8 @@ struct _GisleWorker
   GMutex dispatch_lock;
   GPtrArray *dispatchers;        /* GisleDispatcher, one per context */
   gsize output_pending;          /* bytes queued, not yet emitted */
-  GisleJob *home_waiter;         /* a blocking call made on the home thread */
+  GisleJob *home_waiter;         /* a blocking call made on the home thread,
+                                  * which serves the owner context meanwhile */
   GCond output_cond;             /* the worker waits for output room */
 };
 
@@ -232,8 +248,13 @@ struct _GisleWorker
 GisleWorker *gisle_worker_new          (void);
 GisleWorker *gisle_worker_ref          (GisleWorker *worker);
 void         gisle_worker_unref        (GisleWorker *worker);
-gboolean     gisle_worker_start        (GisleWorker *worker,
+gboolean     gisle_worker_ensure_started (GisleWorker *worker,
+                                        GisleJob   **running_setup,
                                         GError     **error);
+void         gisle_worker_wait_setup_async (GisleWorker *worker,
+                                        GisleJob    *waiter);
+void         gisle_worker_setup_done   (GisleWorker *worker,
+                                        const GError *error);
 gboolean     gisle_worker_submit       (GisleWorker *worker,
                                         GisleJob    *job,
                                         gboolean     wait_for_room);
@@ -246,7 +267,6 @@ gboolean     gisle_worker_waiting_could_deadlock (GisleWorker *worker);
 void         gisle_worker_make_defunct (GisleWorker *worker,
                                         GisleJob    *stuck);
 GisleWorker *gisle_worker_from_lua     (lua_State   *L);
-void         gisle_worker_fail_setup   (GisleWorker *worker);
 GisleSlice   gisle_worker_run_slice    (GisleWorker *worker);
 
 /* gisle-executor.c */
@@ -271,9 +291,17 @@ void         gisle_job_run             (GisleJob    *job,
 void         gisle_job_complete        (GisleJob    *job,
                                         GVariant    *result,
                                         GError      *error);
+gboolean     gisle_job_claim           (GisleJob    *job);
+void         gisle_job_deliver         (GisleJob    *job,
+                                        GVariant    *result,
+                                        GError      *error);
+void         gisle_job_wait_done       (GisleJob    *job,
+                                        gboolean     serve_owner);
 GVariant    *gisle_job_wait            (GisleJob    *job,
-                                        gboolean     serve_host_calls,
+                                        gboolean     serve_owner,
                                         GError     **error);
+void         gisle_job_nudge_waiter    (GisleJob    *job);
+GError      *gisle_job_cancelled_error (gint         reason);
 void         gisle_job_finish_task     (GisleJob    *job);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GisleJob, gisle_job_unref)
 
@@ -324,13 +352,17 @@ void         gisle_dispatch_invoke     (GisleWorker *worker,
                                         gpointer     data,
                                         GDestroyNotify notify);
 void         gisle_dispatch_free_all   (GisleWorker *worker);
-void         gisle_dispatch_run_invocations (GisleWorker *worker);
+void         gisle_dispatch_serve_owner (GisleWorker *worker);
+void         gisle_dispatch_nudge_home_waiter_locked (GisleWorker *worker);
 
 /* gisle-host.c */
 void         gisle_host_open           (lua_State   *L);
 void         gisle_host_install_all    (GisleWorker *worker,
                                         lua_State   *L);
 void         gisle_host_function_free  (gpointer     data);
+gboolean     gisle_host_is_running     (GisleWorker *worker);
+void         gisle_host_cancel_job_calls (GisleWorker *worker,
+                                        GCancellable *host_cancellable);
 void         gisle_host_add            (GisleWorker *worker,
                                         const char  *name,
                                         int          flavour,

@@ -30,6 +30,7 @@ gisle_worker_new (void)
   g_cond_init (&worker->space_cond);
   g_queue_init (&worker->queue);
   worker->close_waiters = g_ptr_array_new ();
+  worker->setup_waiters = g_ptr_array_new ();
   worker->host_functions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                   gisle_host_function_free);
   worker->run.worker = worker;
@@ -63,6 +64,9 @@ gisle_worker_unref (GisleWorker *worker)
   g_clear_pointer (&worker->executor, gisle_executor_unref);
   g_free (worker->name);
   g_ptr_array_unref (worker->close_waiters);
+  g_assert (worker->setup_job == NULL);
+  g_ptr_array_unref (worker->setup_waiters);
+  g_clear_error (&worker->setup_error);
   g_hash_table_unref (worker->host_functions);
   if (worker->setup_notify)
     worker->setup_notify (worker->setup_data);
@@ -213,6 +217,25 @@ gisle_worker_next_job (GisleWorker *worker,
   return job;
 }
 
+static gboolean gisle_worker_on_close_deadline (gpointer data);
+
+/* Under worker->lock, once the close runs on a thread and someone waits
+ * for it. The deadline counts from here, never while the close waits for a
+ * thread: on a busy executor a close may wait in line for a long time, and
+ * an isle whose close has not started is not stuck. */
+static void
+gisle_worker_arm_close_deadline_locked (GisleWorker *worker)
+{
+  if (worker->close_deadline != NULL || !worker->exiting || worker->exited ||
+      worker->defunct || worker->close_waiters->len == 0)
+    return;
+  worker->close_deadline =
+    gisle_watchdog_add_full ((guint) g_atomic_int_get (&worker->hard_ms),
+                             gisle_worker_on_close_deadline,
+                             gisle_worker_ref (worker),
+                             (GDestroyNotify) gisle_worker_unref);
+}
+
 static void
 gisle_worker_exit (GisleWorker *worker)
 {
@@ -222,6 +245,8 @@ gisle_worker_exit (GisleWorker *worker)
 
   gisle_mutex_lock (&worker->lock);
   worker->closing = TRUE;
+  worker->exiting = TRUE;
+  gisle_worker_arm_close_deadline_locked (worker);
   g_cond_broadcast (&worker->space_cond);
   gisle_mutex_unlock (&worker->lock);
 
@@ -291,25 +316,140 @@ gisle_worker_on_close_deadline (gpointer data)
 }
 
 static void gisle_worker_fail_jobs (GList *jobs, GQuark domain, gint code, const char *message);
+static gboolean gisle_worker_launch (GisleWorker *worker, gboolean needs_turn, GError **error);
+static gboolean gisle_worker_needs_turn_locked (GisleWorker *worker);
 
-/* An isle whose setup failed never runs anything: construction reported
- * the error, and jobs queued behind the setup are refused. */
-void
-gisle_worker_fail_setup (GisleWorker *worker)
+/* Starts the isle once, from any thread, without waiting for anything.
+ *
+ * The setup job is queued ahead of every other job in the same critical
+ * section that marks the isle started, so no job can run before the setup
+ * (or on a bare Lua state), whichever threads start and submit at once.
+ *
+ * Returns FALSE with @error when the setup failed (or the thread could not
+ * start); TRUE when it succeeded, or while it runs, in which case
+ * @running_setup (if not NULL) gets a reference to the setup job to wait
+ * for. Jobs submitted meanwhile simply queue behind it. */
+gboolean
+gisle_worker_ensure_started (GisleWorker  *worker,
+                             GisleJob    **running_setup,
+                             GError      **error)
 {
-  GList *dropped;
+  g_autoptr(GisleJob) setup = NULL;
+  g_autoptr(GError) launch_error = NULL;
+  gboolean needs_turn;
 
   gisle_mutex_lock (&worker->lock);
-  worker->closing = TRUE;
-  for (GList *l = worker->queue.head; l != NULL; l = l->next)
-    ((GisleJob *) l->data)->queued = FALSE;
-  dropped = g_steal_pointer (&worker->queue.head);
-  g_queue_init (&worker->queue);
-  g_cond_broadcast (&worker->space_cond);
+  if (worker->setup_state == GISLE_SETUP_DONE)
+    {
+      gboolean ok = worker->setup_error == NULL;
+
+      if (!ok)
+        g_propagate_error (error, g_error_copy (worker->setup_error));
+      gisle_mutex_unlock (&worker->lock);
+      return ok;
+    }
+  if (worker->setup_state == GISLE_SETUP_RUNNING)
+    {
+      if (running_setup != NULL)
+        *running_setup = gisle_job_ref (worker->setup_job);
+      gisle_mutex_unlock (&worker->lock);
+      return TRUE;
+    }
+  if (worker->closing)
+    {
+      gisle_mutex_unlock (&worker->lock);
+      g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED, "The isle is closed");
+      return FALSE;
+    }
+
+  setup = gisle_job_new (worker, GISLE_JOB_SETUP);
+  worker->setup_job = gisle_job_ref (setup);
+  worker->setup_state = GISLE_SETUP_RUNNING;
+  worker->started = TRUE;
+  setup->queued = TRUE;
+  setup->queue_link.data = gisle_job_ref (setup);
+  g_queue_push_head_link (&worker->queue, &setup->queue_link);
+  needs_turn = gisle_worker_needs_turn_locked (worker);
   gisle_mutex_unlock (&worker->lock);
 
-  gisle_worker_fail_jobs (dropped, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
-                          "The isle could not be set up");
+  if (!gisle_worker_launch (worker, needs_turn, &launch_error))
+    {
+      /* Fails the setup (and so everything queued behind it). */
+      gisle_job_complete (setup, NULL, g_error_copy (launch_error));
+      g_propagate_error (error, g_steal_pointer (&launch_error));
+      return FALSE;
+    }
+
+  if (running_setup != NULL)
+    *running_setup = g_steal_pointer (&setup);
+  return TRUE;
+}
+
+/* Completes @waiter (a CONTROL job with a task) when the setup ends, or at
+ * once if it has: an asynchronous init never blocks, however many there
+ * are, and learns the one outcome. */
+void
+gisle_worker_wait_setup_async (GisleWorker *worker,
+                               GisleJob    *waiter)
+{
+  GError *error = NULL;
+
+  gisle_mutex_lock (&worker->lock);
+  if (worker->setup_state != GISLE_SETUP_DONE)
+    {
+      g_ptr_array_add (worker->setup_waiters, gisle_job_ref (waiter));
+      gisle_mutex_unlock (&worker->lock);
+      return;
+    }
+  if (worker->setup_error != NULL)
+    error = g_error_copy (worker->setup_error);
+  gisle_mutex_unlock (&worker->lock);
+
+  gisle_job_complete (waiter, NULL, error);
+}
+
+/* Records the setup's outcome, from whichever thread completes the setup
+ * job. An isle whose setup failed never runs anything: the jobs queued
+ * behind the setup fail with its reason, and the isle is closed. */
+void
+gisle_worker_setup_done (GisleWorker  *worker,
+                         const GError *error)
+{
+  g_autoptr(GPtrArray) waiters = NULL;
+  g_autoptr(GisleJob) setup = NULL;
+  GList *dropped = NULL;
+
+  gisle_mutex_lock (&worker->lock);
+  worker->setup_state = GISLE_SETUP_DONE;
+  if (error != NULL)
+    worker->setup_error = g_error_copy (error);
+  setup = g_steal_pointer (&worker->setup_job);
+  waiters = g_steal_pointer (&worker->setup_waiters);
+  worker->setup_waiters = g_ptr_array_new ();
+  if (error != NULL)
+    {
+      worker->closing = TRUE;
+      for (GList *l = worker->queue.head; l != NULL; l = l->next)
+        ((GisleJob *) l->data)->queued = FALSE;
+      dropped = g_steal_pointer (&worker->queue.head);
+      g_queue_init (&worker->queue);
+      g_cond_broadcast (&worker->space_cond);
+      g_cond_broadcast (&worker->work_cond);
+    }
+  gisle_mutex_unlock (&worker->lock);
+
+  if (error != NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("The isle could not be set up: %s",
+                                                  error->message);
+
+      gisle_worker_fail_jobs (dropped, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED, message);
+    }
+  for (guint i = 0; i < waiters->len; i++)
+    {
+      gisle_job_complete (waiters->pdata[i], NULL, error != NULL ? g_error_copy (error) : NULL);
+      gisle_job_unref (waiters->pdata[i]);
+    }
 }
 
 /* The Lua state is made by whichever thread runs the isle first: its own
@@ -348,9 +488,7 @@ gisle_worker_run_job (GisleWorker *worker,
   else if (g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE ||
            g_cancellable_is_cancelled (job->cancellable))
     /* A job cancelled before it starts never runs. */
-    gisle_job_complete (job, NULL,
-                        g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                             "Operation was cancelled"));
+    gisle_job_complete (job, NULL, gisle_job_cancelled_error (G_IO_ERROR_CANCELLED));
   else
     {
       gisle_cancel_job_started (job);
@@ -469,25 +607,24 @@ gisle_worker_os_thread_name (const char *name)
   return g_strndup (name, end - name);
 }
 
-gboolean
-gisle_worker_start (GisleWorker  *worker,
-                    GError      **error)
+/* Gives the started isle a thread: its own, or turns on its executor. */
+static gboolean
+gisle_worker_launch (GisleWorker  *worker,
+                     gboolean      needs_turn,
+                     GError      **error)
 {
   g_autofree char *os_name = gisle_worker_os_thread_name (worker->thread_name);
   GThread *thread;
 
   gisle_cancel_init_process ();
 
-  gisle_mutex_lock (&worker->lock);
-  g_assert (!worker->started);
-  worker->started = TRUE;
-  gisle_mutex_unlock (&worker->lock);
-
   /* On an executor the isle has no thread of its own: the executor keeps
    * a reference until the isle has exited, and runs its turns. */
   if (worker->executor != NULL)
     {
       gisle_executor_attach (worker->executor, gisle_worker_ref (worker));
+      if (needs_turn)
+        gisle_executor_schedule (worker->executor, worker);
       return TRUE;
     }
 
@@ -586,8 +723,6 @@ gisle_worker_fail_jobs (GList  *jobs,
     }
 }
 
-static gboolean gisle_worker_on_close_deadline (gpointer data);
-
 /* Closing cancels the running job, fails the queued ones with
  * G_ISLE_ERROR_CLOSED and lets the thread exit; @close_job completes when
  * it has (or at once if it already had). */
@@ -612,12 +747,8 @@ gisle_worker_close (GisleWorker *worker,
   if (!done_now && close_job != NULL)
     {
       g_ptr_array_add (worker->close_waiters, gisle_job_ref (close_job));
-      if (worker->close_deadline == NULL)
-        worker->close_deadline =
-          gisle_watchdog_add_full ((guint) g_atomic_int_get (&worker->hard_ms),
-                                   gisle_worker_on_close_deadline,
-                                   gisle_worker_ref (worker),
-                                   (GDestroyNotify) gisle_worker_unref);
+      /* Only if the state is being closed now; otherwise the exit arms it. */
+      gisle_worker_arm_close_deadline_locked (worker);
     }
   g_cond_broadcast (&worker->work_cond);
   g_cond_broadcast (&worker->space_cond);
@@ -694,7 +825,10 @@ gisle_worker_make_defunct (GisleWorker *worker,
   g_autoptr(GPtrArray) waiters = NULL;
 
   gisle_mutex_lock (&worker->lock);
-  if (worker->current != stuck || worker->defunct)
+  /* Claimed under the lock: a job that finished just now keeps its own
+   * outcome and the isle stays usable; otherwise the caller hears DEFUNCT
+   * and the isle is defunct. The two always agree. */
+  if (worker->current != stuck || worker->defunct || !gisle_job_claim (stuck))
     {
       gisle_mutex_unlock (&worker->lock);
       return;
@@ -715,12 +849,12 @@ gisle_worker_make_defunct (GisleWorker *worker,
              worker->name != NULL ? worker->name : worker->thread_name,
              g_atomic_int_get (&worker->hard_ms));
 
-  gisle_job_complete (stuck, NULL,
-                      g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT,
-                                   "The job did not stop within %u ms of being cancelled "
-                                   "(it is stuck where Lua cannot interrupt it); "
-                                   "the isle is defunct, create a new one",
-                                   g_atomic_int_get (&worker->hard_ms)));
+  gisle_job_deliver (stuck, NULL,
+                     g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT,
+                                  "The job did not stop within %u ms of being cancelled "
+                                  "(it is stuck where Lua cannot interrupt it); "
+                                  "the isle is defunct, create a new one",
+                                  g_atomic_int_get (&worker->hard_ms)));
   gisle_worker_fail_jobs (dropped, G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT,
                           "The isle is defunct: an earlier job could not be stopped");
   for (guint i = 0; i < waiters->len; i++)
