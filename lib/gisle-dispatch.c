@@ -521,18 +521,117 @@ gisle_dispatch_invoke (GisleWorker    *worker,
 
   gisle_mutex_lock (&worker->dispatch_lock);
   gisle_dispatch_push (gisle_dispatch_get (worker, worker->owner_context), event);
-  gisle_dispatch_nudge_home_waiter_locked (worker);
   gisle_mutex_unlock (&worker->dispatch_lock);
+  gisle_dispatch_nudge_blocked_caller (worker);
 }
 
-/* Under dispatch_lock: the owner context has work that cannot wait for
- * its main loop (a host call, or output the worker waits to write). If the
- * home thread is blocked in a call, it serves that work itself. */
-void
-gisle_dispatch_nudge_home_waiter_locked (GisleWorker *worker)
+/* Blocking calls in progress, by the main context their thread owns and
+ * serves meanwhile (the innermost one per context); and, per context, the
+ * isles with work there that no blocked call was told about yet (not
+ * owned: a worker leaves the table before it is freed). */
+static GMutex gisle_blocked_lock;
+static GHashTable *gisle_blocked_calls;
+static GHashTable *gisle_awaiting;       /* GMainContext -> GPtrArray of GisleWorker */
+
+static void
+gisle_dispatch_registry_init_locked (void)
 {
-  if (worker->home_waiter != NULL)
-    gisle_job_nudge_waiter (worker->home_waiter);
+  if (gisle_blocked_calls == NULL)
+    {
+      gisle_blocked_calls = g_hash_table_new (NULL, NULL);
+      gisle_awaiting = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+    }
+}
+
+/* The owner context of @worker has work that cannot wait for its main loop
+ * (a host call, or output the worker waits to write). If the thread that
+ * owns that context is blocked in a call, on this isle or any other, it
+ * serves the work itself: its main loop cannot. Otherwise the isle is
+ * remembered, for a blocking call that begins later. */
+void
+gisle_dispatch_nudge_blocked_caller (GisleWorker *worker)
+{
+  GisleBlockedCall *call;
+
+  gisle_mutex_lock (&gisle_blocked_lock);
+  gisle_dispatch_registry_init_locked ();
+  call = g_hash_table_lookup (gisle_blocked_calls, worker->owner_context);
+  if (call != NULL)
+    gisle_job_nudge_waiter (call->job, worker);
+  else
+    {
+      GPtrArray *awaiting = g_hash_table_lookup (gisle_awaiting, worker->owner_context);
+
+      if (awaiting == NULL)
+        {
+          awaiting = g_ptr_array_new ();
+          g_hash_table_insert (gisle_awaiting, worker->owner_context, awaiting);
+        }
+      if (!g_ptr_array_find (awaiting, worker, NULL))
+        g_ptr_array_add (awaiting, worker);
+    }
+  gisle_mutex_unlock (&gisle_blocked_lock);
+}
+
+/* From the worker's last unref. */
+void
+gisle_dispatch_forget_worker (GisleWorker *worker)
+{
+  GPtrArray *awaiting;
+
+  gisle_mutex_lock (&gisle_blocked_lock);
+  if (gisle_awaiting != NULL &&
+      (awaiting = g_hash_table_lookup (gisle_awaiting, worker->owner_context)) != NULL)
+    {
+      g_ptr_array_remove_fast (awaiting, worker);
+      if (awaiting->len == 0)
+        g_hash_table_remove (gisle_awaiting, worker->owner_context);
+    }
+  gisle_mutex_unlock (&gisle_blocked_lock);
+}
+
+/* From a thread that acquired @context and is about to wait for @job. */
+void
+gisle_dispatch_block_begin (GisleBlockedCall *call,
+                            GMainContext     *context,
+                            GisleJob         *job)
+{
+  g_autoptr(GPtrArray) earlier = g_ptr_array_new_with_free_func ((GDestroyNotify) gisle_worker_unref);
+  GPtrArray *awaiting;
+
+  call->context = context;
+  call->job = job;
+  gisle_mutex_lock (&gisle_blocked_lock);
+  gisle_dispatch_registry_init_locked ();
+  call->outer = g_hash_table_lookup (gisle_blocked_calls, context);
+  g_hash_table_insert (gisle_blocked_calls, context, call);
+  /* Work queued before the wait began, by any isle of this context, is
+   * served too. (A worker on its way to being freed is skipped.) */
+  awaiting = g_hash_table_lookup (gisle_awaiting, context);
+  for (guint i = 0; awaiting != NULL && i < awaiting->len; i++)
+    if (gisle_worker_try_ref (awaiting->pdata[i]))
+      g_ptr_array_add (earlier, awaiting->pdata[i]);
+  g_hash_table_remove (gisle_awaiting, context);
+  gisle_mutex_unlock (&gisle_blocked_lock);
+
+  gisle_job_nudge_waiter (job, job->worker);
+  for (guint i = 0; i < earlier->len; i++)
+    gisle_job_nudge_waiter (job, earlier->pdata[i]);
+}
+
+void
+gisle_dispatch_block_end (GisleBlockedCall *call)
+{
+  gisle_mutex_lock (&gisle_blocked_lock);
+  if (call->outer != NULL)
+    {
+      g_hash_table_insert (gisle_blocked_calls, call->context, call->outer);
+      /* Nested calls: the outer one looks again once it waits again. */
+      gisle_job_nudge_waiter (call->outer->job, call->outer->job->worker);
+    }
+  else
+    g_hash_table_remove (gisle_blocked_calls, call->context);
+  gisle_mutex_unlock (&gisle_blocked_lock);
 }
 
 /* Takes the first event in hand, or else in the queue, that is not a
@@ -592,7 +691,7 @@ gisle_dispatch_free_all (GisleWorker *worker)
         gisle_event_free (g_queue_pop_head_link (&dispatcher->in_hand)->data);
       if (dispatcher->carry != NULL)
         g_string_free (dispatcher->carry, TRUE);
-      g_main_context_unref (dispatcher->context);
+      gisle_main_context_unref (dispatcher->context);
       g_free (dispatcher);
     }
   g_ptr_array_set_size (worker->dispatchers, 0);

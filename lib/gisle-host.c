@@ -31,7 +31,7 @@ gisle_host_function_destroy (gpointer data)
 
   if (fn->notify != NULL)
     fn->notify (fn->user_data);
-  g_main_context_unref (fn->context);
+  gisle_main_context_unref (fn->context);
   g_free (fn->name);
   g_free (fn);
   return G_SOURCE_REMOVE;

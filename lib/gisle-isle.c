@@ -471,30 +471,25 @@ g_isle_class_init (GIsleClass *klass)
 
 /* Waits for @job in a blocking call. On the home thread, while no other
  * thread runs the isle's main context, the caller acquires that context
- * and serves it meanwhile (host calls, output, events): the main loop it
- * blocks cannot. Blocking calls may nest (an output handler that makes
- * one); the outer wait serves again afterwards. */
+ * and serves it meanwhile (host calls, output, events), for this isle and
+ * for every other isle that delivers there: the main loop it blocks
+ * cannot, and their jobs may hold the executor threads this job waits
+ * for. Blocking calls may nest (an output handler that makes one); the
+ * outer wait serves again afterwards. */
 static GVariant *
 g_isle_wait_serving (GisleWorker *worker,
                      GisleJob    *job,
                      gboolean     take_outcome,
                      GError     **error)
 {
-  GisleJob *outer = NULL;
+  GisleBlockedCall blocked;
   GVariant *result = NULL;
   gboolean serve;
 
   serve = g_thread_self () == worker->home_thread &&
           g_main_context_acquire (worker->owner_context);
   if (serve)
-    {
-      gisle_mutex_lock (&worker->dispatch_lock);
-      outer = worker->home_waiter;
-      worker->home_waiter = job;
-      gisle_mutex_unlock (&worker->dispatch_lock);
-      /* What was queued before this wait began is served too. */
-      gisle_job_nudge_waiter (job);
-    }
+    gisle_dispatch_block_begin (&blocked, worker->owner_context, job);
 
   if (take_outcome)
     result = gisle_job_wait (job, serve, error);
@@ -503,11 +498,7 @@ g_isle_wait_serving (GisleWorker *worker,
 
   if (serve)
     {
-      gisle_mutex_lock (&worker->dispatch_lock);
-      worker->home_waiter = outer;
-      if (outer != NULL)
-        gisle_job_nudge_waiter (outer);
-      gisle_mutex_unlock (&worker->dispatch_lock);
+      gisle_dispatch_block_end (&blocked);
       g_main_context_release (worker->owner_context);
     }
   return result;
@@ -726,6 +717,25 @@ g_isle_set_setup_func (GIsle          *self,
 
 /* ---- Submitting jobs ------------------------------------------------ */
 
+/* Starts the isle on first use without waiting for the setup (jobs queue
+ * behind it). A job on an isle whose setup failed is refused as on a closed
+ * isle, with the setup's reason. */
+static gboolean
+g_isle_start_for_job (GIsle   *self,
+                      GError **error)
+{
+  g_autoptr(GError) setup_error = NULL;
+
+  if (gisle_worker_ensure_started (self->worker, NULL, &setup_error))
+    return TRUE;
+  if (g_error_matches (setup_error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED))
+    g_propagate_error (error, g_steal_pointer (&setup_error));
+  else
+    g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
+                 "The isle could not be set up: %s", setup_error->message);
+  return FALSE;
+}
+
 static void
 g_isle_on_cancelled (GCancellable *cancellable,
                      gpointer      data)
@@ -775,7 +785,7 @@ g_isle_submit_async (GIsle               *self,
 
   /* Isles made with g_object_new() (as GJS does) start on first use; the
    * job queues behind the setup, and nothing here waits for it. */
-  if (!gisle_worker_ensure_started (self->worker, NULL, &error))
+  if (!g_isle_start_for_job (self, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -820,7 +830,7 @@ g_isle_run_sync (GIsle         *self,
       return NULL;
     }
   /* A lazy start queues the setup first; this job waits behind it. */
-  if (!gisle_worker_ensure_started (worker, NULL, error))
+  if (!g_isle_start_for_job (self, error))
     return NULL;
   if (!g_isle_attach_cancellable (job, cancellable))
     {

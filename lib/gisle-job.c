@@ -51,6 +51,8 @@ gisle_job_unref (GisleJob *job)
   g_clear_object (&job->task);
   g_clear_object (&job->cancellable);
   g_clear_object (&job->host_cancellable);
+  if (job->serve_workers != NULL)
+    g_ptr_array_unref (job->serve_workers);
   g_mutex_clear (&job->sync_lock);
   g_cond_clear (&job->sync_cond);
   gisle_worker_unref (job->worker);
@@ -147,12 +149,18 @@ gisle_job_complete (GisleJob *job,
   gisle_job_deliver (job, result, error);
 }
 
-/* Tells a blocked home-thread caller waiting for @job that the owner
- * context has work for it (see gisle_job_wait_done()). */
+/* Tells a blocked caller waiting for @job that @worker (any isle whose
+ * main context the caller owns) has work in that context for it (see
+ * gisle_job_wait_done()). */
 void
-gisle_job_nudge_waiter (GisleJob *job)
+gisle_job_nudge_waiter (GisleJob    *job,
+                        GisleWorker *worker)
 {
   gisle_mutex_lock (&job->sync_lock);
+  if (job->serve_workers == NULL)
+    job->serve_workers = g_ptr_array_new_with_free_func ((GDestroyNotify) gisle_worker_unref);
+  if (!g_ptr_array_find (job->serve_workers, worker, NULL))
+    g_ptr_array_add (job->serve_workers, gisle_worker_ref (worker));
   job->serve_pending = TRUE;
   g_cond_broadcast (&job->sync_cond);
   gisle_mutex_unlock (&job->sync_lock);
@@ -174,9 +182,14 @@ gisle_job_wait_done (GisleJob *job,
     {
       if (serve_owner && job->serve_pending)
         {
+          g_autoptr(GPtrArray) workers = g_steal_pointer (&job->serve_workers);
+
           job->serve_pending = FALSE;
           gisle_mutex_unlock (&job->sync_lock);
-          gisle_dispatch_serve_owner (job->worker);
+          /* Every isle of the context, not only this job's: their jobs may
+           * hold the executor threads this job waits for. */
+          for (guint i = 0; workers != NULL && i < workers->len; i++)
+            gisle_dispatch_serve_owner (workers->pdata[i]);
           gisle_mutex_lock (&job->sync_lock);
           continue;
         }

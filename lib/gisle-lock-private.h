@@ -91,6 +91,18 @@ gisle_source_destroy (GSource *source)
     __tsan_release (context);
 }
 
+/* GMainContext's reference count is an atomic TSan cannot see: the last
+ * unref, on whichever thread, frees memory other threads used. Every
+ * unref of a context the library shares releases and acquires, which is
+ * what the atomic does. */
+static inline void
+gisle_main_context_unref (GMainContext *context)
+{
+  __tsan_release (context);
+  __tsan_acquire (context);
+  g_main_context_unref (context);
+}
+
 /* GObject's signal system has one global lock that orders connecting and
  * disconnecting handlers of any object. An annotation around the call is
  * not enough: it can run before the other thread's call has released
@@ -125,6 +137,7 @@ gisle_cancellable_disconnect (GCancellable *cancellable,
 # define gisle_cancellable_disconnect g_cancellable_disconnect
 # define gisle_source_attach    g_source_attach
 # define gisle_source_destroy   g_source_destroy
+# define gisle_main_context_unref g_main_context_unref
 # define GISLE_TSAN_RELEASE(p) ((void) 0)
 # define GISLE_TSAN_ACQUIRE(p) ((void) 0)
 # define gisle_mutex_lock       g_mutex_lock

@@ -32,7 +32,7 @@ gisle_output_wait_room (lua_State *L)
     {
       /* A home thread blocked in a call cannot run its main loop: it
        * drains the output itself, or this would wait for it forever. */
-      gisle_dispatch_nudge_home_waiter_locked (worker);
+      gisle_dispatch_nudge_blocked_caller (worker);
       gisle_cond_wait (&worker->output_cond, &worker->dispatch_lock);
     }
   gisle_mutex_unlock (&worker->dispatch_lock);

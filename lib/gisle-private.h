@@ -130,6 +130,8 @@ struct _GisleJob
   GCond sync_cond;
   gboolean sync_done;             /* also set for SETUP jobs, which many may wait for */
   gboolean serve_pending;        /* under sync_lock: owner-context work to serve */
+  GPtrArray *serve_workers;      /* under sync_lock: GisleWorker (strong) whose
+                                  * owner-context work the blocked caller serves */
 
   GCancellable *cancellable;
   gulong cancel_handler;
@@ -239,14 +241,13 @@ struct _GisleWorker
   GMutex dispatch_lock;
   GPtrArray *dispatchers;        /* GisleDispatcher, one per context */
   gsize output_pending;          /* bytes queued, not yet emitted */
-  GisleJob *home_waiter;         /* a blocking call made on the home thread,
-                                  * which serves the owner context meanwhile */
   GCond output_cond;             /* the worker waits for output room */
 };
 
 /* gisle-worker.c */
 GisleWorker *gisle_worker_new          (void);
 GisleWorker *gisle_worker_ref          (GisleWorker *worker);
+gboolean     gisle_worker_try_ref      (GisleWorker *worker);
 void         gisle_worker_unref        (GisleWorker *worker);
 gboolean     gisle_worker_ensure_started (GisleWorker *worker,
                                         GisleJob   **running_setup,
@@ -300,7 +301,8 @@ void         gisle_job_wait_done       (GisleJob    *job,
 GVariant    *gisle_job_wait            (GisleJob    *job,
                                         gboolean     serve_owner,
                                         GError     **error);
-void         gisle_job_nudge_waiter    (GisleJob    *job);
+void         gisle_job_nudge_waiter    (GisleJob    *job,
+                                        GisleWorker *worker);
 GError      *gisle_job_cancelled_error (gint         reason);
 void         gisle_job_finish_task     (GisleJob    *job);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GisleJob, gisle_job_unref)
@@ -353,7 +355,22 @@ void         gisle_dispatch_invoke     (GisleWorker *worker,
                                         GDestroyNotify notify);
 void         gisle_dispatch_free_all   (GisleWorker *worker);
 void         gisle_dispatch_serve_owner (GisleWorker *worker);
-void         gisle_dispatch_nudge_home_waiter_locked (GisleWorker *worker);
+void         gisle_dispatch_nudge_blocked_caller (GisleWorker *worker);
+void         gisle_dispatch_forget_worker (GisleWorker *worker);
+
+/* A blocking call made by a thread that owns a main context serves that
+ * context while it waits (gisle-dispatch.c). */
+typedef struct _GisleBlockedCall GisleBlockedCall;
+struct _GisleBlockedCall
+{
+  GMainContext *context;
+  GisleJob *job;
+  GisleBlockedCall *outer;
+};
+void         gisle_dispatch_block_begin (GisleBlockedCall *call,
+                                         GMainContext     *context,
+                                         GisleJob         *job);
+void         gisle_dispatch_block_end  (GisleBlockedCall *call);
 
 /* gisle-host.c */
 void         gisle_host_open           (lua_State   *L);

@@ -48,6 +48,19 @@ gisle_worker_ref (GisleWorker *worker)
   return worker;
 }
 
+/* Takes a reference unless the last one is already gone. */
+gboolean
+gisle_worker_try_ref (GisleWorker *worker)
+{
+  gint count = g_atomic_int_get (&worker->ref_count);
+
+  while (count > 0)
+    if (__atomic_compare_exchange_n (&worker->ref_count, &count, count + 1, FALSE,
+                                     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+      return TRUE;
+  return FALSE;
+}
+
 void
 gisle_worker_unref (GisleWorker *worker)
 {
@@ -59,6 +72,7 @@ gisle_worker_unref (GisleWorker *worker)
   g_assert (worker->L == NULL);
   g_assert (g_queue_is_empty (&worker->queue));
 
+  gisle_dispatch_forget_worker (worker);
   gisle_dispatch_free_all (worker);
   g_ptr_array_unref (worker->dispatchers);
   g_clear_pointer (&worker->executor, gisle_executor_unref);
@@ -71,7 +85,7 @@ gisle_worker_unref (GisleWorker *worker)
   if (worker->setup_notify)
     worker->setup_notify (worker->setup_data);
   g_weak_ref_clear (&worker->isle);
-  g_main_context_unref (worker->owner_context);
+  gisle_main_context_unref (worker->owner_context);
   g_mutex_clear (&worker->lock);
   g_cond_clear (&worker->work_cond);
   g_cond_clear (&worker->space_cond);
@@ -653,6 +667,9 @@ gisle_worker_refusal (GisleWorker *worker)
   if (worker->defunct)
     return g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT,
                                 "The isle is defunct: an earlier job could not be stopped");
+  if (worker->setup_error != NULL)
+    return g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
+                        "The isle could not be set up: %s", worker->setup_error->message);
   return g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
                               "The isle is closed");
 }

@@ -229,7 +229,7 @@ typedef struct
 {
   GMutex lock;
   GCond cond;
-  gboolean disarmed;
+  gint disarmed;        /* atomic: GLib's own mutex is invisible to ThreadSanitizer */
   char *what;
   GThread *thread;
 } GisleTestWatchdog;
@@ -241,7 +241,7 @@ gisle_test_watchdog_main (gpointer data)
   gint64 end_time = g_get_monotonic_time () + GISLE_TEST_TIMEOUT_S * G_TIME_SPAN_SECOND;
 
   g_mutex_lock (&watchdog->lock);
-  while (!watchdog->disarmed)
+  while (!g_atomic_int_get (&watchdog->disarmed))
     if (!g_cond_wait_until (&watchdog->cond, &watchdog->lock, end_time))
       g_error ("Timed out after %d s: %s", GISLE_TEST_TIMEOUT_S, watchdog->what);
   g_mutex_unlock (&watchdog->lock);
@@ -264,7 +264,7 @@ static inline void
 gisle_test_watchdog_free (GisleTestWatchdog *watchdog)
 {
   g_mutex_lock (&watchdog->lock);
-  watchdog->disarmed = TRUE;
+  g_atomic_int_set (&watchdog->disarmed, TRUE);
   g_cond_signal (&watchdog->cond);
   g_mutex_unlock (&watchdog->lock);
   g_thread_join (watchdog->thread);
@@ -282,7 +282,7 @@ typedef struct
 {
   GMutex lock;
   GCond cond;
-  guint value;
+  gint value;      /* atomic: GLib's own mutex is invisible to ThreadSanitizer */
 } GisleTestCounter;
 
 static inline void
@@ -290,7 +290,7 @@ gisle_test_counter_init (GisleTestCounter *counter)
 {
   g_mutex_init (&counter->lock);
   g_cond_init (&counter->cond);
-  counter->value = 0;
+  g_atomic_int_set (&counter->value, 0);
 }
 
 static inline void
@@ -304,7 +304,7 @@ static inline void
 gisle_test_counter_inc (GisleTestCounter *counter)
 {
   g_mutex_lock (&counter->lock);
-  counter->value++;
+  g_atomic_int_inc (&counter->value);
   g_cond_broadcast (&counter->cond);
   g_mutex_unlock (&counter->lock);
   /* For gisle_test_counter_wait_iterating(). */
@@ -317,7 +317,7 @@ gisle_test_counter_get (GisleTestCounter *counter)
   guint value;
 
   g_mutex_lock (&counter->lock);
-  value = counter->value;
+  value = (guint) g_atomic_int_get (&counter->value);
   g_mutex_unlock (&counter->lock);
   return value;
 }
@@ -331,10 +331,10 @@ gisle_test_counter_wait (GisleTestCounter *counter,
   gint64 end_time = g_get_monotonic_time () + GISLE_TEST_TIMEOUT_S * G_TIME_SPAN_SECOND;
 
   g_mutex_lock (&counter->lock);
-  while (counter->value < at_least)
+  while ((guint) g_atomic_int_get (&counter->value) < at_least)
     if (!g_cond_wait_until (&counter->cond, &counter->lock, end_time))
       g_error ("Timed out after %d s waiting for %s (%u of %u)",
-               GISLE_TEST_TIMEOUT_S, what, counter->value, at_least);
+               GISLE_TEST_TIMEOUT_S, what, (guint) g_atomic_int_get (&counter->value), at_least);
   g_mutex_unlock (&counter->lock);
 }
 
