@@ -134,8 +134,10 @@ typedef enum {
  * GIsleHostFunc:
  * @isle: the isle whose script called the function
  * @args: (not nullable): the Lua arguments, as a tuple
- * @cancellable: (not nullable): cancelled when the calling job is
- *   cancelled (for example by a Stop button)
+ * @cancellable: (not nullable): cancelled, in the isle's main context, when
+ *   the calling job is cancelled (for example by a Stop button), also after
+ *   this function returned while the job still runs: pass it to GIO work
+ *   the function starts and leaves running
  * @user_data: (closure): data given to g_isle_add_function()
  * @error: return location for an error, raised in Lua with its message
  *
@@ -144,7 +146,9 @@ typedef enum {
  * widgets and other main-thread-only state.
  *
  * Returns: (transfer full) (nullable): the results: a tuple, a single
- *   value (one result), or %NULL for none (or on error)
+ *   value (one result), or %NULL for none (or on error). Every #GVariant a
+ *   GIsle callback returns follows one rule: a new reference or a floating
+ *   one (as g_variant_new() makes), which GIsle takes over.
  */
 typedef GVariant *(*GIsleHostFunc) (GIsle        *isle,
                                     GVariant     *args,
@@ -205,7 +209,8 @@ typedef gboolean (*GIsleSetupFunc) (GIsle      *isle,
  * Lua errors raised inside it are caught and reported as
  * %G_ISLE_ERROR_RUNTIME.
  *
- * Returns: (transfer full) (nullable): a result for the caller, or %NULL
+ * Returns: (transfer full) (nullable): a result for the caller, or %NULL:
+ *   a new reference or a floating one, which GIsle takes over
  */
 typedef GVariant *(*GIsleExecFunc) (GIsle      *isle,
                                     lua_State  *L,

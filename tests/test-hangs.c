@@ -198,6 +198,109 @@ test_blocking_inside_host_function_fails (void)
   gisle_test_assert_alive (isle);
 }
 
+/* What else a blocked home-thread call serves, and what it does not. */
+
+/* Other isles of the same main context: their jobs may hold the executor
+ * threads the blocked job waits for. */
+static void
+test_blocking_home_serves_other_isles (void)
+{
+  g_autoptr(GIsleExecutor) executor = g_isle_executor_new (1);
+  g_autoptr(GIsle) a = gisle_test_isle_new ("executor", executor, NULL);
+  g_autoptr(GIsle) b = gisle_test_isle_new ("executor", executor, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) result = NULL;
+  g_autoptr(GVariant) first = NULL;
+  GisleTestAsync async = { 0, };
+  guint calls = 0;
+  gint64 end_time;
+
+  g_isle_add_function (a, "h", host_seven, &calls, NULL);
+  gisle_test_assert_alive (a);
+  /* A's job holds the only executor thread until h() is answered here. */
+  g_isle_eval_async (a, "return h()", NULL, gisle_test_async_ready, &async);
+  end_time = g_get_monotonic_time () + GISLE_TEST_TIMEOUT_S * G_TIME_SPAN_SECOND;
+  while (!g_main_context_pending (NULL))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end_time);
+      g_thread_yield ();
+    }
+  {
+    g_autoptr(GisleTestWatchdog) watchdog =
+      gisle_test_watchdog_new ("a blocking eval on B behind A's host call on a one-thread executor");
+
+    result = g_isle_eval (b, "return 2", NULL, &error);
+  }
+  g_assert_no_error (error);
+  gisle_test_assert_variant (result, "(int64 2,)");
+  g_assert_cmpuint (calls, ==, 1);
+  first = g_isle_eval_finish (a, gisle_test_async_wait (&async, "A's job"), &error);
+  g_assert_no_error (error);
+  gisle_test_async_clear (&async);
+}
+
+/* Another job's callback never runs inside a blocking call. */
+static void
+test_blocking_home_defers_callbacks (void)
+{
+  g_autoptr(GIsle) isle = gisle_test_isle_new (NULL);
+  GisleTestAsync async = { 0, };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) first = NULL;
+
+  g_isle_eval_async (isle, "return 'first'", NULL, gisle_test_async_ready, &async);
+  gisle_test_assert_eval (isle, "return 'second'", "('second',)");
+  g_assert_false (g_atomic_int_get (&async.done));
+  first = g_isle_eval_finish (isle, gisle_test_async_wait (&async, "the first job"), &error);
+  g_assert_no_error (error);
+  gisle_test_assert_variant (first, "('first',)");
+  gisle_test_async_clear (&async);
+}
+
+/* g_initable_init() on the home thread serves the setup's host calls. */
+static void
+test_init_serves_setup_host_call (void)
+{
+  g_autoptr(GIsle) isle = g_object_new (G_TYPE_ISLE, "setup-code", "x = h()", NULL);
+  g_autoptr(GError) error = NULL;
+  guint calls = 0;
+
+  g_isle_add_function (isle, "h", host_seven, &calls, NULL);
+  {
+    g_autoptr(GisleTestWatchdog) watchdog =
+      gisle_test_watchdog_new ("g_initable_init whose setup calls a main-context host function");
+
+    g_assert_true (g_initable_init (G_INITABLE (isle), NULL, &error));
+  }
+  g_assert_no_error (error);
+  g_assert_cmpuint (calls, ==, 1);
+  gisle_test_assert_eval (isle, "return x", "(int64 7,)");
+}
+
+/* g_isle_close() on the home thread serves finalizers' host calls, so the
+ * close finishes instead of being abandoned at the hard deadline. */
+static void
+test_close_serves_finalizer_host_call (void)
+{
+  g_autoptr(GIsle) isle = gisle_test_isle_new (NULL);
+  g_autoptr(GError) error = NULL;
+  guint calls = 0;
+
+  g_isle_add_function (isle, "h", host_seven, &calls, NULL);
+  gisle_test_assert_eval (isle, "keep = setmetatable({}, {__gc = function () h() end}) return 1",
+                          "(int64 1,)");
+  {
+    g_autoptr(GisleTestWatchdog) watchdog =
+      gisle_test_watchdog_new ("g_isle_close with a finalizer calling a host function");
+
+    g_assert_true (g_isle_close (isle, NULL, &error));
+  }
+  g_assert_no_error (error);
+  g_assert_cmpuint (calls, ==, 1);
+  /* Closed for real, not abandoned: the state is gone. */
+  g_assert_cmpuint (g_isle_get_memory_in_use (isle), ==, 0);
+}
+
 /* ---- 3. Lazy start never blocks an asynchronous call ------------------- */
 
 static void
@@ -614,6 +717,10 @@ main (int    argc,
                    test_blocking_from_callback_is_not_a_deadlock);
   g_test_add_func ("/hangs/blocking-inside-host-function-fails",
                    test_blocking_inside_host_function_fails);
+  g_test_add_func ("/hangs/blocking-home-serves-other-isles", test_blocking_home_serves_other_isles);
+  g_test_add_func ("/hangs/blocking-home-defers-callbacks", test_blocking_home_defers_callbacks);
+  g_test_add_func ("/hangs/init-serves-setup-host-call", test_init_serves_setup_host_call);
+  g_test_add_func ("/hangs/close-serves-finalizer-host-call", test_close_serves_finalizer_host_call);
   g_test_add_func ("/hangs/lazy-start-setup-calls-host", test_lazy_start_setup_calls_host);
   g_test_add_func ("/hangs/lazy-start-does-not-wait-for-setup", test_lazy_start_does_not_wait_for_setup);
   g_test_add_func ("/hangs/lazy-start-setup-fails", test_lazy_start_setup_fails);

@@ -13,8 +13,13 @@
  *     the same with nothing else running; and, on a 1-thread executor,
  *     while another isle has thousands of short jobs queued (isles take
  *     turns one job at a time).
+ * (4) Mass close: C isles (default 100 000) on a 2-thread executor that
+ *     also runs an endless loop, all closed at once with
+ *     g_isle_close_async(): isles closed per second, and how many closes
+ *     were declared stuck (must be 0: a close waiting for a thread is not
+ *     stuck) or completed with their Lua state still open (must be 0).
  *
- * Usage: gisle-bench-executor [IDLE_ISLES [EVAL_ISLES [DEDICATED_ISLES [SAMPLES]]]]
+ * Usage: gisle-bench-executor [IDLE_ISLES [EVAL_ISLES [DEDICATED_ISLES [SAMPLES [CLOSE_ISLES]]]]]
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -383,6 +388,83 @@ bench_fairness (guint n)
   bench_samples_clear (&busy);
 }
 
+/* ---- (4) Mass close ----------------------------------------------------- */
+
+static guint abandoned_closes;
+
+static GLogWriterOutput
+count_abandoned (GLogLevelFlags   level,
+                 const GLogField *fields,
+                 gsize            n_fields,
+                 gpointer         user_data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_strcmp0 (fields[i].key, "MESSAGE") == 0 && fields[i].length < 0 &&
+        strstr (fields[i].value, "did not finish closing") != NULL)
+      {
+        g_atomic_int_inc ((gint *) &abandoned_closes);
+        return G_LOG_WRITER_HANDLED;
+      }
+  return g_log_writer_default (level, fields, n_fields, user_data);
+}
+
+typedef struct
+{
+  guint done;
+  guint state_open;
+} CloseCount;
+
+static void
+on_close_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  CloseCount *count = data;
+
+  g_isle_close_finish (G_ISLE (source), result, NULL);
+  if (g_isle_get_memory_in_use (G_ISLE (source)) != 0)
+    count->state_open++;
+  count->done++;
+}
+
+static void
+bench_mass_close (guint n)
+{
+  g_autoptr(GIsleExecutor) executor = g_isle_executor_new (2);
+  g_autoptr(GCancellable) stop = g_cancellable_new ();
+  GIsle *spinner = isle_new (executor);
+  GIsle **isles = g_new0 (GIsle *, n);
+  CloseCount count = { 0, 0 };
+  Count spun = { 0, 0 };
+  double close_s;
+  gint64 start;
+
+  printf ("\n(4) closing %u isles at once on a 2-thread executor, one thread in a loop\n", n);
+  fflush (stdout);
+  for (guint i = 0; i < n; i++)
+    isles[i] = isle_new (executor);
+  g_isle_eval_async (spinner, "while true do end", stop, on_eval_done, &spun);
+
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < n; i++)
+    g_isle_close_async (isles[i], NULL, on_close_done, &count);
+  while (count.done < n)
+    g_main_context_iteration (NULL, TRUE);
+  close_s = seconds_since (start);
+
+  printf ("  %7.0f isles closed/s  (%u in %.2f s; %u declared stuck, %u completed with the state open)\n",
+          n / close_s, n, close_s, g_atomic_int_get ((gint *) &abandoned_closes), count.state_open);
+  fflush (stdout);
+
+  g_cancellable_cancel (stop);
+  while (spun.done < 1)
+    g_main_context_iteration (NULL, TRUE);
+  for (guint i = 0; i < n; i++)
+    g_object_unref (isles[i]);
+  g_free (isles);
+  g_object_unref (spinner);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -390,7 +472,9 @@ main (int argc, char **argv)
   guint eval_isles = argc > 2 ? (guint) atoi (argv[2]) : 10000;
   guint dedicated_isles = argc > 3 ? (guint) atoi (argv[3]) : eval_isles;
   guint samples = argc > 4 ? (guint) atoi (argv[4]) : 2000;
+  guint close_isles = argc > 5 ? (guint) atoi (argv[5]) : 100000;
 
+  g_log_set_writer_func (count_abandoned, NULL, NULL);
   bench_print_machine ("gisle-bench-executor");
   if (idle_isles > 0)
     bench_idle (idle_isles);
@@ -398,5 +482,7 @@ main (int argc, char **argv)
     bench_throughput (eval_isles, dedicated_isles);
   if (samples > 0)
     bench_fairness (samples);
+  if (close_isles > 0)
+    bench_mass_close (close_isles);
   return 0;
 }
