@@ -77,6 +77,9 @@ test_blocking_home_serves_earlier_host_call (void)
 
   g_isle_add_function (isle, "h", host_seven, &calls, NULL);
   gisle_test_assert_alive (isle);
+  /* Whatever earlier tests left to deliver goes first. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
 
   g_isle_eval_async (isle, "return h()", NULL, gisle_test_async_ready, &async);
 
@@ -200,6 +203,17 @@ test_blocking_inside_host_function_fails (void)
 
 /* What else a blocked home-thread call serves, and what it does not. */
 
+static volatile gint job_running;
+
+static GVariant *
+mark_running (GVariant  *args,
+              gpointer   user_data,
+              GError   **error)
+{
+  g_atomic_int_set (&job_running, 1);
+  return NULL;
+}
+
 /* Other isles of the same main context: their jobs may hold the executor
  * threads the blocked job waits for. */
 static void
@@ -216,11 +230,13 @@ test_blocking_home_serves_other_isles (void)
   gint64 end_time;
 
   g_isle_add_function (a, "h", host_seven, &calls, NULL);
+  g_isle_add_worker_function (a, "mark", mark_running, NULL, NULL);
   gisle_test_assert_alive (a);
   /* A's job holds the only executor thread until h() is answered here. */
-  g_isle_eval_async (a, "return h()", NULL, gisle_test_async_ready, &async);
+  g_atomic_int_set (&job_running, 0);
+  g_isle_eval_async (a, "mark() return h()", NULL, gisle_test_async_ready, &async);
   end_time = g_get_monotonic_time () + GISLE_TEST_TIMEOUT_S * G_TIME_SPAN_SECOND;
-  while (!g_main_context_pending (NULL))
+  while (!g_atomic_int_get (&job_running))
     {
       g_assert_cmpint (g_get_monotonic_time (), <, end_time);
       g_thread_yield ();
