@@ -792,7 +792,7 @@ g_isle_submit_async (GIsle               *self,
     }
   if (!g_isle_attach_cancellable (job, cancellable))
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+      g_task_return_error (task, gisle_job_cancelled_error (G_IO_ERROR_CANCELLED));
       return;
     }
 

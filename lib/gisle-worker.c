@@ -330,6 +330,21 @@ gisle_worker_on_close_deadline (gpointer data)
 }
 
 static void gisle_worker_fail_jobs (GList *jobs, GQuark domain, gint code, const char *message);
+static void gisle_worker_fail_taken (GList *jobs, GError *error);
+
+/* Under worker->lock: empties the queue and returns its jobs (with the
+ * queue's references) for the caller to complete once unlocked. */
+static GList *
+gisle_worker_take_queue_locked (GisleWorker *worker)
+{
+  GList *jobs;
+
+  for (GList *l = worker->queue.head; l != NULL; l = l->next)
+    ((GisleJob *) l->data)->queued = FALSE;
+  jobs = g_steal_pointer (&worker->queue.head);
+  g_queue_init (&worker->queue);
+  return jobs;
+}
 static gboolean gisle_worker_launch (GisleWorker *worker, gboolean needs_turn, GError **error);
 static gboolean gisle_worker_needs_turn_locked (GisleWorker *worker);
 
@@ -443,10 +458,7 @@ gisle_worker_setup_done (GisleWorker  *worker,
   if (error != NULL)
     {
       worker->closing = TRUE;
-      for (GList *l = worker->queue.head; l != NULL; l = l->next)
-        ((GisleJob *) l->data)->queued = FALSE;
-      dropped = g_steal_pointer (&worker->queue.head);
-      g_queue_init (&worker->queue);
+      dropped = gisle_worker_take_queue_locked (worker);
       g_cond_broadcast (&worker->space_cond);
       g_cond_broadcast (&worker->work_cond);
     }
@@ -723,11 +735,11 @@ gisle_worker_submit (GisleWorker *worker,
   return TRUE;
 }
 
+/* Completes each of @jobs (taken from the queue, with its reference) with
+ * a copy of @error, and frees @error. */
 static void
-gisle_worker_fail_jobs (GList  *jobs,
-                        GQuark  domain,
-                        gint    code,
-                        const char *message)
+gisle_worker_fail_taken (GList  *jobs,
+                         GError *error)
 {
   /* The links live in the jobs: step on before a job can be freed. */
   for (GList *l = jobs, *next; l != NULL; l = next)
@@ -735,9 +747,19 @@ gisle_worker_fail_jobs (GList  *jobs,
       GisleJob *job = l->data;
 
       next = l->next;
-      gisle_job_complete (job, NULL, g_error_new_literal (domain, code, message));
+      gisle_job_complete (job, NULL, g_error_copy (error));
       gisle_job_unref (job);
     }
+  g_error_free (error);
+}
+
+static void
+gisle_worker_fail_jobs (GList      *jobs,
+                        GQuark      domain,
+                        gint        code,
+                        const char *message)
+{
+  gisle_worker_fail_taken (jobs, g_error_new_literal (domain, code, message));
 }
 
 /* Closing cancels the running job, fails the queued ones with
@@ -754,10 +776,7 @@ gisle_worker_close (GisleWorker *worker,
 
   gisle_mutex_lock (&worker->lock);
   worker->closing = TRUE;
-  for (GList *l = worker->queue.head; l != NULL; l = l->next)
-    ((GisleJob *) l->data)->queued = FALSE;
-  dropped = g_steal_pointer (&worker->queue.head);
-  g_queue_init (&worker->queue);
+  dropped = gisle_worker_take_queue_locked (worker);
   if (worker->current != NULL)
     current = gisle_job_ref (worker->current);
   done_now = !worker->started || worker->exited || worker->defunct;
@@ -820,8 +839,7 @@ gisle_worker_cancel_all (GisleWorker *worker)
   g_cond_broadcast (&worker->space_cond);
   gisle_mutex_unlock (&worker->lock);
 
-  gisle_worker_fail_jobs (dropped, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                          "Operation was cancelled");
+  gisle_worker_fail_taken (dropped, gisle_job_cancelled_error (G_IO_ERROR_CANCELLED));
   if (current != NULL)
     {
       gisle_cancel_request (current, G_IO_ERROR_CANCELLED);
@@ -851,10 +869,7 @@ gisle_worker_make_defunct (GisleWorker *worker,
       return;
     }
   worker->defunct = TRUE;
-  for (GList *l = worker->queue.head; l != NULL; l = l->next)
-    ((GisleJob *) l->data)->queued = FALSE;
-  dropped = g_steal_pointer (&worker->queue.head);
-  g_queue_init (&worker->queue);
+  dropped = gisle_worker_take_queue_locked (worker);
   waiters = g_steal_pointer (&worker->close_waiters);
   worker->close_waiters = g_ptr_array_new ();
   g_cond_broadcast (&worker->space_cond);
