@@ -23,21 +23,13 @@
 
 #include "gisle.h"
 #include "gisle-lock-private.h"
+#include "gisle-executor-private.h"
 
 G_BEGIN_DECLS
 
 typedef struct _GisleWorker     GisleWorker;
 typedef struct _GisleJob        GisleJob;
 typedef struct _GisleDispatcher GisleDispatcher;
-typedef struct _GisleExecutor   GisleExecutor;
-
-/* What an executor thread does with an isle after one turn. */
-typedef enum {
-  GISLE_SLICE_IDLE,       /* nothing left: it waits for its next job */
-  GISLE_SLICE_MORE,       /* more to do: back in line */
-  GISLE_SLICE_EXITED,     /* closed: the executor lets it go */
-  GISLE_SLICE_ABANDONED,  /* came back after being declared defunct */
-} GisleSlice;
 
 /* Nested coroutine resumes are bounded by Lua's C-stack limit (200). */
 #define GISLE_MAX_RESUME_DEPTH 256
@@ -212,9 +204,9 @@ struct _GisleWorker
   gboolean defunct;
   pthread_t pthread;             /* the thread running it now */
   GisleExecutor *executor;       /* strong; NULL: a dedicated thread */
+  GisleExecutorItem turn;        /* the isle as the executor's item */
   char *name;                    /* for lookup on the executor */
   gboolean scheduled;            /* queued on or run by the executor */
-  gboolean forgotten;            /* executor lock: no longer counted or found */
   gboolean close_abandoned;      /* lock: closing outlived the hard deadline */
   gboolean state_created;        /* worker thread only */
   GPtrArray *close_waiters;      /* GisleJob (CONTROL) completed at exit */
@@ -268,18 +260,8 @@ gboolean     gisle_worker_waiting_could_deadlock (GisleWorker *worker);
 void         gisle_worker_make_defunct (GisleWorker *worker,
                                         GisleJob    *stuck);
 GisleWorker *gisle_worker_from_lua     (lua_State   *L);
-GisleSlice   gisle_worker_run_slice    (GisleWorker *worker);
 
-/* gisle-executor.c */
-GisleExecutor *gisle_executor_ref      (GisleExecutor *executor);
-void         gisle_executor_unref      (GisleExecutor *executor);
-void         gisle_executor_attach     (GisleExecutor *executor,
-                                        GisleWorker   *worker);
-void         gisle_executor_schedule   (GisleExecutor *executor,
-                                        GisleWorker   *worker);
-void         gisle_executor_replace_thread (GisleExecutor *executor);
-void         gisle_executor_forget     (GisleExecutor *executor,
-                                        GisleWorker   *worker);
+/* gisle-isle-executor.c */
 GisleExecutor *gisle_isle_executor_get_core (GIsleExecutor *executor);
 
 /* gisle-job.c */

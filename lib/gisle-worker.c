@@ -545,9 +545,10 @@ gisle_worker_main (gpointer data)
  * the others. The isle is "scheduled" from when it is queued on the
  * executor until a turn finds nothing left to do, so it never runs on two
  * threads at once. */
-GisleSlice
-gisle_worker_run_slice (GisleWorker *worker)
+static GisleSlice
+gisle_worker_run_slice (gpointer data)
 {
+  GisleWorker *worker = data;
   GisleJob *job = NULL;
   gboolean exit_now = FALSE;
   gboolean abandoned_by_watchdog = FALSE;
@@ -648,9 +649,13 @@ gisle_worker_launch (GisleWorker  *worker,
    * a reference until the isle has exited, and runs its turns. */
   if (worker->executor != NULL)
     {
-      gisle_executor_attach (worker->executor, gisle_worker_ref (worker));
+      worker->turn.run_slice = gisle_worker_run_slice;
+      worker->turn.release = (GDestroyNotify) gisle_worker_unref;
+      worker->turn.data = gisle_worker_ref (worker);
+      worker->turn.name = worker->name;
+      gisle_executor_attach (worker->executor, &worker->turn);
       if (needs_turn)
-        gisle_executor_schedule (worker->executor, worker);
+        gisle_executor_schedule (worker->executor, &worker->turn);
       return TRUE;
     }
 
@@ -726,7 +731,7 @@ gisle_worker_submit (GisleWorker *worker,
   gisle_mutex_unlock (&worker->lock);
 
   if (needs_turn)
-    gisle_executor_schedule (worker->executor, worker);
+    gisle_executor_schedule (worker->executor, &worker->turn);
   if (refusal != NULL)
     {
       gisle_job_complete (job, NULL, refusal);
@@ -793,9 +798,9 @@ gisle_worker_close (GisleWorker *worker,
   gisle_mutex_unlock (&worker->lock);
 
   if (worker->executor != NULL && worker->started)
-    gisle_executor_forget (worker->executor, worker);
+    gisle_executor_forget (worker->executor, &worker->turn);
   if (needs_turn)
-    gisle_executor_schedule (worker->executor, worker);
+    gisle_executor_schedule (worker->executor, &worker->turn);
 
   gisle_worker_fail_jobs (dropped, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
                           "The isle was closed before the job could run");
