@@ -473,9 +473,9 @@ gisle_host_uninstall_protected (lua_State *L)
   return 0;
 }
 
-/* Worker side of gisle_host_add/remove, run as control jobs so they take
- * effect in order with the jobs around them. */
-static void
+/* Worker side of gisle_host_add/remove: the isle runs them as control jobs
+ * so they take effect in order with the jobs around them. */
+void
 gisle_host_control_install (GisleWorker *worker,
                             lua_State   *L,
                             gpointer     data)
@@ -486,7 +486,7 @@ gisle_host_control_install (GisleWorker *worker,
   lua_settop (L, 0);
 }
 
-static void
+void
 gisle_host_control_uninstall (GisleWorker *worker,
                               lua_State   *L,
                               gpointer     data)
@@ -517,29 +517,6 @@ gisle_host_install_all (GisleWorker *worker,
     gisle_host_control_install (worker, L, names->pdata[i]);
 }
 
-static void
-gisle_host_submit_control (GisleWorker      *worker,
-                           GisleControlFunc  func,
-                           const char       *name)
-{
-  g_autoptr(GisleJob) job = NULL;
-  gboolean started;
-
-  gisle_mutex_lock (&worker->lock);
-  started = worker->started;
-  gisle_mutex_unlock (&worker->lock);
-
-  /* Before the thread starts, setup installs everything registered. */
-  if (!started)
-    return;
-
-  job = gisle_job_new (worker, GISLE_JOB_CONTROL);
-  job->control_func = func;
-  job->func_data = g_strdup (name);
-  job->func_notify = g_free;
-  gisle_worker_submit (worker, job, FALSE);
-}
-
 void
 gisle_host_add (GisleWorker    *worker,
                 const char     *name,
@@ -561,8 +538,6 @@ gisle_host_add (GisleWorker    *worker,
   gisle_mutex_lock (&worker->lock);
   g_hash_table_replace (worker->host_functions, g_strdup (name), fn);
   gisle_mutex_unlock (&worker->lock);
-
-  gisle_host_submit_control (worker, gisle_host_control_install, name);
 }
 
 gboolean
@@ -582,7 +557,6 @@ gisle_host_remove (GisleWorker *worker,
   /* Released outside the lock: the destroy notify is the host's code. */
   g_free (stolen_key);
   gisle_host_function_unref (stolen_value);
-  gisle_host_submit_control (worker, gisle_host_control_uninstall, name);
   return TRUE;
 }
 

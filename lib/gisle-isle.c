@@ -1492,6 +1492,7 @@ g_isle_add_function (GIsle          *self,
   g_return_if_fail (func != NULL);
 
   gisle_host_add (self->worker, name, GISLE_HOST_MAIN, func, user_data, notify);
+  gisle_worker_submit_control (self->worker, gisle_host_control_install, g_strdup (name));
 }
 
 /**
@@ -1519,6 +1520,7 @@ g_isle_add_async_function (GIsle               *self,
   g_return_if_fail (func != NULL);
 
   gisle_host_add (self->worker, name, GISLE_HOST_ASYNC, func, user_data, notify);
+  gisle_worker_submit_control (self->worker, gisle_host_control_install, g_strdup (name));
 }
 
 /**
@@ -1544,6 +1546,7 @@ g_isle_add_worker_function (GIsle           *self,
   g_return_if_fail (func != NULL);
 
   gisle_host_add (self->worker, name, GISLE_HOST_WORKER, func, user_data, notify);
+  gisle_worker_submit_control (self->worker, gisle_host_control_install, g_strdup (name));
 }
 
 /**
@@ -1564,7 +1567,10 @@ g_isle_remove_function (GIsle      *self,
   g_return_val_if_fail (G_IS_ISLE (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
 
-  return gisle_host_remove (self->worker, name);
+  if (!gisle_host_remove (self->worker, name))
+    return FALSE;
+  gisle_worker_submit_control (self->worker, gisle_host_control_uninstall, g_strdup (name));
+  return TRUE;
 }
 
 /* ---- Properties ----------------------------------------------------- */

@@ -4,7 +4,6 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
-#include "gisle-sandbox-private.h"
 #include "gisle-value-private.h"
 
 #include <string.h>
@@ -637,17 +636,6 @@ gisle_job_run_c (GisleJob  *job,
   return error == NULL || *error == NULL;
 }
 
-static int
-gisle_job_open_libraries (lua_State *L)
-{
-  GisleWorker *worker = gisle_worker_from_lua (L);
-
-  gisle_sandbox_open (L, worker->libraries);
-  gisle_cancel_open (L);
-  gisle_host_open (L);
-  return 0;
-}
-
 static void
 gisle_job_run_setup (GisleJob  *job,
                      lua_State *L)
@@ -655,21 +643,12 @@ gisle_job_run_setup (GisleJob  *job,
   GisleWorker *worker = job->worker;
   GError *error = NULL;
   GVariant *ignored = NULL;
-  int status;
 
-  lua_pushcfunction (L, gisle_job_open_libraries);
-  status = lua_pcall (L, 0, 0, 0);
-  if (status != LUA_OK)
+  if (!gisle_state_open (worker, L, &error))
     {
-      gisle_job_complete (job, NULL,
-                          g_error_new (G_ISLE_ERROR,
-                                       status == LUA_ERRMEM ? G_ISLE_ERROR_MEMORY : G_ISLE_ERROR_FAILED,
-                                       "could not open the Lua libraries: %s",
-                                       lua_tostring (L, -1) ? lua_tostring (L, -1) : "unknown error"));
-      lua_settop (L, 0);
+      gisle_job_complete (job, NULL, error);
       return;
     }
-  gisle_host_install_all (worker, L);
 
   if (worker->setup_func != NULL && !gisle_job_run_c (job, L, &ignored, &error))
     {

@@ -254,6 +254,9 @@ gboolean     gisle_worker_submit       (GisleWorker *worker,
 void         gisle_worker_close        (GisleWorker *worker,
                                         GisleJob    *close_job);
 void         gisle_worker_cancel_all   (GisleWorker *worker);
+void         gisle_worker_submit_control (GisleWorker    *worker,
+                                        GisleControlFunc func,
+                                        char           *data);
 gboolean     gisle_worker_is_self      (GisleWorker *worker);
 gboolean     gisle_worker_in_any_worker (void);
 gboolean     gisle_worker_waiting_could_deadlock (GisleWorker *worker);
@@ -263,6 +266,12 @@ GisleWorker *gisle_worker_from_lua     (lua_State   *L);
 
 /* gisle-isle-executor.c */
 GisleExecutor *gisle_isle_executor_get_core (GIsleExecutor *executor);
+
+/* gisle-state.c */
+lua_State   *gisle_state_new           (GisleWorker *worker);
+gboolean     gisle_state_open          (GisleWorker *worker,
+                                        lua_State   *L,
+                                        GError     **error);
 
 /* gisle-job.c */
 GisleJob    *gisle_job_new             (GisleWorker *worker,
@@ -360,6 +369,12 @@ void         gisle_host_install_all    (GisleWorker *worker,
                                         lua_State   *L);
 void         gisle_host_function_free  (gpointer     data);
 gboolean     gisle_host_is_running     (GisleWorker *worker);
+void         gisle_host_control_install (GisleWorker *worker,
+                                        lua_State   *L,
+                                        gpointer     name);
+void         gisle_host_control_uninstall (GisleWorker *worker,
+                                        lua_State   *L,
+                                        gpointer     name);
 void         gisle_host_cancel_job_calls (GisleWorker *worker,
                                         GCancellable *host_cancellable);
 void         gisle_host_add            (GisleWorker *worker,

@@ -4,7 +4,6 @@
  */
 #include "gisle-private.h"
 
-#include <stdlib.h>
 #include <lauxlib.h>
 
 #define DEFAULT_QUEUE_CAPACITY 256
@@ -96,12 +95,6 @@ gisle_worker_unref (GisleWorker *worker)
   g_free (worker);
 }
 
-GisleWorker *
-gisle_worker_from_lua (lua_State *L)
-{
-  return *(GisleWorker **) lua_getextraspace (L);
-}
-
 /* Which isle, if any, owns the calling thread. */
 static __thread GisleWorker *gisle_worker_self;
 
@@ -125,48 +118,6 @@ gisle_worker_waiting_could_deadlock (GisleWorker *worker)
   return gisle_worker_self == worker ||
          (gisle_worker_self != NULL && worker->executor != NULL &&
           gisle_worker_self->executor == worker->executor);
-}
-
-/* The allocator enforces GIsle:memory-limit. Refusing an allocation makes
- * Lua run an emergency collection and then raise a memory error, which ends
- * the job with G_ISLE_ERROR_MEMORY and leaves the state usable. */
-static void *
-gisle_worker_alloc (void   *ud,
-                    void   *ptr,
-                    size_t  osize,
-                    size_t  nsize)
-{
-  GisleWorker *worker = ud;
-  gsize in_use = __atomic_load_n (&worker->memory_in_use, __ATOMIC_RELAXED);
-  gsize old_size = ptr != NULL ? osize : 0;
-  void *block;
-
-  if (nsize == 0)
-    {
-      free (ptr);
-      __atomic_store_n (&worker->memory_in_use, in_use - old_size, __ATOMIC_RELAXED);
-      return NULL;
-    }
-
-  if (worker->memory_limit != 0 && nsize > old_size &&
-      in_use - old_size + nsize > worker->memory_limit)
-    return NULL;
-
-  block = realloc (ptr, nsize);
-  if (block == NULL)
-    return NULL;
-
-  __atomic_store_n (&worker->memory_in_use, in_use - old_size + nsize, __ATOMIC_RELAXED);
-  return block;
-}
-
-static int
-gisle_worker_panic (lua_State *L)
-{
-  /* Every call into Lua is protected, so this means a GIsle bug; crash
-   * loudly instead of letting Lua call exit(). */
-  g_error ("unprotected Lua error: %s", lua_tostring (L, -1));
-  return 0;
 }
 
 /* Under worker->lock: makes the next queued job current. */
@@ -493,12 +444,7 @@ gisle_worker_enter_thread (GisleWorker *worker)
   if (!worker->state_created)
     {
       worker->state_created = TRUE;
-      worker->L = lua_newstate (gisle_worker_alloc, worker);
-      if (worker->L != NULL)
-        {
-          *(GisleWorker **) lua_getextraspace (worker->L) = worker;
-          lua_atpanic (worker->L, gisle_worker_panic);
-        }
+      worker->L = gisle_state_new (worker);
     }
 }
 
@@ -813,6 +759,33 @@ gisle_worker_close (GisleWorker *worker,
 
   if (done_now && close_job != NULL)
     gisle_job_complete (close_job, NULL, NULL);
+}
+
+/* Runs @func on the worker in order with the jobs around it (it takes
+ * @data, freed with g_free()). Before the isle starts there is nothing to
+ * do: the setup applies the current state of things. */
+void
+gisle_worker_submit_control (GisleWorker      *worker,
+                             GisleControlFunc  func,
+                             char             *data)
+{
+  g_autoptr(GisleJob) job = NULL;
+  gboolean started;
+
+  gisle_mutex_lock (&worker->lock);
+  started = worker->started;
+  gisle_mutex_unlock (&worker->lock);
+  if (!started)
+    {
+      g_free (data);
+      return;
+    }
+
+  job = gisle_job_new (worker, GISLE_JOB_CONTROL);
+  job->control_func = func;
+  job->func_data = data;
+  job->func_notify = g_free;
+  gisle_worker_submit (worker, job, FALSE);
 }
 
 void

@@ -86,7 +86,8 @@ test_close_queued_behind_busy (void)
   g_autoptr(GVariant) result = NULL;
   g_autoptr(GError) error = NULL;
   const guint n = 20;
-  const guint hard_ms = 50;
+  /* Far above what closing a small state takes, even on a loaded machine. */
+  const guint hard_ms = 100 * gisle_test_slowdown ();
 
   gisle_test_counter_init (&gate);
   g_atomic_int_set (&abandoned_messages, 0);
@@ -99,11 +100,11 @@ test_close_queued_behind_busy (void)
       g_ptr_array_add (isles, isle);
     }
 
-  /* The only thread is held for ten hard deadlines. */
+  /* The only thread is held for four hard deadlines. */
   g_isle_eval_async (busy, "gate() return 1", NULL, gisle_test_async_ready, &busy_done);
   for (guint i = 0; i < n; i++)
     g_isle_close_async (isles->pdata[i], NULL, on_closed, &tally);
-  g_timeout_add (10 * hard_ms, open_gate, NULL);
+  g_timeout_add (4 * hard_ms, open_gate, NULL);
 
   GISLE_TEST_WAIT_UNTIL (tally.closed == n, GISLE_TEST_TIMEOUT_S * 1000);
   g_assert_cmpuint (tally.failed, ==, 0);
@@ -119,34 +120,38 @@ test_close_queued_behind_busy (void)
 }
 
 /* Many isles closing at once on a small executor that also runs a
- * spinning script: the line to close is long, every close completes, and
- * nothing is abandoned. */
+ * spinning script: the line to close is long (its free thread is held
+ * for a while first), every close completes, and nothing is abandoned. */
 static void
 test_mass_close_under_load (void)
 {
   g_autoptr(GIsleExecutor) executor = g_isle_executor_new (2);
   g_autoptr(GIsle) spinner = gisle_test_isle_new ("executor", executor, NULL);
+  g_autoptr(GIsle) busy = gisle_test_isle_new ("executor", executor, NULL);
   g_autoptr(GCancellable) stop = g_cancellable_new ();
   GPtrArray *isles = g_ptr_array_new_with_free_func (g_object_unref);
-  GisleTestAsync spin = { 0, };
+  GisleTestAsync spin = { 0, }, busy_done = { 0, };
   CloseTally tally = { 0, };
   g_autoptr(GVariant) result = NULL;
+  g_autoptr(GVariant) busy_result = NULL;
   g_autoptr(GError) error = NULL;
   guint n = 3000 / gisle_test_slowdown ();
+  const guint hard_ms = 100 * gisle_test_slowdown ();
   gint64 start;
 
+  gisle_test_counter_init (&gate);
   g_atomic_int_set (&abandoned_messages, 0);
+  g_isle_add_worker_function (busy, "gate", wait_at_gate, NULL, NULL);
   for (guint i = 0; i < n; i++)
     {
-      /* A hard deadline below the time the whole line takes (about 130 ms
-       * here), yet far above what closing one small state takes even on a
-       * loaded machine. */
-      GIsle *isle = gisle_test_isle_new ("executor", executor, "hard-deadline", 40, NULL);
+      GIsle *isle = gisle_test_isle_new ("executor", executor, "hard-deadline", hard_ms, NULL);
 
       g_ptr_array_add (isles, isle);
     }
   g_isle_eval_async (spinner, "while true do local t = {} end", stop,
                      gisle_test_async_ready, &spin);
+  g_isle_eval_async (busy, "gate() return 1", NULL, gisle_test_async_ready, &busy_done);
+  g_timeout_add (3 * hard_ms, open_gate, NULL);
 
   start = g_get_monotonic_time ();
   for (guint i = 0; i < n; i++)
@@ -162,9 +167,14 @@ test_mass_close_under_load (void)
   g_cancellable_cancel (stop);
   result = g_isle_eval_finish (spinner, gisle_test_async_wait (&spin, "the spinner"), &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
   gisle_test_async_clear (&spin);
-  GISLE_TEST_WAIT_UNTIL (g_isle_executor_get_n_isles (executor) == 1, GISLE_TEST_TIMEOUT_S * 1000);
+  busy_result = g_isle_eval_finish (busy, gisle_test_async_wait (&busy_done, "the busy job"), &error);
+  g_assert_no_error (error);
+  gisle_test_async_clear (&busy_done);
+  GISLE_TEST_WAIT_UNTIL (g_isle_executor_get_n_isles (executor) == 2, GISLE_TEST_TIMEOUT_S * 1000);
   g_ptr_array_unref (isles);
+  gisle_test_counter_clear (&gate);
 }
 
 /* A close that does run and gets stuck (a finalizer that never returns) is

@@ -1,0 +1,114 @@
+/* gisle-state.c: the isle's Lua state: its allocator, its panic handler,
+ * and what every state gets before any job runs.
+ *
+ * Floor: above the sandbox, the cancel mechanism and the host-function
+ * table (it opens them); below jobs and the worker, which create the state
+ * and run the setup through it.
+ *
+ * Thread rule: everything here runs on the thread that runs the isle (its
+ * own, or the executor thread of the turn), the only one that touches L.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "gisle-private.h"
+#include "gisle-sandbox-private.h"
+
+#include <stdlib.h>
+#include <lauxlib.h>
+
+/* The allocator enforces GIsle:memory-limit. Refusing an allocation makes
+ * Lua run an emergency collection and then raise a memory error, which ends
+ * the job with G_ISLE_ERROR_MEMORY and leaves the state usable. */
+static void *
+gisle_state_alloc (void   *ud,
+                    void   *ptr,
+                    size_t  osize,
+                    size_t  nsize)
+{
+  GisleWorker *worker = ud;
+  gsize in_use = __atomic_load_n (&worker->memory_in_use, __ATOMIC_RELAXED);
+  gsize old_size = ptr != NULL ? osize : 0;
+  void *block;
+
+  if (nsize == 0)
+    {
+      free (ptr);
+      __atomic_store_n (&worker->memory_in_use, in_use - old_size, __ATOMIC_RELAXED);
+      return NULL;
+    }
+
+  if (worker->memory_limit != 0 && nsize > old_size &&
+      in_use - old_size + nsize > worker->memory_limit)
+    return NULL;
+
+  block = realloc (ptr, nsize);
+  if (block == NULL)
+    return NULL;
+
+  __atomic_store_n (&worker->memory_in_use, in_use - old_size + nsize, __ATOMIC_RELAXED);
+  return block;
+}
+
+static int
+gisle_state_panic (lua_State *L)
+{
+  /* Every call into Lua is protected, so this means a GIsle bug; crash
+   * loudly instead of letting Lua call exit(). */
+  g_error ("unprotected Lua error: %s", lua_tostring (L, -1));
+  return 0;
+}
+
+/* A new state for @worker, or NULL without memory. */
+lua_State *
+gisle_state_new (GisleWorker *worker)
+{
+  lua_State *L = lua_newstate (gisle_state_alloc, worker);
+
+  if (L != NULL)
+    {
+      *(GisleWorker **) lua_getextraspace (L) = worker;
+      lua_atpanic (L, gisle_state_panic);
+    }
+  return L;
+}
+
+GisleWorker *
+gisle_worker_from_lua (lua_State *L)
+{
+  return *(GisleWorker **) lua_getextraspace (L);
+}
+
+static int
+gisle_state_open_protected (lua_State *L)
+{
+  GisleWorker *worker = gisle_worker_from_lua (L);
+
+  gisle_sandbox_open (L, worker->libraries);
+  gisle_cancel_open (L);
+  gisle_host_open (L);
+  return 0;
+}
+
+/* Opens the isle's library set, with the cancel-aware replacements and
+ * the `isle` module, and installs the host functions registered so far. */
+gboolean
+gisle_state_open (GisleWorker  *worker,
+                  lua_State    *L,
+                  GError      **error)
+{
+  int status;
+
+  lua_pushcfunction (L, gisle_state_open_protected);
+  status = lua_pcall (L, 0, 0, 0);
+  if (status != LUA_OK)
+    {
+      g_set_error (error, G_ISLE_ERROR,
+                   status == LUA_ERRMEM ? G_ISLE_ERROR_MEMORY : G_ISLE_ERROR_FAILED,
+                   "could not open the Lua libraries: %s",
+                   lua_tostring (L, -1) ? lua_tostring (L, -1) : "unknown error");
+      lua_settop (L, 0);
+      return FALSE;
+    }
+  gisle_host_install_all (worker, L);
+  return TRUE;
+}
