@@ -127,12 +127,12 @@ gisle_dispatch_emit_text (GisleDispatcher *dispatcher,
       if (piece > GISLE_DISPATCH_MAX_TEXT)
         piece = g_utf8_find_prev_char (text, text + GISLE_DISPATCH_MAX_TEXT + 1) - text;
       if (piece == len && text[len] == '\0')
-        gisle_isle_emit_output (isle, job_id, stream, text);
+        dispatcher->worker->signals->output (isle, job_id, stream, text);
       else
         {
           g_free (copy);
           copy = g_strndup (text, piece);
-          gisle_isle_emit_output (isle, job_id, stream, copy);
+          dispatcher->worker->signals->output (isle, job_id, stream, copy);
         }
       text += piece;
       len -= piece;
@@ -222,7 +222,7 @@ gisle_dispatch_emit (GisleDispatcher *dispatcher,
       g_assert_not_reached ();
 
     case GISLE_EVENT_EVENT:
-      gisle_isle_emit_event (isle, event->name, event->value);
+      worker->signals->event (isle, event->name, event->value);
       break;
 
     case GISLE_EVENT_PROGRESS:
@@ -233,7 +233,7 @@ gisle_dispatch_emit (GisleDispatcher *dispatcher,
         /* Scripts may pass any bytes; signal strings are UTF-8. */
         if (text != NULL && !g_utf8_validate (text, -1, NULL))
           text = valid = g_utf8_make_valid (text, -1);
-        gisle_isle_emit_progress (isle, event->job_id, event->fraction, text);
+        worker->signals->progress (isle, event->job_id, event->fraction, text);
       }
       break;
 

@@ -74,31 +74,39 @@ static guint signals[N_SIGNALS];
 
 /* ---- Signal emission (owner context, from gisle-dispatch.c) ---------- */
 
-void
-gisle_isle_emit_output (GIsle       *isle,
-                        guint64      job_id,
-                        GIsleStream  stream,
-                        const char  *text)
+static void
+g_isle_emit_output (GIsle       *isle,
+                    guint64      job_id,
+                    GIsleStream  stream,
+                    const char  *text)
 {
   g_signal_emit (isle, signals[SIGNAL_OUTPUT], 0, job_id, stream, text);
 }
 
-void
-gisle_isle_emit_event (GIsle      *isle,
-                       const char *name,
-                       GVariant   *value)
+static void
+g_isle_emit_event (GIsle      *isle,
+                   const char *name,
+                   GVariant   *value)
 {
   g_signal_emit (isle, signals[SIGNAL_EVENT], g_quark_from_string (name), name, value);
 }
 
-void
-gisle_isle_emit_progress (GIsle      *isle,
-                          guint64     job_id,
-                          double      fraction,
-                          const char *text)
+static void
+g_isle_emit_progress (GIsle      *isle,
+                      guint64     job_id,
+                      double      fraction,
+                      const char *text)
 {
   g_signal_emit (isle, signals[SIGNAL_PROGRESS], 0, job_id, fraction, text);
 }
+
+/* How the delivery queue reaches this object's signals, in its main
+ * context: it knows the isle only through these. */
+static const GisleSignalSink g_isle_signal_sink = {
+  g_isle_emit_output,
+  g_isle_emit_event,
+  g_isle_emit_progress,
+};
 
 /* ---- GObject -------------------------------------------------------- */
 
@@ -106,6 +114,7 @@ static void
 g_isle_init (GIsle *self)
 {
   self->worker = gisle_worker_new ();
+  self->worker->signals = &g_isle_signal_sink;
   g_weak_ref_set (&self->worker->isle, self);
 }
 

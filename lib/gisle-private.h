@@ -84,6 +84,16 @@ typedef enum {
   GISLE_CANCEL_HARD,      /* error on every instruction until the job ends */
 } GisleCancelPhase;
 
+/* The isle's signals, as the delivery queue reaches them (in the isle's
+ * main context only). Registered by the GIsle, so the queue below it never
+ * calls up into the public object. */
+typedef struct
+{
+  void (*output)   (GIsle *isle, guint64 job_id, GIsleStream stream, const char *text);
+  void (*event)    (GIsle *isle, const char *name, GVariant *value);
+  void (*progress) (GIsle *isle, guint64 job_id, double fraction, const char *text);
+} GisleSignalSink;
+
 typedef void (*GisleControlFunc) (GisleWorker *worker,
                                   lua_State   *L,
                                   gpointer     data);
@@ -189,6 +199,7 @@ struct _GisleWorker
   GMainContext *owner_context;   /* thread-default context at construction */
   GThread *home_thread;          /* the thread that created the isle */
   GWeakRef isle;                 /* the GIsle, for signal emission */
+  const GisleSignalSink *signals; /* how to emit them; set once by the GIsle */
 
   /* Queue and lifecycle, under @lock. */
   GMutex lock;
@@ -385,19 +396,6 @@ void         gisle_host_add            (GisleWorker *worker,
                                         GDestroyNotify notify);
 gboolean     gisle_host_remove         (GisleWorker *worker,
                                         const char  *name);
-
-/* gisle-isle.c: signal emission, in the owner context only */
-void         gisle_isle_emit_output    (GIsle       *isle,
-                                        guint64      job_id,
-                                        GIsleStream  stream,
-                                        const char  *text);
-void         gisle_isle_emit_event     (GIsle       *isle,
-                                        const char  *name,
-                                        GVariant    *value);
-void         gisle_isle_emit_progress  (GIsle       *isle,
-                                        guint64      job_id,
-                                        double       fraction,
-                                        const char  *text);
 
 /* gisle-invocation.c (the call is a GisleHostCall, see gisle-host-private.h) */
 GIsleInvocation *gisle_invocation_new  (GIsle       *isle,
