@@ -1,12 +1,13 @@
-/* bench-cancel.c: how fast a cancel stops a running script (issue 3).
+/* bench-cancel.c: how fast a cancel stops a running script.
  *
  * Each try runs a script that announces itself with isle.emit("running")
  * and then loops. The announcement is made inside the protected call or
  * coroutine under test: waking the main loop can preempt the worker right
  * after isle.emit() on a 2-CPU machine, and a cancel that lands before the
- * pcall would end the job at once instead of testing the swallowing path. The GIsle::event handler, in the main loop, takes a
- * timestamp and calls g_cancellable_cancel(); the latency is the time from
- * there to the job's callback in the same main loop.
+ * pcall would end the job at once instead of testing the swallowing path.
+ * The GIsle::event handler, in the main loop, takes a timestamp and calls
+ * g_cancellable_cancel(); the latency is the time from there to the job's
+ * callback in the same main loop.
  *
  * The floor of the scheme is measured in the same process with a plain
  * lua_State on a GThread: pthread_kill() of a signal whose handler calls

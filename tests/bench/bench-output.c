@@ -1,4 +1,4 @@
-/* bench-output.c: a flood of output against a 60 Hz main loop (issue 4).
+/* bench-output.c: a flood of output against a 60 Hz main loop.
  *
  * A script prints 1 000 000 short lines while the main loop runs a 16 ms
  * timer. Reports the largest gap between timer ticks, the total time, the

@@ -1,4 +1,4 @@
-/* bench-overhead.c: what running inside an isle costs CPU-bound Lua (issue 3).
+/* bench-overhead.c: what running inside an isle costs CPU-bound Lua.
  *
  * The same workloads run through an isle (g_isle_call) and through a plain
  * luaL_newstate + luaL_openlibs state owned by another GThread of this

@@ -1,4 +1,4 @@
-/* bench-pipeline.c: one pipeline of g_isle_call_async on its own (issue 2).
+/* bench-pipeline.c: one pipeline of g_isle_call_async on its own.
  *
  * gisle-bench-roundtrip measures the pipelined rate next to its floors,
  * the modes taking turns. This program runs only the isle's pipeline, 1 000

@@ -1,4 +1,4 @@
-/* bench-roundtrip.c: what one job costs, serially and pipelined (issue 2).
+/* bench-roundtrip.c: what one job costs, serially and pipelined.
  *
  * (a) Serial round trips delivered to a GMainLoop: g_isle_eval_async of
  *     `return 1` (compiles every time) and g_isle_call_async of a global
