@@ -24,6 +24,7 @@
 #include "gisle.h"
 #include "gisle-lock-private.h"
 #include "gisle-executor-private.h"
+#include "gisle-watchdog-private.h"
 
 G_BEGIN_DECLS
 
@@ -309,12 +310,9 @@ GError      *gisle_job_cancelled_error (gint         reason);
 void         gisle_job_finish_task     (GisleJob    *job);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GisleJob, gisle_job_unref)
 
-/* gisle-cancel.c */
+/* gisle-cancel.c: the Lua side; gisle-worker-cancel.c: the policy */
 void         gisle_cancel_init_process (void);
-GSource     *gisle_watchdog_add_full   (guint          ms,
-                                        GSourceFunc    func,
-                                        gpointer       data,
-                                        GDestroyNotify notify);
+void         gisle_cancel_signal_thread (pthread_t  thread);
 void         gisle_cancel_open         (lua_State   *L);
 void         gisle_cancel_request      (GisleJob    *job,
                                         gint         reason);
