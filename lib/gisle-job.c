@@ -109,11 +109,10 @@ gisle_job_deliver (GisleJob *job,
       g_free (error->message);
       error->message = valid;
     }
-  /* Recorded before anyone hears of it: a failed setup closes the isle, so
-   * the caller never sees an isle that is neither working nor closed, and
-   * every waiter for the setup reads one outcome. */
-  if (job->kind == GISLE_JOB_SETUP)
-    gisle_worker_setup_done (job->worker, error);
+  /* Before anyone hears of it (the setup: so that a failed setup has
+   * closed the isle, and every waiter reads one outcome). */
+  if (job->on_outcome != NULL)
+    job->on_outcome (job, error);
 
   job->failed = error != NULL;
   job->result = result;

@@ -153,6 +153,9 @@ struct _GisleJob
   GSource *hard_source;
 
   const char *error_prefix;      /* static string put before the error */
+  /* Called by whichever thread hands the outcome over, before anyone can
+   * see it; set by the job's creator. */
+  void (*on_outcome) (GisleJob *job, const GError *error);
   gboolean failed;               /* set before the outcome is handed over */
 
   /* Outcome */
@@ -258,8 +261,6 @@ gboolean     gisle_worker_ensure_started (GisleWorker *worker,
                                         GError     **error);
 void         gisle_worker_wait_setup_async (GisleWorker *worker,
                                         GisleJob    *waiter);
-void         gisle_worker_setup_done   (GisleWorker *worker,
-                                        const GError *error);
 gboolean     gisle_worker_submit       (GisleWorker *worker,
                                         GisleJob    *job,
                                         gboolean     wait_for_room);

@@ -298,6 +298,7 @@ gisle_worker_take_queue_locked (GisleWorker *worker)
 }
 static gboolean gisle_worker_launch (GisleWorker *worker, gboolean needs_turn, GError **error);
 static gboolean gisle_worker_needs_turn_locked (GisleWorker *worker);
+static void gisle_worker_setup_done (GisleJob *setup_job, const GError *error);
 
 /* Starts the isle once, from any thread, without waiting for anything.
  *
@@ -343,6 +344,7 @@ gisle_worker_ensure_started (GisleWorker  *worker,
     }
 
   setup = gisle_job_new (worker, GISLE_JOB_SETUP);
+  setup->on_outcome = gisle_worker_setup_done;
   worker->setup_job = gisle_job_ref (setup);
   worker->setup_state = GISLE_SETUP_RUNNING;
   worker->started = TRUE;
@@ -391,10 +393,11 @@ gisle_worker_wait_setup_async (GisleWorker *worker,
 /* Records the setup's outcome, from whichever thread completes the setup
  * job. An isle whose setup failed never runs anything: the jobs queued
  * behind the setup fail with its reason, and the isle is closed. */
-void
-gisle_worker_setup_done (GisleWorker  *worker,
+static void
+gisle_worker_setup_done (GisleJob     *setup_job,
                          const GError *error)
 {
+  GisleWorker *worker = setup_job->worker;
   g_autoptr(GPtrArray) waiters = NULL;
   g_autoptr(GisleJob) setup = NULL;
   GList *dropped = NULL;
