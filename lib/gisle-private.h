@@ -251,6 +251,15 @@ struct _GisleWorker
   GCond output_cond;             /* the worker waits for output room */
 };
 
+/* The isle a Lua state belongs to: the state's extra space holds it (see
+ * gisle_state_new()). Inline, so the floors that run inside Lua (output,
+ * sandbox, host functions) need nothing from the ones above them. */
+static inline GisleWorker *
+gisle_worker_from_lua (lua_State *L)
+{
+  return *(GisleWorker **) lua_getextraspace (L);
+}
+
 /* gisle-worker.c */
 GisleWorker *gisle_worker_new          (void);
 GisleWorker *gisle_worker_ref          (GisleWorker *worker);
@@ -275,7 +284,6 @@ gboolean     gisle_worker_in_any_worker (void);
 gboolean     gisle_worker_waiting_could_deadlock (GisleWorker *worker);
 void         gisle_worker_make_defunct (GisleWorker *worker,
                                         GisleJob    *stuck);
-GisleWorker *gisle_worker_from_lua     (lua_State   *L);
 
 /* gisle-isle-executor.c */
 GisleExecutor *gisle_isle_executor_get_core (GIsleExecutor *executor);

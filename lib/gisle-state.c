@@ -72,12 +72,6 @@ gisle_state_new (GisleWorker *worker)
   return L;
 }
 
-GisleWorker *
-gisle_worker_from_lua (lua_State *L)
-{
-  return *(GisleWorker **) lua_getextraspace (L);
-}
-
 static int
 gisle_state_open_protected (lua_State *L)
 {
