@@ -790,7 +790,7 @@ gisle_console_window_constructed (GObject *object)
 
   self->settings = app != NULL && GISLE_CONSOLE_IS_APP (app)
                    ? g_object_ref (gisle_console_app_get_settings (GISLE_CONSOLE_APP (app)))
-                   : g_settings_new (GISLE_CONSOLE_APP_ID);
+                   : gisle_console_settings_new ();
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (settings_changed_cb), self, 0);
 
   gtk_window_set_default_size (GTK_WINDOW (self),

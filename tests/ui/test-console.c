@@ -915,6 +915,7 @@ test_error_navigation (void)
   attributes = gtk_source_view_get_mark_attributes (GTK_SOURCE_VIEW (editor),
                                                     gtk_source_mark_get_category (marks->data), &priority);
   tooltip = gtk_source_mark_attributes_get_tooltip_text (attributes, marks->data);
+  g_assert_nonnull (tooltip);
   g_assert_nonnull (strstr (tooltip, "attempt to index a nil value"));
 
   /* "untitled.lua:5:" in the traceback is a link to line 5. */
