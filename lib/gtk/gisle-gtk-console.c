@@ -902,7 +902,8 @@ gisle_gtk_console_init (GIsleGtkConsole *self)
  * gisle_gtk_console_new:
  * @isle: (nullable): the isle to run chunks on
  *
- * Returns: (transfer full): a new console
+ * Returns: (transfer none): a new console (a floating reference, as for
+ *   every widget)
  */
 GtkWidget *
 gisle_gtk_console_new (GIsle *isle)

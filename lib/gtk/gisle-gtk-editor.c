@@ -268,7 +268,8 @@ gisle_gtk_editor_init (GIsleGtkEditor *self)
 /**
  * gisle_gtk_editor_new:
  *
- * Returns: (transfer full): a new, empty script editor
+ * Returns: (transfer none): a new, empty script editor (a floating
+ *   reference, as for every widget)
  */
 GtkWidget *
 gisle_gtk_editor_new (void)

@@ -864,7 +864,8 @@ gisle_gtk_output_init (GIsleGtkOutput *self)
  * so that a flooding script cannot freeze the window, and keeps at most
  * [property@GIsleGtk.Output:max-lines] lines.
  *
- * Returns: (transfer full): a new output view
+ * Returns: (transfer none): a new output view (a floating reference, as
+ *   for every widget)
  */
 GtkWidget *
 gisle_gtk_output_new (void)
