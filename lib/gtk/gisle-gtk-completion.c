@@ -406,6 +406,9 @@ gisle_gtk_completion_provider_init (GIsleGtkCompletionProvider *self)
  * gisle_gtk_completion_provider_new:
  * @isle: (nullable): the isle to ask
  *
+ * Creates a completion provider; add it to a source view with
+ * gtk_source_completion_add_provider().
+ *
  * Returns: (transfer full): a new completion provider
  */
 GIsleGtkCompletionProvider *
@@ -419,6 +422,8 @@ gisle_gtk_completion_provider_new (GIsle *isle)
 /**
  * gisle_gtk_completion_provider_get_isle:
  * @self: a completion provider
+ *
+ * Gets the isle asked for completions.
  *
  * Returns: (transfer none) (nullable): the isle asked for completions
  */

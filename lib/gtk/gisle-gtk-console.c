@@ -902,6 +902,8 @@ gisle_gtk_console_init (GIsleGtkConsole *self)
  * gisle_gtk_console_new:
  * @isle: (nullable): the isle to run chunks on
  *
+ * Creates a console that runs chunks on @isle.
+ *
  * Returns: (transfer none): a new console (a floating reference, as for
  *   every widget)
  */
@@ -916,6 +918,8 @@ gisle_gtk_console_new (GIsle *isle)
 /**
  * gisle_gtk_console_get_isle:
  * @self: a console
+ *
+ * Gets the isle chunks run on.
  *
  * Returns: (transfer none) (nullable): the isle chunks run on
  */
@@ -966,6 +970,8 @@ gisle_gtk_console_set_isle (GIsleGtkConsole *self,
  * gisle_gtk_console_get_state:
  * @self: a console
  *
+ * Gets what the console is doing.
+ *
  * Returns: the value of [property@GIsleGtk.Console:state]
  */
 GIsleGtkConsoleState
@@ -979,6 +985,8 @@ gisle_gtk_console_get_state (GIsleGtkConsole *self)
 /**
  * gisle_gtk_console_get_busy:
  * @self: a console
+ *
+ * Gets whether a chunk runs.
  *
  * Returns: the value of [property@GIsleGtk.Console:busy]
  */
@@ -994,6 +1002,8 @@ gisle_gtk_console_get_busy (GIsleGtkConsole *self)
  * gisle_gtk_console_get_elapsed:
  * @self: a console
  *
+ * Gets how long the running chunk has run.
+ *
  * Returns: the value of [property@GIsleGtk.Console:elapsed]
  */
 double
@@ -1007,6 +1017,8 @@ gisle_gtk_console_get_elapsed (GIsleGtkConsole *self)
 /**
  * gisle_gtk_console_get_progress:
  * @self: a console
+ *
+ * Gets the progress the running chunk reported.
  *
  * Returns: the value of [property@GIsleGtk.Console:progress]
  */
@@ -1022,6 +1034,8 @@ gisle_gtk_console_get_progress (GIsleGtkConsole *self)
  * gisle_gtk_console_get_progress_text:
  * @self: a console
  *
+ * Gets the text of the last progress report.
+ *
  * Returns: (nullable): the value of [property@GIsleGtk.Console:progress-text]
  */
 const char *
@@ -1035,6 +1049,8 @@ gisle_gtk_console_get_progress_text (GIsleGtkConsole *self)
 /**
  * gisle_gtk_console_get_timeout:
  * @self: a console
+ *
+ * Gets the time limit of each chunk.
  *
  * Returns: the value of [property@GIsleGtk.Console:timeout]
  */
@@ -1069,6 +1085,8 @@ gisle_gtk_console_set_timeout (GIsleGtkConsole *self,
 /**
  * gisle_gtk_console_dup_history:
  * @self: a console
+ *
+ * Gets a copy of the REPL history.
  *
  * Returns: (transfer full): the value of [property@GIsleGtk.Console:history]
  */
@@ -1106,6 +1124,8 @@ gisle_gtk_console_set_history (GIsleGtkConsole    *self,
  * gisle_gtk_console_get_output:
  * @self: a console
  *
+ * Gets the console's transcript.
+ *
  * Returns: (transfer none): the transcript
  */
 GIsleGtkOutput *
@@ -1119,6 +1139,8 @@ gisle_gtk_console_get_output (GIsleGtkConsole *self)
 /**
  * gisle_gtk_console_get_input_view:
  * @self: a console
+ *
+ * Gets the REPL input.
  *
  * Returns: (transfer none): the REPL input, a one-line source view that
  *   grows for entries of several lines
@@ -1134,6 +1156,8 @@ gisle_gtk_console_get_input_view (GIsleGtkConsole *self)
 /**
  * gisle_gtk_console_get_input_text:
  * @self: a console
+ *
+ * Gets the text in the REPL input.
  *
  * Returns: (transfer full): the text in the REPL input
  */
@@ -1165,6 +1189,8 @@ gisle_gtk_console_set_input_text (GIsleGtkConsole *self,
 /**
  * gisle_gtk_console_get_continuing:
  * @self: a console
+ *
+ * Gets whether the REPL waits for more lines.
  *
  * Returns: the value of [property@GIsleGtk.Console:continuing]
  */

@@ -268,6 +268,8 @@ gisle_gtk_editor_init (GIsleGtkEditor *self)
 /**
  * gisle_gtk_editor_new:
  *
+ * Creates a script editor.
+ *
  * Returns: (transfer none): a new, empty script editor (a floating
  *   reference, as for every widget)
  */
@@ -280,6 +282,8 @@ gisle_gtk_editor_new (void)
 /**
  * gisle_gtk_editor_get_isle:
  * @self: a script editor
+ *
+ * Gets the isle that answers completion.
  *
  * Returns: (transfer none) (nullable): the isle that answers completion
  */
@@ -314,6 +318,8 @@ gisle_gtk_editor_set_isle (GIsleGtkEditor *self,
 /**
  * gisle_gtk_editor_get_text:
  * @self: a script editor
+ *
+ * Gets the script.
  *
  * Returns: (transfer full): the script
  */
@@ -460,6 +466,8 @@ gisle_gtk_editor_set_error (GIsleGtkEditor *self,
  * gisle_gtk_editor_get_error_line:
  * @self: a script editor
  *
+ * Gets the line marked by gisle_gtk_editor_set_error().
+ *
  * Returns: the marked line, from 1, or -1 if none is marked
  */
 int
@@ -474,6 +482,8 @@ gisle_gtk_editor_get_error_line (GIsleGtkEditor *self)
  * gisle_gtk_editor_get_error_message:
  * @self: a script editor
  *
+ * Gets the message of the error mark.
+ *
  * Returns: (nullable): the tooltip of the error mark, or %NULL if none
  */
 const char *
@@ -487,6 +497,8 @@ gisle_gtk_editor_get_error_message (GIsleGtkEditor *self)
 /**
  * gisle_gtk_editor_get_dark:
  * @self: a script editor
+ *
+ * Gets whether the editor uses the dark style scheme.
  *
  * Returns: the value of [property@GIsleGtk.Editor:dark]
  */

@@ -342,6 +342,9 @@ format (GVariant   *value,
  * gisle_gtk_format_value:
  * @value: a Lua value as GIsle maps it to a #GVariant
  *
+ * Renders a value as Lua would write it: strings quoted, tables
+ * nested and indented, long or deep values cut.
+ *
  * Returns: (transfer full): @value in Lua syntax, nested tables indented
  */
 char *
@@ -355,6 +358,8 @@ gisle_gtk_format_value (GVariant *value)
 /**
  * gisle_gtk_format_results:
  * @results: (nullable): the tuple of results of a chunk
+ *
+ * Renders the results of a chunk as the Lua REPL prints them.
  *
  * Returns: (transfer full) (nullable): the results separated by tabs, as
  *   lua.c prints them, or %NULL if there are none
@@ -436,6 +441,8 @@ gisle_gtk_find_error_line (const char *message,
 /**
  * gisle_gtk_format_duration:
  * @usec: a duration in microseconds
+ *
+ * Renders a duration for people.
  *
  * Returns: (transfer full): the duration for people: "0.42 s", "2 min 05 s"
  */

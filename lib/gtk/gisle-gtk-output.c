@@ -29,6 +29,18 @@ typedef struct {
   guint lines;
 } Chunk;
 
+/**
+ * GIsleGtkOutput:
+ *
+ * The transcript of a [class@GIsleGtk.Console], usable alone: a read-only,
+ * monospace text view that keeps the end in view (until the user scrolls
+ * up), inserts text in batches a few times a second so that a script
+ * printing as fast as it can never freezes the window, keeps at most
+ * [property@GIsleGtk.Output:max-lines] lines and cuts very long ones.
+ * Each [enum@GIsleGtk.TextKind] has its own look. Script locations in
+ * errors ("name.lua:12:") are links: clicking one emits
+ * [signal@GIsleGtk.Output::location-activated].
+ */
 struct _GIsleGtkOutput {
   GtkWidget parent_instance;
 
@@ -536,6 +548,8 @@ gisle_gtk_output_clear (GIsleGtkOutput *self)
  * gisle_gtk_output_get_text:
  * @self: an output view
  *
+ * Gets the text of the view, after inserting what is queued.
+ *
  * Returns: (transfer full): everything shown, after a flush
  */
 char *
@@ -554,6 +568,8 @@ gisle_gtk_output_get_text (GIsleGtkOutput *self)
  * gisle_gtk_output_get_line_count:
  * @self: an output view
  *
+ * Gets how many lines the view shows.
+ *
  * Returns: the number of lines in the view's buffer
  */
 guint
@@ -567,6 +583,8 @@ gisle_gtk_output_get_line_count (GIsleGtkOutput *self)
 /**
  * gisle_gtk_output_get_max_lines:
  * @self: an output view
+ *
+ * Gets how many lines the view keeps.
  *
  * Returns: the value of [property@GIsleGtk.Output:max-lines]
  */
@@ -645,6 +663,8 @@ gisle_gtk_output_has_tag_text (GIsleGtkOutput   *self,
 /**
  * gisle_gtk_output_get_view:
  * @self: an output view
+ *
+ * Gets the text view inside the output view.
  *
  * Returns: (transfer none): the text view inside, for styling
  */

@@ -11,6 +11,7 @@
 G_BEGIN_DECLS
 
 #define GISLE_GTK_RESOURCE_PATH "/org/gnome/GIsle/Gtk"
+#define GISLE_GTK_N_TEXT_KINDS (GISLE_GTK_TEXT_INPUT + 1)
 
 void   gisle_gtk_ensure_helpers             (GIsle               *isle);
 void   gisle_gtk_completion_async           (GIsle               *isle,

@@ -43,8 +43,6 @@ typedef enum {
   GISLE_GTK_TEXT_INPUT,
 } GIsleGtkTextKind;
 
-#define GISLE_GTK_N_TEXT_KINDS (GISLE_GTK_TEXT_INPUT + 1)
-
 #define GISLE_GTK_TYPE_TEXT_KIND (gisle_gtk_text_kind_get_type ())
 GISLE_GTK_AVAILABLE_IN_ALL
 GType gisle_gtk_text_kind_get_type (void);
