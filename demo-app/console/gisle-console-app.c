@@ -133,6 +133,38 @@ set_accels (GtkApplication *app,
   gtk_application_set_accels_for_action (app, action, (const char * const *) accels->pdata);
 }
 
+/* GTK 4.8 without libadwaita does not follow GNOME's dark style setting
+ * by itself: the application asks for the dark variant when the desktop
+ * prefers it, and the editor's scheme follows GTK's settings. */
+static void
+color_scheme_changed_cb (GSettings  *interface,
+                         const char *key,
+                         gpointer    user_data)
+{
+  g_autofree char *scheme = g_settings_get_string (interface, "color-scheme");
+
+  g_object_set (gtk_settings_get_default (),
+                "gtk-application-prefer-dark-theme", g_str_equal (scheme, "prefer-dark"),
+                NULL);
+}
+
+static void
+follow_color_scheme (GisleConsoleApp *self)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  GSettings *interface;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, "org.gnome.desktop.interface", TRUE);
+  if (schema == NULL || !g_settings_schema_has_key (schema, "color-scheme"))
+    return;
+  interface = g_settings_new_full (schema, NULL, NULL);
+  g_signal_connect (interface, "changed::color-scheme", G_CALLBACK (color_scheme_changed_cb), NULL);
+  color_scheme_changed_cb (interface, "color-scheme", NULL);
+  g_object_set_data_full (G_OBJECT (self), "interface-settings", interface, g_object_unref);
+}
+
 static void
 gisle_console_app_startup (GApplication *app)
 {
@@ -141,6 +173,7 @@ gisle_console_app_startup (GApplication *app)
   G_APPLICATION_CLASS (gisle_console_app_parent_class)->startup (app);
 
   gtk_source_init ();
+  follow_color_scheme (GISLE_CONSOLE_APP (app));
   gtk_window_set_default_icon_name (GISLE_CONSOLE_APP_ID);
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_entries,
                                    G_N_ELEMENTS (app_entries), app);

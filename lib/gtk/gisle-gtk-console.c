@@ -870,6 +870,9 @@ gisle_gtk_console_init (GIsleGtkConsole *self)
   GtkLayoutManager *layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
 
   gisle_gtk_ensure_i18n ();
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Lua console"),
+                                  -1);
   gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
 
   self->output = GISLE_GTK_OUTPUT (gisle_gtk_output_new ());

@@ -48,9 +48,10 @@ struct _GIsleGtkOutput {
   GtkTextView *view;
 
   GtkTextBuffer *buffer;
-  GtkTextMark *end_mark;
   GtkTextTag *tags[GISLE_GTK_N_TEXT_KINDS];
+  GtkTextMark *end_mark;
   GtkTextTag *location_tag;
+  guint scroll_tick_id;    /* a pending "go to the end" at the next frame */
   GRegex *location_regex;
 
   GQueue pending;          /* of Chunk, oldest first */
@@ -204,18 +205,57 @@ value_changed_cb (GtkAdjustment *adj,
 }
 
 /* The text view lays text out lazily, in idle time after an insert: the
- * upper bound keeps growing for a while after a batch was inserted (and
- * scroll_to_mark() only scrolls as far as was laid out by then). Following
+ * upper bound keeps growing for a while after a batch was inserted, and a
+ * "Stopped" line inserted after a flood stayed below the view. Following
  * the end therefore means: whenever the bounds change, go to the end. */
+static gboolean
+at_end (GIsleGtkOutput *self)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  return gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj)
+         >= gtk_adjustment_get_upper (adj) - 1;
+}
+
+/* Runs at each frame while the end should be in view and is not: the view
+ * lays text out lazily, a little per frame, so the bound it can scroll to
+ * keeps growing after the text was inserted (and after a flood, the
+ * "Stopped" line was left below the view). At most one adjustment change
+ * per frame keeps a flooded window responsive. */
+static gboolean
+scroll_tick_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  GIsleGtkOutput *self = user_data;
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  if (!self->follow || at_end (self))
+    {
+      self->scroll_tick_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+queue_scroll_to_end (GIsleGtkOutput *self)
+{
+  if (self->scroll_tick_id == 0)
+    self->scroll_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->view), scroll_tick_cb,
+                                                         self, NULL);
+}
+
 static void
 adjustment_changed_cb (GtkAdjustment *adj,
                        gpointer       user_data)
 {
   GIsleGtkOutput *self = user_data;
-  double end = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
 
-  if (self->follow && gtk_adjustment_get_value (adj) < end)
-    gtk_adjustment_set_value (adj, end);
+  /* Not now: this runs while the view lays out. */
+  if (self->follow && !at_end (self))
+    queue_scroll_to_end (self);
 }
 
 static gboolean
@@ -416,9 +456,13 @@ gisle_gtk_output_flush (GIsleGtkOutput *self)
 
   if (self->follow)
     {
-      gtk_text_buffer_get_end_iter (self->buffer, &end);
-      gtk_text_buffer_move_mark (self->buffer, self->end_mark, &end);
+      GtkTextIter end_iter;
+
+      /* Lazy: the view scrolls there once it has laid out the end. */
+      gtk_text_buffer_get_end_iter (self->buffer, &end_iter);
+      gtk_text_buffer_move_mark (self->buffer, self->end_mark, &end_iter);
       gtk_text_view_scroll_to_mark (self->view, self->end_mark, 0.0, TRUE, 0.0, 1.0);
+      queue_scroll_to_end (self);
     }
 }
 
@@ -743,6 +787,9 @@ gisle_gtk_output_dispose (GObject *object)
   GtkWidget *child;
 
   g_clear_handle_id (&self->flush_id, g_source_remove);
+  if (self->scroll_tick_id != 0 && self->view != NULL)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->view), self->scroll_tick_id);
+  self->scroll_tick_id = 0;
   g_queue_clear_full (&self->pending, chunk_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), GISLE_GTK_TYPE_OUTPUT);
   /* Unbound template children (the outer box) are ours to unparent. */
@@ -811,7 +858,6 @@ static void
 gisle_gtk_output_init (GIsleGtkOutput *self)
 {
   GtkEventController *controller;
-  GtkTextIter end;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -840,8 +886,12 @@ gisle_gtk_output_init (GIsleGtkOutput *self)
   g_queue_init (&self->pending);
 
   self->buffer = gtk_text_view_get_buffer (self->view);
-  gtk_text_buffer_get_end_iter (self->buffer, &end);
-  self->end_mark = gtk_text_buffer_create_mark (self->buffer, "end", &end, FALSE);
+  {
+    GtkTextIter end;
+
+    gtk_text_buffer_get_end_iter (self->buffer, &end);
+    self->end_mark = gtk_text_buffer_create_mark (self->buffer, "end", &end, FALSE);
+  }
 
   /* Medium tones read on both light and dark backgrounds. */
   self->tags[GISLE_GTK_TEXT_OUTPUT] = NULL;

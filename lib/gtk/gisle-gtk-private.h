@@ -24,6 +24,7 @@ GStrv  gisle_gtk_completion_finish          (GAsyncResult        *result,
 char  *gisle_gtk_completion_word            (const char          *text);
 char  *gisle_gtk_completion_common_prefix   (const char * const  *names);
 void   gisle_gtk_ensure_i18n                (void);
+void   gisle_gtk_follow_dark_style          (GtkSourceView       *view);
 const char *gisle_gtk_stop_symbol           (void);
 
 G_END_DECLS

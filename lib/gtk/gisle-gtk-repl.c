@@ -651,6 +651,7 @@ gisle_gtk_repl_init (GIsleGtkRepl *self)
   gtk_source_buffer_set_language (GTK_SOURCE_BUFFER (self->buffer),
                                   gtk_source_language_manager_get_language (gtk_source_language_manager_get_default (), "lua"));
   g_signal_connect (self->buffer, "changed", G_CALLBACK (buffer_changed_cb), self);
+  gisle_gtk_follow_dark_style (self->view);
 
   /* Capture phase: the view would otherwise insert newlines and tabs. */
   keys = gtk_event_controller_key_new ();

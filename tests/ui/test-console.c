@@ -868,9 +868,13 @@ test_dark (void)
   GIsleGtkEditor *editor = gisle_console_window_get_editor (window);
   GtkSourceBuffer *buffer = GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (GTK_TEXT_VIEW (editor)));
 
+  GtkSourceBuffer *input = GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (GTK_TEXT_VIEW (gisle_gtk_console_get_input_view (console_of (window)))));
+
   g_object_set (settings, "gtk-application-prefer-dark-theme", TRUE, NULL);
   g_assert_true (gisle_gtk_editor_get_dark (editor));
   g_assert_cmpstr (gtk_source_style_scheme_get_id (gtk_source_buffer_get_style_scheme (buffer)), ==, "Adwaita-dark");
+  /* The REPL input too. */
+  g_assert_cmpstr (gtk_source_style_scheme_get_id (gtk_source_buffer_get_style_scheme (input)), ==, "Adwaita-dark");
 
   g_object_set (settings, "gtk-application-prefer-dark-theme", FALSE, NULL);
   g_assert_false (gisle_gtk_editor_get_dark (editor));
