@@ -679,14 +679,17 @@ example_action (GSimpleAction *action,
   GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
   const GisleConsoleExample *example;
   g_autofree char *text = NULL;
+  gboolean was_modified;
 
   example = gisle_console_examples_lookup (g_variant_get_string (parameter, NULL));
   if (example == NULL)
     return;
 
-  /* Undoable: Ctrl+Z brings back what the editor held before. */
+  /* Undoable: Ctrl+Z brings back what the editor held before; and unsaved
+   * work stays unsaved work, so closing still asks. */
+  was_modified = gtk_text_buffer_get_modified (self->buffer);
   gisle_gtk_editor_set_text (self->editor, example->code, TRUE);
-  gtk_text_buffer_set_modified (self->buffer, FALSE);
+  gtk_text_buffer_set_modified (self->buffer, was_modified);
   set_file (self, NULL);
   g_free (self->script_name);
   self->script_name = g_strdup (gettext (example->title));

@@ -955,6 +955,7 @@ test_unsaved (void)
 
   /* An example replaces it, and Undo brings it back. */
   activate (window, "example", g_variant_new_string ("runaway"));
+  g_assert_true (gtk_text_buffer_get_modified (buffer));
   g_assert_true (gtk_text_buffer_get_can_undo (buffer));
   gtk_text_buffer_undo (buffer);
   gtk_text_buffer_get_bounds (buffer, &start, &end);
