@@ -803,6 +803,7 @@ gisle_console_window_constructed (GObject *object)
     gtk_window_maximize (GTK_WINDOW (self));
 
   /* The history is shared by all windows and kept across runs. */
+  g_settings_bind (self->settings, "history-size", self->console, "history-size", G_SETTINGS_BIND_GET);
   g_settings_bind (self->settings, "history", self->console, "history", G_SETTINGS_BIND_DEFAULT);
 
   if (!create_isle (self, &error))

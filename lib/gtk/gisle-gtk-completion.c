@@ -392,7 +392,7 @@ gisle_gtk_completion_provider_class_init (GIsleGtkCompletionProviderClass *klass
    * The isle asked for completions; none means no proposals.
    */
   properties[PROP_ISLE] =
-    g_param_spec_object ("isle", NULL, NULL, G_TYPE_ISLE,
+    g_param_spec_object ("isle", "Isle", "The isle asked for completions", G_TYPE_ISLE,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

@@ -63,6 +63,7 @@ struct _GIsleGtkConsole {
   GIsleGtkRepl *repl;
   GSimpleActionGroup *actions;
   GIsleGtkHistory *history;
+  guint history_size;
 
   GIsle *isle;
   guint generation;
@@ -87,6 +88,7 @@ enum {
   PROP_PROGRESS_TEXT,
   PROP_TIMEOUT,
   PROP_HISTORY,
+  PROP_HISTORY_SIZE,
   PROP_CONTINUING,
   N_PROPS
 };
@@ -636,6 +638,9 @@ gisle_gtk_console_get_property (GObject    *object,
     case PROP_HISTORY:
       g_value_take_boxed (value, gisle_gtk_history_dup_items (self->history));
       break;
+    case PROP_HISTORY_SIZE:
+      g_value_set_uint (value, self->history_size);
+      break;
     case PROP_CONTINUING:
       g_value_set_boolean (value, gisle_gtk_repl_is_continuing (self->repl));
       break;
@@ -662,6 +667,14 @@ gisle_gtk_console_set_property (GObject      *object,
       break;
     case PROP_HISTORY:
       gisle_gtk_console_set_history (self, g_value_get_boxed (value));
+      break;
+    case PROP_HISTORY_SIZE:
+      if (self->history_size != g_value_get_uint (value))
+        {
+          self->history_size = g_value_get_uint (value);
+          gisle_gtk_history_set_size (self->history, self->history_size);
+          g_object_notify_by_pspec (object, pspec);
+        }
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -738,7 +751,7 @@ gisle_gtk_console_class_init (GIsleGtkConsoleClass *klass)
    * Replacing it abandons a running chunk (which is cancelled).
    */
   properties[PROP_ISLE] =
-    g_param_spec_object ("isle", NULL, NULL, G_TYPE_ISLE,
+    g_param_spec_object ("isle", "Isle", "The isle that runs the chunks", G_TYPE_ISLE,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -747,7 +760,7 @@ gisle_gtk_console_class_init (GIsleGtkConsoleClass *klass)
    * Whether a chunk runs, or is being stopped.
    */
   properties[PROP_STATE] =
-    g_param_spec_enum ("state", NULL, NULL, GISLE_GTK_TYPE_CONSOLE_STATE, GISLE_GTK_CONSOLE_IDLE,
+    g_param_spec_enum ("state", "State", "Whether a chunk runs or is being stopped", GISLE_GTK_TYPE_CONSOLE_STATE, GISLE_GTK_CONSOLE_IDLE,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -756,7 +769,7 @@ gisle_gtk_console_class_init (GIsleGtkConsoleClass *klass)
    * Whether a chunk runs (the state is not idle): bind a spinner to it.
    */
   properties[PROP_BUSY] =
-    g_param_spec_boolean ("busy", NULL, NULL, FALSE,
+    g_param_spec_boolean ("busy", "Busy", "Whether a chunk runs", FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -766,7 +779,7 @@ gisle_gtk_console_class_init (GIsleGtkConsoleClass *klass)
    * while it runs.
    */
   properties[PROP_ELAPSED] =
-    g_param_spec_double ("elapsed", NULL, NULL, 0, G_MAXDOUBLE, 0,
+    g_param_spec_double ("elapsed", "Elapsed", "Seconds since the running chunk started", 0, G_MAXDOUBLE, 0,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -776,7 +789,7 @@ gisle_gtk_console_class_init (GIsleGtkConsoleClass *klass)
    * text)`, from 0 to 1, or -1 when it reported nothing.
    */
   properties[PROP_PROGRESS] =
-    g_param_spec_double ("progress", NULL, NULL, -1, 1, -1,
+    g_param_spec_double ("progress", "Progress", "The progress the running chunk reported, or -1", -1, 1, -1,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -785,7 +798,7 @@ gisle_gtk_console_class_init (GIsleGtkConsoleClass *klass)
    * The text of the last progress report, if any.
    */
   properties[PROP_PROGRESS_TEXT] =
-    g_param_spec_string ("progress-text", NULL, NULL, NULL,
+    g_param_spec_string ("progress-text", "Progress text", "The text of the last progress report", NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -795,7 +808,7 @@ gisle_gtk_console_class_init (GIsleGtkConsoleClass *klass)
    * [property@GIsle.Isle:default-timeout].
    */
   properties[PROP_TIMEOUT] =
-    g_param_spec_uint ("timeout", NULL, NULL, 0, G_MAXUINT, 0,
+    g_param_spec_uint ("timeout", "Timeout", "The time limit of each chunk in milliseconds, 0 for the isle default", 0, G_MAXUINT, 0,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -805,8 +818,18 @@ gisle_gtk_console_class_init (GIsleGtkConsoleClass *klass)
    * have several lines. Bind it to a setting to keep it.
    */
   properties[PROP_HISTORY] =
-    g_param_spec_boxed ("history", NULL, NULL, G_TYPE_STRV,
+    g_param_spec_boxed ("history", "History", "The REPL history, oldest first", G_TYPE_STRV,
                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GIsleGtkConsole:history-size:
+   *
+   * How many entries the history keeps; older ones are dropped.
+   */
+  properties[PROP_HISTORY_SIZE] =
+    g_param_spec_uint ("history-size", "History size", "How many entries the history keeps",
+                       0, G_MAXUINT, 500,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * GIsleGtkConsole:continuing:
@@ -814,7 +837,7 @@ gisle_gtk_console_class_init (GIsleGtkConsoleClass *klass)
    * Whether the REPL waits for more lines of an unfinished chunk.
    */
   properties[PROP_CONTINUING] =
-    g_param_spec_boolean ("continuing", NULL, NULL, FALSE,
+    g_param_spec_boolean ("continuing", "Continuing", "Whether the REPL waits for more lines", FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -883,6 +906,8 @@ gisle_gtk_console_init (GIsleGtkConsole *self)
   gtk_widget_set_parent (GTK_WIDGET (self->repl), GTK_WIDGET (self));
 
   self->history = gisle_gtk_history_new ();
+  self->history_size = 500;
+  gisle_gtk_history_set_size (self->history, self->history_size);
   gisle_gtk_repl_setup (self->repl, self->history, self->output);
   self->progress = -1;
 

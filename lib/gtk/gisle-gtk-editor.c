@@ -247,7 +247,7 @@ gisle_gtk_editor_class_init (GIsleGtkEditorClass *klass)
    * The isle that answers completion; none means no completion.
    */
   properties[PROP_ISLE] =
-    g_param_spec_object ("isle", NULL, NULL, G_TYPE_ISLE,
+    g_param_spec_object ("isle", "Isle", "The isle that answers completion", G_TYPE_ISLE,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -256,7 +256,7 @@ gisle_gtk_editor_class_init (GIsleGtkEditorClass *klass)
    * Whether the dark style scheme is used, following the system.
    */
   properties[PROP_DARK] =
-    g_param_spec_boolean ("dark", NULL, NULL, FALSE,
+    g_param_spec_boolean ("dark", "Dark", "Whether the dark style scheme is used", FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

@@ -816,7 +816,7 @@ gisle_gtk_output_class_init (GIsleGtkOutputClass *klass)
    * How many lines the view keeps; older lines are dropped.
    */
   properties[PROP_MAX_LINES] =
-    g_param_spec_uint ("max-lines", NULL, NULL, 1, G_MAXUINT, DEFAULT_MAX_LINES,
+    g_param_spec_uint ("max-lines", "Maximum lines", "How many lines the view keeps", 1, G_MAXUINT, DEFAULT_MAX_LINES,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
