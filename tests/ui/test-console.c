@@ -972,6 +972,13 @@ test_unsaved (void)
   g_assert_null (gisle_console_window_get_question (window));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
 
+  /* Opening another file asks too. */
+  activate (window, "open", NULL);
+  question = gisle_console_window_get_question (window);
+  g_assert_nonnull (question);
+  gtk_dialog_response (question, GTK_RESPONSE_CANCEL);
+  g_assert_null (gisle_console_window_get_question (window));
+
   /* Ctrl+Q (app.quit) asks too; Discard closes. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
   question = gisle_console_window_get_question (window);
