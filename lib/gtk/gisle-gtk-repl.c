@@ -19,6 +19,7 @@ struct _GIsleGtkRepl {
 
   GtkLabel *prompt;
   GtkSourceView *view;
+  GtkWidget *placeholder;
   GtkTextBuffer *buffer;
 
   GIsleGtkHistory *history;
@@ -277,6 +278,7 @@ buffer_changed_cb (GtkTextBuffer *buffer,
 {
   GIsleGtkRepl *self = user_data;
 
+  gtk_widget_set_visible (self->placeholder, gtk_text_buffer_get_char_count (buffer) == 0);
   if (self->search != NULL)
     end_search (self);
 }
@@ -636,6 +638,7 @@ gisle_gtk_repl_class_init (GIsleGtkReplClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, GISLE_GTK_RESOURCE_PATH "/repl.ui");
   gtk_widget_class_bind_template_child (widget_class, GIsleGtkRepl, prompt);
   gtk_widget_class_bind_template_child (widget_class, GIsleGtkRepl, view);
+  gtk_widget_class_bind_template_child (widget_class, GIsleGtkRepl, placeholder);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
