@@ -5,3 +5,9 @@ baseURLs = [
     [ 'GObject', 'https://docs.gtk.org/gobject/' ],
     [ 'Gio', 'https://docs.gtk.org/gio/' ],
 ]
+baseURLs.push(
+    [ 'GIsle', '../gisle-1/' ],
+    [ 'Gtk', 'https://docs.gtk.org/gtk4/' ],
+    [ 'Gdk', 'https://docs.gtk.org/gdk4/' ],
+    [ 'GtkSource', 'https://gnome.pages.gitlab.gnome.org/gtksourceview/gtksourceview5/' ],
+)

@@ -65,6 +65,51 @@ about_action (GSimpleAction *action,
                          NULL);
 }
 
+/**
+ * gisle_console_settings_new:
+ *
+ * The console's settings. Installed, the schema is found as usual; run
+ * from a build tree (directly, not only through `quickstart demo` or
+ * `meson devenv`), it is taken from the build directory, where the build
+ * compiles it.
+ *
+ * Returns: (transfer full): the settings of the org.gnome.GIsle.Console schema
+ */
+GSettings *
+gisle_console_settings_new (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsSchemaSource) built = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, GISLE_CONSOLE_APP_ID, TRUE);
+  if (schema == NULL)
+    {
+      built = g_settings_schema_source_new_from_directory (GISLE_CONSOLE_BUILD_SCHEMA_DIR, source,
+                                                           FALSE, NULL);
+      if (built != NULL)
+        schema = g_settings_schema_source_lookup (built, GISLE_CONSOLE_APP_ID, TRUE);
+    }
+  if (schema == NULL)
+    /* Aborts with GSettings' own message. */
+    return g_settings_new (GISLE_CONSOLE_APP_ID);
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static int
+handle_local_options (GApplication *app,
+                      GVariantDict *options,
+                      gpointer      user_data)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("gisle-console %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  return -1;
+}
+
 static const GActionEntry app_entries[] = {
   { "quit", quit_action },
   { "preferences", preferences_action },
@@ -88,6 +133,38 @@ set_accels (GtkApplication *app,
   gtk_application_set_accels_for_action (app, action, (const char * const *) accels->pdata);
 }
 
+/* GTK 4.8 without libadwaita does not follow GNOME's dark style setting
+ * by itself: the application asks for the dark variant when the desktop
+ * prefers it, and the editor's scheme follows GTK's settings. */
+static void
+color_scheme_changed_cb (GSettings  *interface,
+                         const char *key,
+                         gpointer    user_data)
+{
+  g_autofree char *scheme = g_settings_get_string (interface, "color-scheme");
+
+  g_object_set (gtk_settings_get_default (),
+                "gtk-application-prefer-dark-theme", g_str_equal (scheme, "prefer-dark"),
+                NULL);
+}
+
+static void
+follow_color_scheme (GisleConsoleApp *self)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  GSettings *interface;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, "org.gnome.desktop.interface", TRUE);
+  if (schema == NULL || !g_settings_schema_has_key (schema, "color-scheme"))
+    return;
+  interface = g_settings_new_full (schema, NULL, NULL);
+  g_signal_connect (interface, "changed::color-scheme", G_CALLBACK (color_scheme_changed_cb), NULL);
+  color_scheme_changed_cb (interface, "color-scheme", NULL);
+  g_object_set_data_full (G_OBJECT (self), "interface-settings", interface, g_object_unref);
+}
+
 static void
 gisle_console_app_startup (GApplication *app)
 {
@@ -96,6 +173,7 @@ gisle_console_app_startup (GApplication *app)
   G_APPLICATION_CLASS (gisle_console_app_parent_class)->startup (app);
 
   gtk_source_init ();
+  follow_color_scheme (GISLE_CONSOLE_APP (app));
   gtk_window_set_default_icon_name (GISLE_CONSOLE_APP_ID);
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_entries,
                                    G_N_ELEMENTS (app_entries), app);
@@ -166,7 +244,10 @@ gisle_console_app_init (GisleConsoleApp *self)
    * registering constructor) out of the static library. */
   g_assert (gisle_console_get_resource () != NULL);
 
-  self->settings = g_settings_new (GISLE_CONSOLE_APP_ID);
+  self->settings = gisle_console_settings_new ();
+  g_application_add_main_option (G_APPLICATION (self), "version", 0, G_OPTION_FLAG_NONE,
+                                 G_OPTION_ARG_NONE, _("Show the version and exit"), NULL);
+  g_signal_connect (self, "handle-local-options", G_CALLBACK (handle_local_options), NULL);
 }
 
 /**

@@ -15,5 +15,6 @@ G_DECLARE_FINAL_TYPE (GisleConsoleApp, gisle_console_app, GISLE_CONSOLE, APP, Gt
 
 GisleConsoleApp *gisle_console_app_new          (GApplicationFlags  flags);
 GSettings       *gisle_console_app_get_settings (GisleConsoleApp   *self);
+GSettings       *gisle_console_settings_new     (void);
 
 G_END_DECLS

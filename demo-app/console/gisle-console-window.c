@@ -1,9 +1,10 @@
-/* gisle-console-window.c: a console window: editor, output and REPL.
+/* gisle-console-window.c: a console window: the application shell around
+ * the libgisle-gtk widgets.
  *
- * Each window owns one isle and runs at most one job on it at a time; the
- * job's GCancellable is what Stop cancels. Everything the isle reports
- * (output, progress, events, host calls) arrives in the main context, so
- * this file never deals with threads.
+ * The window owns the isle (with the set_title() host function), the
+ * script editor (GIsleGtkEditor), the console (GIsleGtkConsole), files,
+ * examples and preferences. Running, stopping, the transcript and the
+ * REPL are the console's business.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -12,32 +13,12 @@
 #include <glib/gi18n.h>
 
 #include "gisle-console-examples.h"
-#include "gisle-console-format.h"
-#include "gisle-console-history.h"
 #include "gisle-console-prefs.h"
 #include "gisle-console-window.h"
 
-#define REPL_CHUNK_NAME "stdin"
 #define UNTITLED_NAME   "untitled.lua"
-#define TICK_MS         100
-#define ERROR_MARK      "gisle-console-error"
 
-typedef enum {
-  JOB_EDITOR,
-  JOB_REPL_EXPRESSION,   /* the line wrapped as "return …", like lua.c */
-  JOB_REPL_STATEMENT,
-} JobKind;
-
-typedef struct {
-  GisleConsoleWindow *window;   /* strong */
-  JobKind kind;
-  guint generation;             /* of the isle it was sent to */
-  guint64 id;
-  GCancellable *cancellable;
-  gint64 started;
-  char *code;
-  char *chunk_name;
-} Job;
+typedef void (*DiscardFunc) (GisleConsoleWindow *self);
 
 struct _GisleConsoleWindow {
   GtkApplicationWindow parent_instance;
@@ -50,31 +31,34 @@ struct _GisleConsoleWindow {
   GtkLabel *elapsed_label;
   GtkProgressBar *progress_bar;
   GtkPaned *paned;
-  GtkSourceView *editor;
-  GisleConsoleOutput *output;
-  GisleConsoleRepl *repl;
+  GIsleGtkEditor *editor;
+  GIsleGtkConsole *console;
   GMenu *examples_menu;
 
   GSettings *settings;
-  GisleConsoleHistory *history;
-  GtkSourceBuffer *buffer;
-  GtkTextTag *error_tag;
-  int error_line;
+  GtkTextBuffer *buffer;
   GFile *file;
   char *script_name;            /* file or example name, for the title */
   char *chunk_name;             /* what errors call the script */
   char *host_title;             /* set by the script through set_title() */
 
   GIsle *isle;
-  guint generation;
-  Job *job;                     /* the running job, or NULL */
-  guint tick_id;
+  GtkWindow *question;          /* the "discard changes?" dialog, if shown */
+  gboolean closing_confirmed;
 };
 
 G_DEFINE_FINAL_TYPE (GisleConsoleWindow, gisle_console_window, GTK_TYPE_APPLICATION_WINDOW)
 
-static gboolean create_isle (GisleConsoleWindow *self, GError **error);
-static void replace_isle (GisleConsoleWindow *self);
+static void start_fresh_isle (GisleConsoleWindow *self);
+static void open_chooser (GisleConsoleWindow *self);
+
+static void
+info (GisleConsoleWindow *self,
+      GIsleGtkTextKind    kind,
+      const char         *text)
+{
+  gisle_gtk_output_append_line (gisle_gtk_console_get_output (self->console), kind, text);
+}
 
 /* Status and title */
 
@@ -93,7 +77,7 @@ update_title (GisleConsoleWindow *self)
 {
   g_autofree char *heading = NULL;
   const char *name = self->script_name != NULL ? self->script_name : _("Untitled");
-  gboolean modified = gtk_text_buffer_get_modified (GTK_TEXT_BUFFER (self->buffer));
+  gboolean modified = gtk_text_buffer_get_modified (self->buffer);
 
   if (self->host_title != NULL)
     heading = g_strdup (self->host_title);
@@ -122,91 +106,83 @@ update_title (GisleConsoleWindow *self)
     gtk_widget_set_visible (GTK_WIDGET (self->subtitle_label), FALSE);
 }
 
-static gboolean
-tick_cb (gpointer user_data)
+static void
+console_state_cb (GIsleGtkConsole *console,
+                  GParamSpec      *pspec,
+                  gpointer         user_data)
 {
-  GisleConsoleWindow *self = user_data;
+  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
+  GIsleGtkConsoleState state = gisle_gtk_console_get_state (console);
+  gboolean busy = state != GISLE_GTK_CONSOLE_IDLE;
+
+  set_action_enabled (self, "run", !busy);
+  set_action_enabled (self, "stop", state == GISLE_GTK_CONSOLE_RUNNING);
+  gtk_widget_set_visible (self->status_box, busy);
+  gtk_spinner_set_spinning (self->spinner, busy);
+  if (busy)
+    gtk_label_set_label (self->elapsed_label, "");
+}
+
+static void
+console_elapsed_cb (GIsleGtkConsole *console,
+                    GParamSpec      *pspec,
+                    gpointer         user_data)
+{
+  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
   g_autofree char *text = NULL;
   g_autofree char *memory = NULL;
   g_autofree char *tooltip = NULL;
 
-  if (self->job == NULL)
-    return G_SOURCE_CONTINUE;
-
-  text = gisle_console_format_duration (g_get_monotonic_time () - self->job->started);
+  text = gisle_gtk_format_duration (gisle_gtk_console_get_elapsed (console) * G_USEC_PER_SEC);
   gtk_label_set_label (self->elapsed_label, text);
-
-  memory = g_format_size (g_isle_get_memory_in_use (self->isle));
-  /* Translators: %s is an amount of memory, e.g. "1.2 MB" */
-  tooltip = g_strdup_printf (_("Lua memory in use: %s"), memory);
-  gtk_widget_set_tooltip_text (self->status_box, tooltip);
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-set_running (GisleConsoleWindow *self,
-             gboolean            running)
-{
-  set_action_enabled (self, "run", !running);
-  set_action_enabled (self, "stop", running);
-  gisle_console_repl_set_busy (self->repl, running);
-
-  gtk_widget_set_visible (self->status_box, running);
-  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), FALSE);
-  gtk_spinner_set_spinning (self->spinner, running);
-  g_clear_handle_id (&self->tick_id, g_source_remove);
-  if (running)
+  if (self->isle != NULL)
     {
-      gtk_label_set_label (self->elapsed_label, "");
-      self->tick_id = g_timeout_add (TICK_MS, tick_cb, self);
-      tick_cb (self);
+      memory = g_format_size (g_isle_get_memory_in_use (self->isle));
+      /* Translators: %s is an amount of memory, e.g. "1.2 MB" */
+      tooltip = g_strdup_printf (_("Lua memory in use: %s"), memory);
+      gtk_widget_set_tooltip_text (self->status_box, tooltip);
     }
 }
 
-/* Error marks in the editor */
-
 static void
-clear_error_mark (GisleConsoleWindow *self)
+console_progress_cb (GIsleGtkConsole *console,
+                     GParamSpec      *pspec,
+                     gpointer         user_data)
 {
-  GtkTextIter start, end;
+  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
+  double fraction = gisle_gtk_console_get_progress (console);
 
-  if (self->error_line < 0)
-    return;
-  gtk_text_buffer_get_bounds (GTK_TEXT_BUFFER (self->buffer), &start, &end);
-  gtk_text_buffer_remove_tag (GTK_TEXT_BUFFER (self->buffer), self->error_tag, &start, &end);
-  gtk_source_buffer_remove_source_marks (self->buffer, &start, &end, ERROR_MARK);
-  self->error_line = -1;
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), fraction >= 0);
+  if (fraction >= 0)
+    {
+      gtk_progress_bar_set_fraction (self->progress_bar, fraction);
+      gtk_progress_bar_set_text (self->progress_bar, gisle_gtk_console_get_progress_text (console));
+    }
 }
 
 static void
-mark_error_line (GisleConsoleWindow *self,
-                 int                 line)
+script_error_cb (GIsleGtkConsole *console,
+                 const char      *chunk_name,
+                 int              line,
+                 const char      *message,
+                 gpointer         user_data)
 {
-  GtkTextBuffer *buffer = GTK_TEXT_BUFFER (self->buffer);
-  GtkTextIter start, end;
+  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
 
-  clear_error_mark (self);
-  if (line < 1 || line > gtk_text_buffer_get_line_count (buffer))
-    return;
-
-  gtk_text_buffer_get_iter_at_line (buffer, &start, line - 1);
-  end = start;
-  if (!gtk_text_iter_ends_line (&end))
-    gtk_text_iter_forward_to_line_end (&end);
-  gtk_text_iter_forward_char (&end);
-  gtk_text_buffer_apply_tag (buffer, self->error_tag, &start, &end);
-  gtk_source_buffer_create_source_mark (self->buffer, NULL, ERROR_MARK, &start);
-  gtk_text_buffer_place_cursor (buffer, &start);
-  gtk_text_view_scroll_to_iter (GTK_TEXT_VIEW (self->editor), &start, 0.1, FALSE, 0, 0);
-  self->error_line = line;
+  if (g_strcmp0 (chunk_name, self->chunk_name != NULL ? self->chunk_name : UNTITLED_NAME) == 0)
+    gisle_gtk_editor_set_error (self->editor, line, message);
 }
 
 static void
-buffer_changed_cb (GtkTextBuffer *buffer,
-                   gpointer       user_data)
+location_activated_cb (GIsleGtkConsole *console,
+                       const char      *chunk_name,
+                       int              line,
+                       gpointer         user_data)
 {
-  /* The mark points at code that is no longer there. */
-  clear_error_mark (GISLE_CONSOLE_WINDOW (user_data));
+  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
+
+  if (g_strcmp0 (chunk_name, self->chunk_name != NULL ? self->chunk_name : UNTITLED_NAME) == 0)
+    gisle_gtk_editor_go_to_line (self->editor, line);
 }
 
 static void
@@ -216,304 +192,72 @@ modified_changed_cb (GtkTextBuffer *buffer,
   update_title (GISLE_CONSOLE_WINDOW (user_data));
 }
 
-/* Jobs */
+/* Unsaved work: ask before discarding it. */
+
+typedef struct {
+  GisleConsoleWindow *self;
+  DiscardFunc then;
+} Question;
 
 static void
-job_free (Job *job)
+question_response_cb (GtkDialog *dialog,
+                      int        response,
+                      gpointer   user_data)
 {
-  g_clear_object (&job->cancellable);
-  g_object_unref (job->window);
-  g_free (job->code);
-  g_free (job->chunk_name);
-  g_free (job);
+  Question *question = user_data;
+  GisleConsoleWindow *self = question->self;
+
+  self->question = NULL;
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  if (response == GTK_RESPONSE_ACCEPT)
+    question->then (self);
+  g_object_unref (self);
+  g_free (question);
 }
 
-static guint
-timeout_ms (GisleConsoleWindow *self)
-{
-  return g_settings_get_uint (self->settings, "timeout") * 1000;
-}
-
-static void eval_cb (GObject *source, GAsyncResult *result, gpointer user_data);
-
+/* Calls @then now if the script has no unsaved changes, else once the user
+ * agreed to discard them. */
 static void
-submit_job (GisleConsoleWindow *self,
-            Job                *job)
+confirm_discard (GisleConsoleWindow *self,
+                 DiscardFunc         then)
 {
-  g_autofree char *code = NULL;
-  g_autofree char *chunk_name = NULL;
+  GtkWidget *dialog;
+  Question *question;
 
-  if (job->kind == JOB_REPL_EXPRESSION)
+  if (!gtk_text_buffer_get_modified (self->buffer))
     {
-      /* "=expr" is lua.c's old shorthand for "return expr". A newline
-       * keeps a trailing comment from swallowing the parenthesis; it is
-       * added only then, as it moves error positions to line 2. */
-      const char *expr = job->code[0] == '=' ? job->code + 1 : job->code;
-      code = g_strdup_printf ("return __console_show(%s%s)", expr,
-                              strstr (expr, "--") != NULL ? "\n" : "");
+      then (self);
+      return;
     }
-  else
-    code = g_strdup (job->code);
-
-  /* "=" makes Lua show the name as is, not as [string "name"]. */
-  chunk_name = g_strconcat ("=", job->chunk_name, NULL);
-  job->id = g_isle_eval_full_async (self->isle, code, chunk_name, timeout_ms (self),
-                                    job->cancellable, eval_cb, job);
-}
-
-static void
-start_job (GisleConsoleWindow *self,
-           JobKind             kind,
-           const char         *code,
-           const char         *chunk_name)
-{
-  Job *job;
-
-  g_return_if_fail (self->job == NULL);
-
-  job = g_new0 (Job, 1);
-  job->window = g_object_ref (self);
-  job->kind = kind;
-  job->generation = self->generation;
-  job->cancellable = g_cancellable_new ();
-  job->started = g_get_monotonic_time ();
-  job->code = g_strdup (code);
-  job->chunk_name = g_strdup (chunk_name);
-  self->job = job;
-
-  set_running (self, TRUE);
-  submit_job (self, job);
-}
-
-/* Ends the running job as far as the window is concerned; its callback may
- * still come, and is then ignored. */
-static void
-finish_job (GisleConsoleWindow *self)
-{
-  self->job = NULL;
-  set_running (self, FALSE);
-}
-
-static void
-print_stopped (GisleConsoleWindow *self,
-               Job                *job,
-               const char         *format)
-{
-  g_autofree char *duration = gisle_console_format_duration (g_get_monotonic_time () - job->started);
-  g_autofree char *text = g_strdup_printf (format, duration);
-
-  gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_INFO, text);
-}
-
-static void
-report_error (GisleConsoleWindow *self,
-              Job                *job,
-              const GError       *error)
-{
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    /* Translators: %s is a duration, e.g. "1.25 s" */
-    print_stopped (self, job, _("⏹ Stopped after %s."));
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    /* Translators: %s is a duration, e.g. "1.25 s" */
-    print_stopped (self, job, _("⏱ Timed out after %s (see Preferences)."));
-  else if (g_error_matches (error, G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT))
-    replace_isle (self);
-  else if (g_error_matches (error, G_ISLE_ERROR, G_ISLE_ERROR_CONVERSION))
+  if (self->question != NULL)
     {
-      g_autofree char *text = NULL;
-
-      /* Translators: %s is the reason, from the library */
-      text = g_strdup_printf (_("The result cannot be shown as a value (%s). Return repr(value) to see it as text."),
-                              error->message);
-      gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_ERROR, text);
-    }
-  else if (g_error_matches (error, G_ISLE_ERROR, G_ISLE_ERROR_MEMORY))
-    {
-      gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_ERROR, error->message);
-      gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_INFO,
-                                        _("The script ran out of memory; the memory limit is set in Preferences. The Lua state is still usable."));
-    }
-  else
-    {
-      gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_ERROR, error->message);
-      if (job->kind == JOB_EDITOR
-          && (g_error_matches (error, G_ISLE_ERROR, G_ISLE_ERROR_SYNTAX)
-              || g_error_matches (error, G_ISLE_ERROR, G_ISLE_ERROR_RUNTIME)
-              || g_error_matches (error, G_ISLE_ERROR, G_ISLE_ERROR_INCOMPLETE)))
-        mark_error_line (self, gisle_console_find_error_line (error->message, job->chunk_name));
-    }
-}
-
-static void
-report_results (GisleConsoleWindow *self,
-                Job                *job,
-                GVariant           *results)
-{
-  g_autofree char *text = NULL;
-
-  if (job->kind == JOB_REPL_EXPRESSION)
-    {
-      gint64 n = 0;
-      const char *shown = "";
-
-      /* __console_show returns the count and the rendering (which it
-       * keeps valid UTF-8, so it arrives as a string). */
-      if (g_variant_is_of_type (results, G_VARIANT_TYPE ("(xs)")))
-        g_variant_get (results, "(x&s)", &n, &shown);
-      else
-        g_warning ("Unexpected REPL result of type %s", g_variant_get_type_string (results));
-      if (n > 0)
-        gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_RESULT, shown);
+      gtk_window_present (self->question);
       return;
     }
 
-  text = gisle_console_format_results (results);
-  if (text != NULL)
-    gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_RESULT, text);
-  if (job->kind == JOB_EDITOR)
-    /* Translators: %s is a duration, e.g. "1.25 s" */
-    print_stopped (self, job, _("Finished in %s."));
+  dialog = gtk_message_dialog_new (GTK_WINDOW (self),
+                                   GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
+                                   _("Discard the changes to “%s”?"),
+                                   self->script_name != NULL ? self->script_name : _("Untitled"));
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog),
+                                            _("The script has changes that were not saved."));
+  gtk_dialog_add_buttons (GTK_DIALOG (dialog),
+                          _("_Cancel"), GTK_RESPONSE_CANCEL,
+                          _("_Discard"), GTK_RESPONSE_ACCEPT,
+                          NULL);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  gtk_widget_add_css_class (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT),
+                            "destructive-action");
+  question = g_new0 (Question, 1);
+  question->self = g_object_ref (self);
+  question->then = then;
+  g_signal_connect (dialog, "response", G_CALLBACK (question_response_cb), question);
+  self->question = GTK_WINDOW (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
-static void
-eval_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Job *job = user_data;
-  GisleConsoleWindow *self = job->window;
-  g_autoptr(GVariant) results = NULL;
-  g_autoptr(GError) error = NULL;
-
-  results = g_isle_eval_full_finish (G_ISLE (source), result, &error);
-
-  /* Stopped by a reset, a defunct isle or a closed window. */
-  if (self->job != job || job->generation != self->generation)
-    {
-      job_free (job);
-      return;
-    }
-
-  if (job->kind == JOB_REPL_EXPRESSION
-      && (g_error_matches (error, G_ISLE_ERROR, G_ISLE_ERROR_SYNTAX)
-          || g_error_matches (error, G_ISLE_ERROR, G_ISLE_ERROR_INCOMPLETE)))
-    {
-      /* Not an expression: run it as a statement, as lua.c does. */
-      job->kind = JOB_REPL_STATEMENT;
-      submit_job (self, job);
-      return;
-    }
-
-  if (job->kind == JOB_REPL_STATEMENT
-      && g_error_matches (error, G_ISLE_ERROR, G_ISLE_ERROR_INCOMPLETE))
-    {
-      gisle_console_repl_continue (self->repl, job->code);
-      finish_job (self);
-      job_free (job);
-      return;
-    }
-
-  if (job->kind != JOB_EDITOR)
-    gisle_console_repl_end_continuation (self->repl);
-
-  if (results != NULL)
-    report_results (self, job, results);
-  else
-    report_error (self, job, error);
-
-  if (self->job == job)
-    finish_job (self);
-  job_free (job);
-}
-
-static void
-repl_submit_cb (GisleConsoleRepl *repl,
-                const char       *code,
-                gpointer          user_data)
-{
-  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
-
-  if (self->job != NULL)
-    return;
-  start_job (self, JOB_REPL_EXPRESSION, code, REPL_CHUNK_NAME);
-}
-
-/* Signals of the isle */
-
-static void
-isle_output_cb (GIsle       *isle,
-                guint64      job_id,
-                GIsleStream  stream,
-                const char  *text,
-                gpointer     user_data)
-{
-  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
-  GisleConsoleTextKind kind;
-
-  switch (stream)
-    {
-    case G_ISLE_STREAM_STDERR:
-      kind = GISLE_CONSOLE_TEXT_STDERR;
-      break;
-    case G_ISLE_STREAM_WARNING:
-      kind = GISLE_CONSOLE_TEXT_WARNING;
-      break;
-    case G_ISLE_STREAM_STDOUT:
-    default:
-      kind = GISLE_CONSOLE_TEXT_OUTPUT;
-      break;
-    }
-  if (stream == G_ISLE_STREAM_WARNING)
-    {
-      /* Lua warnings come without a newline and belong on their own line. */
-      g_autofree char *line = g_strdup_printf (_("Lua warning: %s"), text);
-      gisle_console_output_append_line (self->output, kind, line);
-    }
-  else
-    gisle_console_output_append (self->output, kind, text);
-}
-
-static void
-isle_progress_cb (GIsle      *isle,
-                  guint64     job_id,
-                  double      fraction,
-                  const char *text,
-                  gpointer    user_data)
-{
-  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
-
-  if (self->job == NULL || self->job->id != job_id)
-    return;
-  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), TRUE);
-  gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (fraction, 0.0, 1.0));
-  gtk_progress_bar_set_text (self->progress_bar, text);
-}
-
-static void
-isle_event_cb (GIsle      *isle,
-               const char *name,
-               GVariant   *value,
-               gpointer    user_data)
-{
-  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
-  g_autofree char *shown = value != NULL ? gisle_console_format_value (value) : g_strdup ("nil");
-  g_autofree char *text = NULL;
-
-  /* Translators: an event a script sent; %s are its name and value */
-  text = g_strdup_printf (_("Event “%s”: %s"), name, shown);
-  gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_INFO, text);
-}
-
-static void
-isle_defunct_cb (GIsle      *isle,
-                 GParamSpec *pspec,
-                 gpointer    user_data)
-{
-  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
-
-  if (isle == self->isle && g_isle_is_defunct (isle))
-    replace_isle (self);
-}
+/* The isle */
 
 /* set_title(text): a host function, run in the main context while the
  * script waits; returns the previous title. */
@@ -527,7 +271,6 @@ host_set_title (GIsle         *isle,
   g_autoptr(GisleConsoleWindow) self = g_weak_ref_get (user_data);
   g_autoptr(GVariant) arg = NULL;
   g_autofree char *previous = NULL;
-  const char *title;
 
   if (self == NULL)
     {
@@ -553,11 +296,10 @@ host_set_title (GIsle         *isle,
                            "set_title expects a string");
       return NULL;
     }
-  title = g_variant_get_string (arg, NULL);
 
   previous = g_strdup (gtk_label_get_label (self->title_label));
   g_free (self->host_title);
-  self->host_title = g_strdup (title);
+  self->host_title = g_strdup (g_variant_get_string (arg, NULL));
   update_title (self);
   return g_variant_new_string (previous);
 }
@@ -569,6 +311,14 @@ weak_ref_free (gpointer data)
   g_free (data);
 }
 
+static guint
+timeout_ms (GisleConsoleWindow *self)
+{
+  return g_settings_get_uint (self->settings, "timeout") * 1000;
+}
+
+static void isle_defunct_cb (GIsle *isle, GParamSpec *pspec, gpointer user_data);
+
 static void
 drop_isle (GisleConsoleWindow *self)
 {
@@ -576,27 +326,21 @@ drop_isle (GisleConsoleWindow *self)
 
   if (isle == NULL)
     return;
-  self->generation++;
   g_signal_handlers_disconnect_by_data (isle, self);
+  if (self->console != NULL)
+    gisle_gtk_console_set_isle (self->console, NULL);
+  if (self->editor != NULL)
+    gisle_gtk_editor_set_isle (self->editor, NULL);
   g_isle_cancel_all (isle);
   g_isle_close_async (isle, NULL, NULL, NULL);
-  gisle_console_repl_set_isle (self->repl, NULL);
 }
 
 static gboolean
 create_isle (GisleConsoleWindow  *self,
              GError             **error)
 {
-  g_autoptr(GBytes) setup = NULL;
-  g_autofree char *setup_code = NULL;
   GWeakRef *ref;
   guint64 limit;
-
-  setup = g_resources_lookup_data ("/org/gnome/GIsle/Console/console.lua",
-                                   G_RESOURCE_LOOKUP_FLAGS_NONE, error);
-  if (setup == NULL)
-    return FALSE;
-  setup_code = g_strndup (g_bytes_get_data (setup, NULL), g_bytes_get_size (setup));
 
   limit = (guint64) g_settings_get_uint (self->settings, "memory-limit") * 1024 * 1024;
   self->isle = g_initable_new (G_TYPE_ISLE, NULL, error,
@@ -604,21 +348,17 @@ create_isle (GisleConsoleWindow  *self,
                                "memory-limit", limit,
                                "default-timeout", timeout_ms (self),
                                "libraries", G_ISLE_LIBRARIES_SAFE,
-                               "setup-code", setup_code,
                                NULL);
   if (self->isle == NULL)
     return FALSE;
 
-  g_signal_connect (self->isle, "output", G_CALLBACK (isle_output_cb), self);
-  g_signal_connect (self->isle, "progress", G_CALLBACK (isle_progress_cb), self);
-  g_signal_connect (self->isle, "event", G_CALLBACK (isle_event_cb), self);
-  g_signal_connect (self->isle, "notify::defunct", G_CALLBACK (isle_defunct_cb), self);
-
   ref = g_new0 (GWeakRef, 1);
   g_weak_ref_init (ref, self);
   g_isle_add_function (self->isle, "set_title", host_set_title, ref, weak_ref_free);
+  g_signal_connect (self->isle, "notify::defunct", G_CALLBACK (isle_defunct_cb), self);
 
-  gisle_console_repl_set_isle (self->repl, self->isle);
+  gisle_gtk_console_set_isle (self->console, self->isle);
+  gisle_gtk_editor_set_isle (self->editor, self->isle);
   return TRUE;
 }
 
@@ -634,24 +374,39 @@ start_fresh_isle (GisleConsoleWindow *self)
 
       /* Translators: %s is the reason */
       text = g_strdup_printf (_("Could not start a Lua state: %s"), error->message);
-      gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_ERROR, text);
+      info (self, GISLE_GTK_TEXT_ERROR, text);
     }
 }
 
-/* The isle gave up on a job that would not stop (GIsle:defunct): a Lua
- * state that can never run again. */
-static void
-replace_isle (GisleConsoleWindow *self)
+static gboolean
+replace_isle_cb (gpointer user_data)
 {
-  if (self->job != NULL)
-    {
-      /* Translators: %s is a duration, e.g. "1.25 s" */
-      print_stopped (self, self->job, _("⏹ Stopped after %s."));
-      finish_job (self);
-    }
-  gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_WARNING,
-                                    _("The script did not stop in time, so its Lua state was abandoned. A fresh Lua state was started; globals from before are gone."));
+  GisleConsoleWindow *self = user_data;
+
+  info (self, GISLE_GTK_TEXT_WARNING,
+        _("A fresh Lua state was started; globals from before are gone."));
   start_fresh_isle (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The isle gave up on a job that would not stop (GIsle:defunct): a Lua
+ * state that can never run again. The console has said so already. */
+static void
+isle_defunct_cb (GIsle      *isle,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
+
+  if (isle == self->isle && g_isle_is_defunct (isle))
+    g_idle_add_full (G_PRIORITY_DEFAULT, replace_isle_cb, g_object_ref (self), g_object_unref);
+}
+
+static void
+set_code (GisleConsoleWindow *self,
+          const char         *code)
+{
+  gisle_gtk_editor_set_text (self->editor, code, FALSE);
 }
 
 /* Files */
@@ -684,17 +439,17 @@ load_cb (GObject      *source,
     {
       g_autofree char *text = g_strdup_printf (_("Could not open “%s”: %s"),
                                                g_file_peek_path (file), error->message);
-      gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_ERROR, text);
+      gisle_gtk_output_append_line (gisle_gtk_console_get_output (self->console), GISLE_GTK_TEXT_ERROR, text);
       return;
     }
   if (!g_utf8_validate (contents, length, NULL))
     {
       g_autofree char *text = g_strdup_printf (_("Could not open “%s”: it is not UTF-8 text."),
                                                g_file_peek_path (file));
-      gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_ERROR, text);
+      gisle_gtk_output_append_line (gisle_gtk_console_get_output (self->console), GISLE_GTK_TEXT_ERROR, text);
       return;
     }
-  gisle_console_window_set_code (self, contents);
+  set_code (self, contents);
   set_file (self, file);
 }
 
@@ -751,6 +506,13 @@ open_action (GSimpleAction *action,
              gpointer       user_data)
 {
   GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
+
+  confirm_discard (self, open_chooser);
+}
+
+static void
+open_chooser (GisleConsoleWindow *self)
+{
   GtkFileChooserNative *dialog;
 
   dialog = gtk_file_chooser_native_new (_("Open Script"), GTK_WINDOW (self),
@@ -777,13 +539,13 @@ save_cb (GObject      *source,
   if (g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
     {
       set_file (data->self, data->file);
-      gtk_text_buffer_set_modified (GTK_TEXT_BUFFER (data->self->buffer), FALSE);
+      gtk_text_buffer_set_modified (data->self->buffer, FALSE);
     }
   else
     {
       g_autofree char *text = g_strdup_printf (_("Could not save “%s”: %s"),
                                                g_file_peek_path (data->file), error->message);
-      gisle_console_output_append_line (data->self->output, GISLE_CONSOLE_TEXT_ERROR, text);
+      gisle_gtk_output_append_line (gisle_gtk_console_get_output (data->self->console), GISLE_GTK_TEXT_ERROR, text);
     }
   g_object_unref (data->self);
   g_object_unref (data->file);
@@ -799,8 +561,8 @@ save_to (GisleConsoleWindow *self,
   SaveData *data;
   char *text;
 
-  gtk_text_buffer_get_bounds (GTK_TEXT_BUFFER (self->buffer), &start, &end);
-  text = gtk_text_buffer_get_text (GTK_TEXT_BUFFER (self->buffer), &start, &end, TRUE);
+  gtk_text_buffer_get_bounds (self->buffer, &start, &end);
+  text = gtk_text_buffer_get_text (self->buffer, &start, &end, TRUE);
   bytes = g_bytes_new_take (text, strlen (text));
 
   data = g_new0 (SaveData, 1);
@@ -866,31 +628,17 @@ run_action (GSimpleAction *action,
             gpointer       user_data)
 {
   GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
-  g_autofree char *code = NULL;
-  g_autofree char *echo = NULL;
-  g_autofree char *stripped = NULL;
-  const char *chunk_name;
-  GtkTextIter start, end;
+  g_autofree char *code = gisle_gtk_editor_get_text (self->editor);
+  g_autofree char *stripped = g_strstrip (g_strdup (code));
 
-  if (self->job != NULL || self->isle == NULL)
-    return;
-
-  gtk_text_buffer_get_bounds (GTK_TEXT_BUFFER (self->buffer), &start, &end);
-  code = gtk_text_buffer_get_text (GTK_TEXT_BUFFER (self->buffer), &start, &end, TRUE);
-  stripped = g_strstrip (g_strdup (code));
   if (*stripped == '\0')
     {
-      gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_INFO,
-                                        _("The editor is empty: write some Lua, or pick one of the Examples."));
+      info (self, GISLE_GTK_TEXT_INFO, _("The editor is empty: write a script first, or pick one from the Examples menu."));
       return;
     }
-
-  clear_error_mark (self);
-  chunk_name = self->chunk_name != NULL ? self->chunk_name : UNTITLED_NAME;
-  /* Translators: %s is a file name */
-  echo = g_strdup_printf (_("▶ Running %s"), chunk_name);
-  gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_INPUT, echo);
-  start_job (self, JOB_EDITOR, code, chunk_name);
+  gisle_gtk_editor_clear_error (self->editor);
+  gisle_gtk_console_run_script (self->console, code,
+                                self->chunk_name != NULL ? self->chunk_name : UNTITLED_NAME);
 }
 
 static void
@@ -898,11 +646,7 @@ stop_action (GSimpleAction *action,
              GVariant      *parameter,
              gpointer       user_data)
 {
-  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
-
-  /* The job's callback says "Stopped" once the isle confirms it. */
-  if (self->job != NULL)
-    g_cancellable_cancel (self->job->cancellable);
+  gisle_gtk_console_stop (GISLE_CONSOLE_WINDOW (user_data)->console);
 }
 
 static void
@@ -910,7 +654,7 @@ clear_action (GSimpleAction *action,
               GVariant      *parameter,
               gpointer       user_data)
 {
-  gisle_console_output_clear (GISLE_CONSOLE_WINDOW (user_data)->output);
+  gisle_gtk_console_clear (GISLE_CONSOLE_WINDOW (user_data)->console);
 }
 
 static void
@@ -920,19 +664,11 @@ reset_action (GSimpleAction *action,
 {
   GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
 
-  if (self->job != NULL)
-    {
-      /* Translators: %s is a duration, e.g. "1.25 s" */
-      print_stopped (self, self->job, _("⏹ Stopped after %s."));
-      finish_job (self);
-    }
-  gisle_console_repl_end_continuation (self->repl);
   g_clear_pointer (&self->host_title, g_free);
   update_title (self);
   start_fresh_isle (self);
   if (self->isle != NULL)
-    gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_INFO,
-                                      _("The Lua state was reset."));
+    info (self, GISLE_GTK_TEXT_INFO, _("The Lua state was reset."));
 }
 
 static void
@@ -943,12 +679,17 @@ example_action (GSimpleAction *action,
   GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
   const GisleConsoleExample *example;
   g_autofree char *text = NULL;
+  gboolean was_modified;
 
   example = gisle_console_examples_lookup (g_variant_get_string (parameter, NULL));
   if (example == NULL)
     return;
 
-  gisle_console_window_set_code (self, example->code);
+  /* Undoable: Ctrl+Z brings back what the editor held before; and unsaved
+   * work stays unsaved work, so closing still asks. */
+  was_modified = gtk_text_buffer_get_modified (self->buffer);
+  gisle_gtk_editor_set_text (self->editor, example->code, TRUE);
+  gtk_text_buffer_set_modified (self->buffer, was_modified);
   set_file (self, NULL);
   g_free (self->script_name);
   self->script_name = g_strdup (gettext (example->title));
@@ -956,9 +697,9 @@ example_action (GSimpleAction *action,
   self->chunk_name = g_strconcat (example->id, ".lua", NULL);
   update_title (self);
   /* Translators: %s is the name of an example */
-  text = g_strdup_printf (_("Example “%s” loaded; press Run (Ctrl+Return)."),
+  text = g_strdup_printf (_("Example “%s” loaded; press Run (Ctrl+Return). Undo (Ctrl+Z) brings back the previous script."),
                           gettext (example->title));
-  gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_INFO, text);
+  info (self, GISLE_GTK_TEXT_INFO, text);
 }
 
 static void
@@ -967,7 +708,7 @@ wrap_action (GSimpleAction *action,
              gpointer       user_data)
 {
   GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
-  GtkTextView *view = gisle_console_output_get_view (self->output);
+  GtkTextView *view = gisle_gtk_output_get_view (gisle_gtk_console_get_output (self->console));
 
   gtk_text_view_set_wrap_mode (view, g_variant_get_boolean (state) ? GTK_WRAP_WORD_CHAR : GTK_WRAP_NONE);
   g_simple_action_set_state (action, state);
@@ -978,7 +719,7 @@ focus_repl_action (GSimpleAction *action,
                    GVariant      *parameter,
                    gpointer       user_data)
 {
-  gtk_widget_grab_focus (GTK_WIDGET (GISLE_CONSOLE_WINDOW (user_data)->repl));
+  gtk_widget_grab_focus (GTK_WIDGET (GISLE_CONSOLE_WINDOW (user_data)->console));
 }
 
 static const GActionEntry win_entries[] = {
@@ -990,21 +731,9 @@ static const GActionEntry win_entries[] = {
   { "save", save_action },
   { "save-as", save_as_action },
   { "example", example_action, "s" },
-  { "wrap", NULL, NULL, "false", wrap_action },
+  { "wrap", NULL, NULL, "true", wrap_action },
   { "focus-repl", focus_repl_action },
 };
-
-static gboolean
-output_interrupt_cb (GisleConsoleOutput *output,
-                     gpointer            user_data)
-{
-  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
-
-  if (self->job == NULL)
-    return FALSE;
-  g_cancellable_cancel (self->job->cancellable);
-  return TRUE;
-}
 
 static void
 settings_changed_cb (GSettings  *settings,
@@ -1019,17 +748,29 @@ settings_changed_cb (GSettings  *settings,
         g_isle_set_default_timeout (self->isle, timeout_ms (self));
     }
   else if (g_str_equal (key, "memory-limit"))
-    gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_INFO,
-                                      _("The new memory limit applies after Reset Lua State."));
+    info (self, GISLE_GTK_TEXT_INFO, _("The new memory limit applies after Reset Lua State."));
 }
 
 /* Window */
+
+static void
+close_confirmed (GisleConsoleWindow *self)
+{
+  self->closing_confirmed = TRUE;
+  gtk_window_close (GTK_WINDOW (self));
+}
 
 static gboolean
 gisle_console_window_close_request (GtkWindow *window)
 {
   GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (window);
   int width, height;
+
+  if (!self->closing_confirmed && gtk_text_buffer_get_modified (self->buffer))
+    {
+      confirm_discard (self, close_confirmed);
+      return TRUE;
+    }
 
   gtk_window_get_default_size (window, &width, &height);
   g_settings_delay (self->settings);
@@ -1052,7 +793,7 @@ gisle_console_window_constructed (GObject *object)
 
   self->settings = app != NULL && GISLE_CONSOLE_IS_APP (app)
                    ? g_object_ref (gisle_console_app_get_settings (GISLE_CONSOLE_APP (app)))
-                   : g_settings_new (GISLE_CONSOLE_APP_ID);
+                   : gisle_console_settings_new ();
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (settings_changed_cb), self, 0);
 
   gtk_window_set_default_size (GTK_WINDOW (self),
@@ -1061,17 +802,18 @@ gisle_console_window_constructed (GObject *object)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 
-  self->history = gisle_console_history_new (self->settings);
-  gisle_console_repl_setup (self->repl, self->history, self->output);
+  /* The history is shared by all windows and kept across runs. */
+  g_settings_bind (self->settings, "history-size", self->console, "history-size", G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "history", self->console, "history", G_SETTINGS_BIND_DEFAULT);
 
   if (!create_isle (self, &error))
     {
       g_autofree char *text = g_strdup_printf (_("Could not start a Lua state: %s"), error->message);
-      gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_ERROR, text);
+      info (self, GISLE_GTK_TEXT_ERROR, text);
     }
   else
-    gisle_console_output_append_line (self->output, GISLE_CONSOLE_TEXT_INFO,
-                                      _("Lua 5.4 in a GIsle. Run the editor with Ctrl+Return, or type in the REPL below."));
+    info (self, GISLE_GTK_TEXT_INFO,
+          _("Lua 5.4 in a GIsle. Run the editor with Ctrl+Return, or type in the REPL below."));
   update_title (self);
 }
 
@@ -1080,15 +822,7 @@ gisle_console_window_dispose (GObject *object)
 {
   GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (object);
 
-  if (self->job != NULL)
-    {
-      g_cancellable_cancel (self->job->cancellable);
-      self->job = NULL;
-    }
-  g_clear_handle_id (&self->tick_id, g_source_remove);
-  if (self->repl != NULL)
-    drop_isle (self);
-  g_clear_object (&self->history);
+  drop_isle (self);
   g_clear_object (&self->file);
   gtk_widget_dispose_template (GTK_WIDGET (self), GISLE_CONSOLE_TYPE_WINDOW);
 
@@ -1120,9 +854,8 @@ gisle_console_window_class_init (GisleConsoleWindowClass *klass)
   object_class->finalize = gisle_console_window_finalize;
   window_class->close_request = gisle_console_window_close_request;
 
-  g_type_ensure (GTK_SOURCE_TYPE_VIEW);
-  g_type_ensure (GISLE_CONSOLE_TYPE_OUTPUT);
-  g_type_ensure (GISLE_CONSOLE_TYPE_REPL);
+  g_type_ensure (GISLE_GTK_TYPE_EDITOR);
+  g_type_ensure (GISLE_GTK_TYPE_CONSOLE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/gnome/GIsle/Console/ui/window.ui");
@@ -1134,50 +867,8 @@ gisle_console_window_class_init (GisleConsoleWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, paned);
   gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, editor);
-  gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, output);
-  gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, repl);
+  gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, console);
   gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, examples_menu);
-}
-
-static void
-setup_editor (GisleConsoleWindow *self)
-{
-  GtkSourceLanguageManager *languages = gtk_source_language_manager_get_default ();
-  GtkSourceStyleSchemeManager *schemes = gtk_source_style_scheme_manager_get_default ();
-  GtkSourceStyleScheme *scheme;
-  g_autoptr(GtkSourceMarkAttributes) attributes = NULL;
-  GtkEventController *shortcuts;
-  GdkRGBA color;
-
-  self->buffer = GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->editor)));
-  gtk_source_buffer_set_language (self->buffer, gtk_source_language_manager_get_language (languages, "lua"));
-  gtk_source_buffer_set_highlight_matching_brackets (self->buffer, TRUE);
-  scheme = gtk_source_style_scheme_manager_get_scheme (schemes, "Adwaita");
-  if (scheme != NULL)
-    gtk_source_buffer_set_style_scheme (self->buffer, scheme);
-
-  gdk_rgba_parse (&color, "rgba(224,27,36,0.20)");
-  self->error_tag = gtk_text_buffer_create_tag (GTK_TEXT_BUFFER (self->buffer), "error-line",
-                                                "paragraph-background-rgba", &color,
-                                                "underline", PANGO_UNDERLINE_ERROR,
-                                                NULL);
-  self->error_line = -1;
-
-  attributes = gtk_source_mark_attributes_new ();
-  gtk_source_mark_attributes_set_icon_name (attributes, "dialog-error-symbolic");
-  gtk_source_view_set_mark_attributes (self->editor, ERROR_MARK, attributes, 10);
-
-  g_signal_connect (self->buffer, "changed", G_CALLBACK (buffer_changed_cb), self);
-  g_signal_connect (self->buffer, "modified-changed", G_CALLBACK (modified_changed_cb), self);
-
-  /* The view would otherwise take Ctrl+Return as a newline. */
-  shortcuts = gtk_shortcut_controller_new ();
-  gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
-  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
-                                        gtk_shortcut_new (gtk_alternative_trigger_new (gtk_shortcut_trigger_parse_string ("<Control>Return"),
-                                                                                       gtk_shortcut_trigger_parse_string ("<Control>KP_Enter")),
-                                                          gtk_named_action_new ("win.run")));
-  gtk_widget_add_controller (GTK_WIDGET (self->editor), shortcuts);
 }
 
 static void
@@ -1185,6 +876,7 @@ gisle_console_window_init (GisleConsoleWindow *self)
 {
   guint n_examples;
   const GisleConsoleExample *examples;
+  GtkEventController *shortcuts;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -1199,9 +891,23 @@ gisle_console_window_init (GisleConsoleWindow *self)
       g_menu_append (self->examples_menu, gettext (examples[i].title), detailed);
     }
 
-  setup_editor (self);
-  g_signal_connect (self->repl, "submit", G_CALLBACK (repl_submit_cb), self);
-  g_signal_connect (self->output, "interrupt", G_CALLBACK (output_interrupt_cb), self);
+  self->buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->editor));
+  g_signal_connect (self->buffer, "modified-changed", G_CALLBACK (modified_changed_cb), self);
+
+  /* The view would otherwise take Ctrl+Return as a newline. */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_alternative_trigger_new (gtk_shortcut_trigger_parse_string ("<Control>Return"),
+                                                                                       gtk_shortcut_trigger_parse_string ("<Control>KP_Enter")),
+                                                          gtk_named_action_new ("win.run")));
+  gtk_widget_add_controller (GTK_WIDGET (self->editor), shortcuts);
+
+  g_signal_connect (self->console, "notify::state", G_CALLBACK (console_state_cb), self);
+  g_signal_connect (self->console, "notify::elapsed", G_CALLBACK (console_elapsed_cb), self);
+  g_signal_connect (self->console, "notify::progress", G_CALLBACK (console_progress_cb), self);
+  g_signal_connect (self->console, "script-error", G_CALLBACK (script_error_cb), self);
+  g_signal_connect (self->console, "location-activated", G_CALLBACK (location_activated_cb), self);
 }
 
 /**
@@ -1227,39 +933,9 @@ void
 gisle_console_window_set_code (GisleConsoleWindow *self,
                                const char         *code)
 {
-  GtkTextIter start;
-
   g_return_if_fail (GISLE_CONSOLE_IS_WINDOW (self));
 
-  gtk_text_buffer_begin_irreversible_action (GTK_TEXT_BUFFER (self->buffer));
-  gtk_text_buffer_set_text (GTK_TEXT_BUFFER (self->buffer), code, -1);
-  gtk_text_buffer_end_irreversible_action (GTK_TEXT_BUFFER (self->buffer));
-  gtk_text_buffer_get_start_iter (GTK_TEXT_BUFFER (self->buffer), &start);
-  gtk_text_buffer_place_cursor (GTK_TEXT_BUFFER (self->buffer), &start);
-  gtk_text_buffer_set_modified (GTK_TEXT_BUFFER (self->buffer), FALSE);
-}
-
-gboolean
-gisle_console_window_is_running (GisleConsoleWindow *self)
-{
-  g_return_val_if_fail (GISLE_CONSOLE_IS_WINDOW (self), FALSE);
-
-  return self->job != NULL;
-}
-
-/**
- * gisle_console_window_get_error_line:
- * @self: a console window
- *
- * Returns: the editor line marked as the site of the last error, from 1,
- *   or -1 if none is marked
- */
-int
-gisle_console_window_get_error_line (GisleConsoleWindow *self)
-{
-  g_return_val_if_fail (GISLE_CONSOLE_IS_WINDOW (self), -1);
-
-  return self->error_line;
+  set_code (self, code);
 }
 
 GIsle *
@@ -1270,28 +946,34 @@ gisle_console_window_get_isle (GisleConsoleWindow *self)
   return self->isle;
 }
 
-GisleConsoleOutput *
-gisle_console_window_get_output (GisleConsoleWindow *self)
+GIsleGtkConsole *
+gisle_console_window_get_console (GisleConsoleWindow *self)
 {
   g_return_val_if_fail (GISLE_CONSOLE_IS_WINDOW (self), NULL);
 
-  return self->output;
+  return self->console;
 }
 
-GisleConsoleRepl *
-gisle_console_window_get_repl (GisleConsoleWindow *self)
+GIsleGtkEditor *
+gisle_console_window_get_editor (GisleConsoleWindow *self)
 {
   g_return_val_if_fail (GISLE_CONSOLE_IS_WINDOW (self), NULL);
 
-  return self->repl;
+  return self->editor;
 }
 
-GtkSourceBuffer *
-gisle_console_window_get_buffer (GisleConsoleWindow *self)
+/**
+ * gisle_console_window_get_question:
+ * @self: a console window
+ *
+ * Returns: (nullable): the "discard changes?" dialog, while it is shown
+ */
+GtkDialog *
+gisle_console_window_get_question (GisleConsoleWindow *self)
 {
   g_return_val_if_fail (GISLE_CONSOLE_IS_WINDOW (self), NULL);
 
-  return self->buffer;
+  return self->question != NULL ? GTK_DIALOG (self->question) : NULL;
 }
 
 /**

@@ -45,9 +45,9 @@ wait_idle (GisleConsoleWindow *window)
 {
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
-  while (gisle_console_window_is_running (window) && g_get_monotonic_time () < deadline)
+  while (gisle_gtk_console_get_busy (gisle_console_window_get_console (window)) && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
-  if (gisle_console_window_is_running (window))
+  if (gisle_gtk_console_get_busy (gisle_console_window_get_console (window)))
     g_error ("the script did not finish");
 }
 
@@ -55,10 +55,10 @@ static void
 repl (GisleConsoleWindow *window,
       const char         *line)
 {
-  GisleConsoleRepl *r = gisle_console_window_get_repl (window);
+  GIsleGtkConsole *console = gisle_console_window_get_console (window);
 
-  gtk_editable_set_text (GTK_EDITABLE (gisle_console_repl_get_entry (r)), line);
-  gisle_console_repl_submit (r);
+  gisle_gtk_console_set_input_text (console, line);
+  gisle_gtk_console_submit_input (console);
   wait_idle (window);
 }
 
@@ -72,7 +72,6 @@ main (int   argc,
   g_autoptr(GdkTexture) texture = NULL;
   GisleConsoleWindow *window;
   GtkSnapshot *snapshot;
-  GtkEditable *entry;
   guint frames = 0;
   int width, height;
 
@@ -105,9 +104,7 @@ main (int   argc,
   repl (window, "for i = 1, 3 do io.write(i, ' ') end print('lift-off')");
   repl (window, "local _ = io.stderr:write('this went to stderr\\n')");
   repl (window, "nosuch.field");
-  entry = GTK_EDITABLE (gisle_console_repl_get_entry (gisle_console_window_get_repl (window)));
-  gtk_editable_set_text (entry, "string.fo");
-  gtk_editable_set_position (entry, -1);
+  gisle_gtk_console_set_input_text (gisle_console_window_get_console (window), "string.fo");
   if (while_running)
     {
       g_action_group_activate_action (G_ACTION_GROUP (window), "example", g_variant_new_string ("progress"));
@@ -115,7 +112,7 @@ main (int   argc,
       while (gisle_console_window_get_progress (window) < 0.4)
         g_main_context_iteration (NULL, TRUE);
     }
-  gisle_console_output_flush (gisle_console_window_get_output (window));
+  gisle_gtk_output_flush (gisle_gtk_console_get_output (gisle_console_window_get_console (window)));
 
   /* Let layout and a few frames settle before rendering. */
   gtk_widget_add_tick_callback (GTK_WIDGET (window), frame_cb, &frames, NULL);

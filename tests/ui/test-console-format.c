@@ -3,12 +3,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "config.h"
-
-#include <glib.h>
-
-#include "gisle-console-completion.h"
-#include "gisle-console-format.h"
+#include <gisle-gtk.h>
 
 static void
 check_value (const char *gvariant_text,
@@ -19,7 +14,7 @@ check_value (const char *gvariant_text,
   g_autofree char *text = NULL;
 
   g_assert_no_error (error);
-  text = gisle_console_format_value (value);
+  text = gisle_gtk_format_value (value);
   g_assert_cmpstr (text, ==, expected);
 }
 
@@ -55,7 +50,7 @@ test_tables (void)
     g_string_append_printf (wide, "%s<'item%02d'>", i > 0 ? ", " : "", i);
   g_string_append (wide, "]");
   value = g_variant_parse (NULL, wide->str, NULL, NULL, NULL);
-  text = gisle_console_format_value (value);
+  text = gisle_gtk_format_value (value);
   g_assert_true (g_str_has_prefix (text, "{\n  \"item00\",\n  \"item01\",\n"));
   g_assert_true (g_str_has_suffix (text, "\n  \"item29\"\n}"));
 }
@@ -65,48 +60,32 @@ test_results (void)
 {
   g_autoptr(GVariant) none = g_variant_new_tuple (NULL, 0);
   g_autoptr(GVariant) two = g_variant_parse (NULL, "(int64 1, 'a')", NULL, NULL, NULL);
-  g_autofree char *text = gisle_console_format_results (two);
+  g_autofree char *text = gisle_gtk_format_results (two);
 
-  g_assert_null (gisle_console_format_results (none));
+  g_assert_null (gisle_gtk_format_results (none));
   g_assert_cmpstr (text, ==, "1\t\"a\"");
 }
 
 static void
 test_error_line (void)
 {
-  g_assert_cmpint (gisle_console_find_error_line ("untitled.lua:12: boom", "untitled.lua"), ==, 12);
-  g_assert_cmpint (gisle_console_find_error_line ("[string \"x.lua\"]:3: boom", "x.lua"), ==, 3);
-  g_assert_cmpint (gisle_console_find_error_line ("=x.lua", "=x.lua"), ==, -1);
+  g_assert_cmpint (gisle_gtk_find_error_line ("untitled.lua:12: boom", "untitled.lua"), ==, 12);
+  g_assert_cmpint (gisle_gtk_find_error_line ("[string \"x.lua\"]:3: boom", "x.lua"), ==, 3);
+  g_assert_cmpint (gisle_gtk_find_error_line ("=x.lua", "=x.lua"), ==, -1);
   /* The traceback names the chunk when the error is raised elsewhere. */
-  g_assert_cmpint (gisle_console_find_error_line ("other.lua:1: bad\nstack traceback:\n"
+  g_assert_cmpint (gisle_gtk_find_error_line ("other.lua:1: bad\nstack traceback:\n"
                                                   "\t[C]: in function 'error'\n"
                                                   "\tx.lua:7: in main chunk", "x.lua"), ==, 7);
   /* Whole names only. */
-  g_assert_cmpint (gisle_console_find_error_line ("box.lua:4: no", "x.lua"), ==, -1);
-  g_assert_cmpint (gisle_console_find_error_line ("no position", "x.lua"), ==, -1);
-}
-
-static void
-test_completion_helpers (void)
-{
-  const char *names[] = { "format", "find", NULL };
-  const char *one[] = { "format", NULL };
-  g_autofree char *word = gisle_console_completion_word ("print(string.fo");
-  g_autofree char *prefix = gisle_console_completion_common_prefix (names);
-  g_autofree char *whole = gisle_console_completion_common_prefix (one);
-  g_autofree char *empty = gisle_console_completion_word ("x.");
-
-  g_assert_cmpstr (word, ==, "fo");
-  g_assert_cmpstr (prefix, ==, "f");
-  g_assert_cmpstr (whole, ==, "format");
-  g_assert_cmpstr (empty, ==, "");
+  g_assert_cmpint (gisle_gtk_find_error_line ("box.lua:4: no", "x.lua"), ==, -1);
+  g_assert_cmpint (gisle_gtk_find_error_line ("no position", "x.lua"), ==, -1);
 }
 
 static void
 test_duration (void)
 {
-  g_autofree char *short_one = gisle_console_format_duration (1250 * 1000);
-  g_autofree char *long_one = gisle_console_format_duration (125 * G_USEC_PER_SEC);
+  g_autofree char *short_one = gisle_gtk_format_duration (1250 * 1000);
+  g_autofree char *long_one = gisle_gtk_format_duration (125 * G_USEC_PER_SEC);
 
   g_assert_cmpstr (short_one, ==, "1.25 s");
   g_assert_cmpstr (long_one, ==, "2 min 05 s");
@@ -122,7 +101,6 @@ main (int   argc,
   g_test_add_func ("/console-format/tables", test_tables);
   g_test_add_func ("/console-format/results", test_results);
   g_test_add_func ("/console-format/error-line", test_error_line);
-  g_test_add_func ("/console-format/completion", test_completion_helpers);
   g_test_add_func ("/console-format/duration", test_duration);
 
   return g_test_run ();

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <unistd.h>
+#include <string.h>
 
 #include "gisle-console-app.h"
 #include "gisle-console-prefs.h"
@@ -68,32 +69,79 @@ activate (GisleConsoleWindow *window,
 
 static gboolean
 shows (GisleConsoleWindow   *window,
-       GisleConsoleTextKind  kind,
+       GIsleGtkTextKind  kind,
        const char           *text)
 {
-  return gisle_console_output_has_tag_text (gisle_console_window_get_output (window), kind, text);
+  return gisle_gtk_output_has_tag_text (gisle_gtk_console_get_output (gisle_console_window_get_console (window)), kind, text);
+}
+
+static GIsleGtkConsole *
+console_of (GisleConsoleWindow *window)
+{
+  return gisle_console_window_get_console (window);
 }
 
 static gboolean
 running (GisleConsoleWindow *window)
 {
-  return gisle_console_window_is_running (window);
+  return gisle_gtk_console_get_busy (console_of (window));
+}
+
+/* The REPL's keys are actions of the input (see GIsleGtkConsole). */
+static void
+repl_do (GisleConsoleWindow *window,
+         const char         *action)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gisle_gtk_console_get_input_view (console_of (window))),
+                                             action, NULL));
 }
 
 static void
 repl_enter (GisleConsoleWindow *window,
             const char         *line)
 {
-  GisleConsoleRepl *repl = gisle_console_window_get_repl (window);
+  gisle_gtk_console_set_input_text (console_of (window), line);
+  gisle_gtk_console_submit_input (console_of (window));
+}
 
-  gtk_editable_set_text (GTK_EDITABLE (gisle_console_repl_get_entry (repl)), line);
-  gisle_console_repl_submit (repl);
+static char *
+input_text (GisleConsoleWindow *window)
+{
+  return gisle_gtk_console_get_input_text (console_of (window));
+}
+
+static gboolean
+input_is (GisleConsoleWindow *window,
+          const char         *expected)
+{
+  g_autofree char *text = input_text (window);
+
+  return g_str_equal (text, expected);
+}
+
+/* Delivers a key press to @widget's key controllers, as GTK does. */
+static gboolean
+press_key (GtkWidget       *widget,
+           guint            keyval,
+           GdkModifierType  state)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !handled; i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        g_signal_emit_by_name (controller, "key-pressed", keyval, 0, state, &handled);
+    }
+  return handled;
 }
 
 static void
 dump_output (GisleConsoleWindow *window)
 {
-  g_autofree char *text = gisle_console_output_get_text (gisle_console_window_get_output (window));
+  g_autofree char *text = gisle_gtk_output_get_text (gisle_gtk_console_get_output (gisle_console_window_get_console (window)));
 
   g_test_message ("Output:\n%s", text);
 }
@@ -116,12 +164,12 @@ test_run_result (void)
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "stop"));
 
   dump_output (window);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_OUTPUT, "hello from lua"));
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_STDERR, "to stderr"));
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "42\t{ a = 1, list = { 1, 2 } }"));
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_INFO, "Finished in"));
-  g_assert_false (shows (window, GISLE_CONSOLE_TEXT_ERROR, "hello"));
-  g_assert_cmpint (gisle_console_window_get_error_line (window), ==, -1);
+  g_assert_true (shows (window, GISLE_GTK_TEXT_OUTPUT, "hello from lua"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_STDERR, "to stderr"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_RESULT, "42\t{ a = 1, list = { 1, 2 } }"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_INFO, "Finished in"));
+  g_assert_false (shows (window, GISLE_GTK_TEXT_ERROR, "hello"));
+  g_assert_cmpint (gisle_gtk_editor_get_error_line (gisle_console_window_get_editor (window)), ==, -1);
 
   close_window (window);
 }
@@ -130,85 +178,122 @@ static void
 test_repl (void)
 {
   GisleConsoleWindow *window = new_window ();
-  GisleConsoleRepl *repl = gisle_console_window_get_repl (window);
+  GIsleGtkConsole *repl = console_of (window);
 
   /* A bare expression prints its value, like lua.c. */
   repl_enter (window, "1 + 1");
   WAIT_FOR (!running (window), 5000);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "2"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_RESULT, "2"));
 
   /* A statement prints nothing; globals persist between lines. */
   repl_enter (window, "answer = 6 * 7  -- a comment");
   WAIT_FOR (!running (window), 5000);
   repl_enter (window, "=answer");
   WAIT_FOR (!running (window), 5000);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "42"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_RESULT, "42"));
 
   /* Tables print nested, and cycles are marked. */
   repl_enter (window, "t = { name = 'x', sub = {} }; t.sub.up = t");
   WAIT_FOR (!running (window), 5000);
   repl_enter (window, "t");
   WAIT_FOR (!running (window), 5000);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "{ name = \"x\", sub = { up = <cycle: root> } }"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_RESULT, "{ name = \"x\", sub = { up = <cycle: root> } }"));
 
   /* Incomplete input asks for more lines. */
   repl_enter (window, "function twice(x)");
   WAIT_FOR (!running (window), 5000);
-  g_assert_true (gisle_console_repl_is_continuing (repl));
+  g_assert_true (gisle_gtk_console_get_continuing (repl));
   repl_enter (window, "  return 2 * x");
   WAIT_FOR (!running (window), 5000);
-  g_assert_true (gisle_console_repl_is_continuing (repl));
+  g_assert_true (gisle_gtk_console_get_continuing (repl));
   repl_enter (window, "end");
   WAIT_FOR (!running (window), 5000);
-  g_assert_false (gisle_console_repl_is_continuing (repl));
+  g_assert_false (gisle_gtk_console_get_continuing (repl));
   repl_enter (window, "twice(21.5)");
   WAIT_FOR (!running (window), 5000);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "43.0"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_RESULT, "43.0"));
 
   /* Results look like results even right after other kinds of text. */
   repl_enter (window, "io.stderr:write('on stderr\\n')");
   WAIT_FOR (!running (window), 5000);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_STDERR, "on stderr"));
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "file ("));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_STDERR, "on stderr"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_RESULT, "file ("));
 
   /* Errors are errors, not results. */
   repl_enter (window, "nosuch.field");
   WAIT_FOR (!running (window), 5000);
   dump_output (window);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_ERROR, "attempt to index a nil value"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_ERROR, "attempt to index a nil value"));
 
   close_window (window);
+}
+
+/* The completion popup of GtkSourceView is a popover inside the view. */
+static gboolean
+popup_shown (GtkWidget *view)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (view); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_POPOVER (child) && gtk_widget_get_visible (child))
+      return TRUE;
+  return FALSE;
 }
 
 static void
 test_completion (void)
 {
   GisleConsoleWindow *window = new_window ();
-  GisleConsoleRepl *repl = gisle_console_window_get_repl (window);
-  GtkEditable *entry = GTK_EDITABLE (gisle_console_repl_get_entry (repl));
+  GtkWidget *input = GTK_WIDGET (gisle_gtk_console_get_input_view (console_of (window)));
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
 
   /* A unique table field completes in place. */
-  gtk_editable_set_text (entry, "string.for");
-  gtk_editable_set_position (entry, -1);
-  gisle_console_repl_complete (repl);
-  WAIT_FOR (g_str_equal (gtk_editable_get_text (entry), "string.format"), 5000);
+  gisle_gtk_console_set_input_text (console_of (window), "string.for");
+  repl_do (window, "repl.complete");
+  WAIT_FOR (input_is (window, "string.format"), 5000);
 
   /* A global defined by the user is found too. */
   repl_enter (window, "my_global_value = 1");
   WAIT_FOR (!running (window), 5000);
-  gtk_editable_set_text (entry, "print(my_glo");
-  gtk_editable_set_position (entry, -1);
-  gisle_console_repl_complete (repl);
-  WAIT_FOR (g_str_equal (gtk_editable_get_text (entry), "print(my_global_value"), 5000);
+  gisle_gtk_console_set_input_text (console_of (window), "print(my_glo");
+  repl_do (window, "repl.complete");
+  WAIT_FOR (input_is (window, "print(my_global_value"), 5000);
 
-  /* Several candidates complete as far as they agree, then are listed. */
-  gtk_editable_set_text (entry, "math.ma");
-  gtk_editable_set_position (entry, -1);
-  gisle_console_repl_complete (repl);
-  WAIT_FOR (g_str_equal (gtk_editable_get_text (entry), "math.max"), 5000);
-  gisle_console_repl_complete (repl);
-  WAIT_FOR (shows (window, GISLE_CONSOLE_TEXT_INFO, "max  maxinteger"), 5000);
-  g_assert_cmpstr (gtk_editable_get_text (entry), ==, "math.max");
+  /* Several candidates complete as far as they agree, then pop up a list,
+   * as in the editor; nothing is printed into the transcript (issue 14:
+   * Tab used to print the candidates on every press). */
+  before = gisle_gtk_output_get_text (gisle_gtk_console_get_output (console_of (window)));
+  gtk_widget_grab_focus (input);
+  gisle_gtk_console_set_input_text (console_of (window), "math.ma");
+  g_assert_true (press_key (input, GDK_KEY_Tab, 0));
+  WAIT_FOR (input_is (window, "math.max"), 5000);
+  g_assert_true (press_key (input, GDK_KEY_Tab, 0));
+  WAIT_FOR (popup_shown (input), 5000);
+  after = gisle_gtk_output_get_text (gisle_gtk_console_get_output (console_of (window)));
+  g_assert_cmpstr (after, ==, before);
+  g_assert_true (input_is (window, "math.max"));
+  /* The console's own helpers are not offered. */
+  gisle_gtk_console_set_input_text (console_of (window), "__con");
+  repl_do (window, "repl.complete");
+  WAIT_FOR (!running (window), 5000);
+  g_assert_true (input_is (window, "__con"));
+
+  close_window (window);
+}
+
+static void
+test_editor_completion (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GIsleGtkEditor *editor = gisle_console_window_get_editor (window);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (editor));
+
+  /* The editor completes names from the isle too (it had none). */
+  g_assert_true (gisle_gtk_editor_get_isle (editor) == gisle_console_window_get_isle (window));
+  gtk_widget_grab_focus (GTK_WIDGET (editor));
+  gtk_text_buffer_set_text (buffer, "string.fo", -1);
+  gtk_source_completion_show (gtk_source_view_get_completion (GTK_SOURCE_VIEW (editor)));
+  WAIT_FOR (popup_shown (GTK_WIDGET (editor)), 5000);
 
   close_window (window);
 }
@@ -223,12 +308,12 @@ check_stop (const char *code)
 
   gisle_console_window_set_code (window, code);
   activate (window, "run", NULL);
-  WAIT_FOR (shows (window, GISLE_CONSOLE_TEXT_OUTPUT, "started"), 5000);
+  WAIT_FOR (shows (window, GISLE_GTK_TEXT_OUTPUT, "started"), 5000);
   g_assert_true (running (window));
 
   stop_time = g_get_monotonic_time ();
   activate (window, "stop", NULL);
-  WAIT_FOR (!running (window) && shows (window, GISLE_CONSOLE_TEXT_INFO, "Stopped after"), 1000);
+  WAIT_FOR (!running (window) && shows (window, GISLE_GTK_TEXT_INFO, "Stopped after"), 1000);
   stopped_time = g_get_monotonic_time ();
   g_test_message ("stopped %.1f ms after Stop", (stopped_time - stop_time) / 1000.0);
   g_assert_cmpint (stopped_time - stop_time, <, G_USEC_PER_SEC);
@@ -236,7 +321,7 @@ check_stop (const char *code)
   /* The same Lua state goes on working. */
   repl_enter (window, "40 + 2");
   WAIT_FOR (!running (window), 5000);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "42"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_RESULT, "42"));
 
   close_window (window);
 }
@@ -290,8 +375,8 @@ static void
 test_flood (void)
 {
   GisleConsoleWindow *window = new_window ();
-  GisleConsoleOutput *output = gisle_console_window_get_output (window);
-  GtkTextView *view = gisle_console_output_get_view (output);
+  GIsleGtkOutput *output = gisle_gtk_console_get_output (gisle_console_window_get_console (window));
+  GtkTextView *view = gisle_gtk_output_get_view (output);
   g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (gint64));
   gint64 total = 0, median, p95, worst;
   const guint n_pings = 40;
@@ -303,7 +388,7 @@ test_flood (void)
                                  "  print(('line %d %s'):format(i, ('x'):rep(60)))\n"
                                  "end\n");
   activate (window, "run", NULL);
-  WAIT_FOR (gisle_console_output_get_line_count (output) > 2000, 10000);
+  WAIT_FOR (gisle_gtk_output_get_line_count (output) > 2000, 10000);
 
   /* While output streams, a round trip through the main loop to a window
    * action and back must stay within a couple of frames. */
@@ -340,13 +425,13 @@ test_flood (void)
   g_assert_cmpint (p95, <, 33400);
 
   /* The output is capped, and a flood stops as promptly as a loop. */
-  g_assert_cmpuint (gisle_console_output_get_line_count (output), <=,
-                    gisle_console_output_get_max_lines (output) + 2);
+  g_assert_cmpuint (gisle_gtk_output_get_line_count (output), <=,
+                    gisle_gtk_output_get_max_lines (output) + 2);
   activate (window, "stop", NULL);
-  WAIT_FOR (!running (window) && shows (window, GISLE_CONSOLE_TEXT_INFO, "Stopped after"), 1000);
-  g_assert_cmpuint (gisle_console_output_get_line_count (output), <=,
-                    gisle_console_output_get_max_lines (output) + 2);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_INFO, "lines of output not shown"));
+  WAIT_FOR (!running (window) && shows (window, GISLE_GTK_TEXT_INFO, "Stopped after"), 1000);
+  g_assert_cmpuint (gisle_gtk_output_get_line_count (output), <=,
+                    gisle_gtk_output_get_max_lines (output) + 2);
+  g_assert_true (shows (window, GISLE_GTK_TEXT_INFO, "lines of output not shown"));
 
   close_window (window);
 }
@@ -356,43 +441,68 @@ test_history (void)
 {
   GisleConsoleWindow *first = new_window ();
   GisleConsoleWindow *second;
-  GisleConsoleRepl *repl;
   g_autoptr(GSettings) settings = g_settings_new (GISLE_CONSOLE_APP_ID);
   g_auto(GStrv) stored = NULL;
-  GtkEditable *entry;
+  GtkWidget *input;
 
+  g_settings_reset (settings, "history");
   repl_enter (first, "history_probe = 1");
   WAIT_FOR (!running (first), 5000);
   repl_enter (first, "history_probe + 1");
   WAIT_FOR (!running (first), 5000);
+  /* A chunk typed over several lines is one entry (issue 14). */
+  repl_enter (first, "function history_twice(x)");
+  WAIT_FOR (!running (first), 5000);
+  repl_enter (first, "  return 2 * x");
+  WAIT_FOR (!running (first), 5000);
+  repl_enter (first, "end");
+  WAIT_FOR (!running (first), 5000);
   close_window (first);
 
-  /* Stored in GSettings, where the next run reads it... */
+  /* Stored in GSettings (bound to GIsleGtkConsole:history), where the next
+   * run reads it... */
   stored = g_settings_get_strv (settings, "history");
   g_assert_true (g_strv_contains ((const char * const *) stored, "history_probe = 1"));
+  g_assert_true (g_strv_contains ((const char * const *) stored,
+                                  "function history_twice(x)\n  return 2 * x\nend"));
+  g_assert_false (g_strv_contains ((const char * const *) stored, "  return 2 * x"));
 
   /* ...and recalled by Up in a new window, newest first; Down returns to
    * what was being typed. */
   second = new_window ();
-  repl = gisle_console_window_get_repl (second);
-  entry = GTK_EDITABLE (gisle_console_repl_get_entry (repl));
-  gtk_editable_set_text (entry, "draft");
-  gisle_console_repl_history_previous (repl);
-  g_assert_cmpstr (gtk_editable_get_text (entry), ==, "history_probe + 1");
-  gisle_console_repl_history_previous (repl);
-  g_assert_cmpstr (gtk_editable_get_text (entry), ==, "history_probe = 1");
-  gisle_console_repl_history_next (repl);
-  gisle_console_repl_history_next (repl);
-  g_assert_cmpstr (gtk_editable_get_text (entry), ==, "draft");
+  input = GTK_WIDGET (gisle_gtk_console_get_input_view (console_of (second)));
+  gisle_gtk_console_set_input_text (console_of (second), "draft");
+  g_assert_true (press_key (input, GDK_KEY_Up, 0));
+  g_assert_true (input_is (second, "function history_twice(x)\n  return 2 * x\nend"));
+  repl_do (second, "repl.history-previous");
+  g_assert_true (input_is (second, "history_probe + 1"));
+  repl_do (second, "repl.history-previous");
+  g_assert_true (input_is (second, "history_probe = 1"));
+  repl_do (second, "repl.history-next");
+  repl_do (second, "repl.history-next");
+  g_assert_true (input_is (second, "function history_twice(x)\n  return 2 * x\nend"));
+  g_assert_true (press_key (input, GDK_KEY_Down, 0));
+  g_assert_true (input_is (second, "draft"));
+
+  /* Ctrl+R searches the history for what was typed, newest first; again
+   * goes further back; Escape brings the typed text back. */
+  gisle_gtk_console_set_input_text (console_of (second), "probe");
+  g_assert_true (press_key (input, GDK_KEY_r, GDK_CONTROL_MASK));
+  g_assert_true (input_is (second, "history_probe + 1"));
+  g_assert_true (press_key (input, GDK_KEY_r, GDK_CONTROL_MASK));
+  g_assert_true (input_is (second, "history_probe = 1"));
+  g_assert_true (press_key (input, GDK_KEY_Escape, 0));
+  g_assert_true (input_is (second, "probe"));
 
   close_window (second);
+  g_settings_reset (settings, "history");
 }
 
 static gboolean
 line_has_error_tag (GisleConsoleWindow *window,
                     int                 line)
 {
-  GtkTextBuffer *buffer = GTK_TEXT_BUFFER (gisle_console_window_get_buffer (window));
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (gisle_console_window_get_editor (window)));
   GtkTextTag *tag = gtk_text_tag_table_lookup (gtk_text_buffer_get_tag_table (buffer), "error-line");
   GtkTextIter iter;
 
@@ -413,24 +523,24 @@ test_error_line (void)
   activate (window, "run", NULL);
   WAIT_FOR (!running (window), 5000);
   dump_output (window);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_ERROR, "untitled.lua:2: attempt to index a nil value"));
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_ERROR, "stack traceback:"));
-  g_assert_cmpint (gisle_console_window_get_error_line (window), ==, 2);
+  g_assert_true (shows (window, GISLE_GTK_TEXT_ERROR, "untitled.lua:2: attempt to index a nil value"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_ERROR, "stack traceback:"));
+  g_assert_cmpint (gisle_gtk_editor_get_error_line (gisle_console_window_get_editor (window)), ==, 2);
   g_assert_true (line_has_error_tag (window, 2));
   g_assert_false (line_has_error_tag (window, 1));
   g_assert_false (line_has_error_tag (window, 4));
 
   /* A syntax error is marked too: the example's line 5. */
   activate (window, "example", g_variant_new_string ("syntax-error"));
-  g_assert_cmpint (gisle_console_window_get_error_line (window), ==, -1);
+  g_assert_cmpint (gisle_gtk_editor_get_error_line (gisle_console_window_get_editor (window)), ==, -1);
   activate (window, "run", NULL);
   WAIT_FOR (!running (window), 5000);
-  g_assert_cmpint (gisle_console_window_get_error_line (window), ==, 5);
+  g_assert_cmpint (gisle_gtk_editor_get_error_line (gisle_console_window_get_editor (window)), ==, 5);
   g_assert_true (line_has_error_tag (window, 5));
 
   /* Editing the code removes the mark. */
-  gtk_text_buffer_insert_at_cursor (GTK_TEXT_BUFFER (gisle_console_window_get_buffer (window)), " ", 1);
-  g_assert_cmpint (gisle_console_window_get_error_line (window), ==, -1);
+  gtk_text_buffer_insert_at_cursor (gtk_text_view_get_buffer (GTK_TEXT_VIEW (gisle_console_window_get_editor (window))), " ", 1);
+  g_assert_cmpint (gisle_gtk_editor_get_error_line (gisle_console_window_get_editor (window)), ==, -1);
   g_assert_false (line_has_error_tag (window, 5));
 
   close_window (window);
@@ -458,14 +568,14 @@ test_examples (void)
       g_main_context_iteration (NULL, TRUE);
     }
   g_assert_true (saw_progress);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "\"finished\""));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_RESULT, "\"finished\""));
 
   /* Events are shown. */
   activate (window, "example", g_variant_new_string ("events"));
   activate (window, "run", NULL);
   WAIT_FOR (!running (window), 10000);
   dump_output (window);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_INFO, "Event “tick”: { count = 3, label = \"tick 3\" }"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_INFO, "Event “tick”: { count = 3, label = \"tick 3\" }"));
 
   close_window (window);
 }
@@ -484,13 +594,13 @@ test_memory_limit (void)
   activate (window, "run", NULL);
   WAIT_FOR (!running (window), 20000);
   dump_output (window);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_INFO, "ran out of memory"));
-  g_assert_false (shows (window, GISLE_CONSOLE_TEXT_OUTPUT, "no limit was hit"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_INFO, "ran out of memory"));
+  g_assert_false (shows (window, GISLE_GTK_TEXT_OUTPUT, "no limit was hit"));
 
   /* The isle stays usable. */
   repl_enter (window, "'still ' .. 'here'");
   WAIT_FOR (!running (window), 5000);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "\"still here\""));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_RESULT, "\"still here\""));
 
   close_window (window);
   g_settings_reset (settings, "memory-limit");
@@ -509,7 +619,7 @@ test_timeout (void)
   activate (window, "run", NULL);
   WAIT_FOR (!running (window), 3000);
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 900 * 1000);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_INFO, "Timed out after"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_INFO, "Timed out after"));
 
   g_settings_reset (settings, "timeout");
   close_window (window);
@@ -528,15 +638,15 @@ test_reset (void)
   /* Resetting while a script runs stops it and starts a fresh state. */
   gisle_console_window_set_code (window, "print('started') while true do end");
   activate (window, "run", NULL);
-  WAIT_FOR (shows (window, GISLE_CONSOLE_TEXT_OUTPUT, "started"), 5000);
+  WAIT_FOR (shows (window, GISLE_GTK_TEXT_OUTPUT, "started"), 5000);
   activate (window, "reset", NULL);
   g_assert_false (running (window));
   g_assert_true (gisle_console_window_get_isle (window) != before);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_INFO, "The Lua state was reset."));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_INFO, "The Lua state was reset."));
 
   repl_enter (window, "kept");
   WAIT_FOR (!running (window), 5000);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_RESULT, "nil"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_RESULT, "nil"));
 
   close_window (window);
 }
@@ -545,14 +655,14 @@ static void
 test_clear (void)
 {
   GisleConsoleWindow *window = new_window ();
-  GisleConsoleOutput *output = gisle_console_window_get_output (window);
+  GIsleGtkOutput *output = gisle_gtk_console_get_output (gisle_console_window_get_console (window));
   g_autofree char *text = NULL;
 
   repl_enter (window, "print('some output')");
   WAIT_FOR (!running (window), 5000);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_OUTPUT, "some output"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_OUTPUT, "some output"));
   activate (window, "clear", NULL);
-  text = gisle_console_output_get_text (output);
+  text = gisle_gtk_output_get_text (output);
   g_assert_cmpstr (text, ==, "");
 
   close_window (window);
@@ -613,7 +723,7 @@ static void
 test_files (void)
 {
   GisleConsoleWindow *window = new_window ();
-  GtkTextBuffer *buffer = GTK_TEXT_BUFFER (gisle_console_window_get_buffer (window));
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (gisle_console_window_get_editor (window)));
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
   g_autofree char *contents = NULL;
@@ -636,8 +746,8 @@ test_files (void)
   gisle_console_window_set_code (window, "error('in the file')\n");
   activate (window, "run", NULL);
   WAIT_FOR (!running (window), 5000);
-  g_assert_true (shows (window, GISLE_CONSOLE_TEXT_ERROR, ":1: in the file"));
-  g_assert_cmpint (gisle_console_window_get_error_line (window), ==, 1);
+  g_assert_true (shows (window, GISLE_GTK_TEXT_ERROR, ":1: in the file"));
+  g_assert_cmpint (gisle_gtk_editor_get_error_line (gisle_console_window_get_editor (window)), ==, 1);
 
   /* Save writes the editor back to the same file. */
   gtk_text_buffer_set_modified (buffer, TRUE);
@@ -647,6 +757,266 @@ test_files (void)
   g_assert_cmpstr (contents, ==, "error('in the file')\n");
 
   g_unlink (path);
+  close_window (window);
+}
+
+
+/* Issue 14: the output did not follow the end (after 60 lines it stopped
+ * near line 31, after 500 near 133, "Stopped" stayed hidden after a Stop).
+ * Once the main loop is idle, the last line must be in view. */
+static gboolean
+last_line_visible (GIsleGtkOutput *output,
+                   const char     *needle)
+{
+  GtkTextView *view = gisle_gtk_output_get_view (output);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
+  GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
+  GdkRectangle visible;
+  GtkTextIter iter;
+  int y, height;
+  g_autofree char *text = NULL;
+
+  /* Wait for the text, then for the layout to settle. */
+  text = gisle_gtk_output_get_text (output);
+  if (strstr (text, needle) == NULL)
+    return FALSE;
+  if (gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj)
+      < gtk_adjustment_get_upper (adj) - 1)
+    return FALSE;
+  gtk_text_buffer_get_end_iter (buffer, &iter);
+  gtk_text_iter_backward_line (&iter);   /* the text ends with a newline */
+  gtk_text_view_get_visible_rect (view, &visible);
+  gtk_text_view_get_line_yrange (view, &iter, &y, &height);
+  return y >= visible.y && y + height <= visible.y + visible.height;
+}
+
+static void
+check_follow (GisleConsoleWindow *window,
+              guint               n_lines)
+{
+  GIsleGtkOutput *output = gisle_gtk_console_get_output (console_of (window));
+  g_autofree char *code = g_strdup_printf ("for i = 1, %u do print(i) end return 'done'", n_lines);
+
+  activate (window, "clear", NULL);
+  gisle_console_window_set_code (window, code);
+  activate (window, "run", NULL);
+  WAIT_FOR (!running (window), 20000);
+  WAIT_FOR (last_line_visible (output, "Finished in"), 3000);
+  g_assert_true (shows (window, GISLE_GTK_TEXT_RESULT, "\"done\""));
+}
+
+static void
+test_follow_end (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GIsleGtkOutput *output = gisle_gtk_console_get_output (console_of (window));
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);
+  check_follow (window, 60);
+  check_follow (window, 500);
+  check_follow (window, 200000);
+
+  /* After a flood and a Stop, "Stopped" is in view. */
+  activate (window, "clear", NULL);
+  gisle_console_window_set_code (window, "while true do print('flood') end");
+  activate (window, "run", NULL);
+  WAIT_FOR (gisle_gtk_output_get_line_count (output) > 1000, 5000);
+  activate (window, "stop", NULL);
+  WAIT_FOR (!running (window), 2000);
+  WAIT_FOR (last_line_visible (output, "Stopped after"), 3000);
+
+  close_window (window);
+}
+
+/* Issue 14: Ctrl+C in the REPL input did nothing while a script ran. */
+static void
+test_ctrl_c (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GtkWidget *input = GTK_WIDGET (gisle_gtk_console_get_input_view (console_of (window)));
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (input));
+  GtkTextIter start, end;
+
+  /* Nothing runs: Ctrl+C is left to the view (it copies). */
+  g_assert_false (press_key (input, GDK_KEY_c, GDK_CONTROL_MASK));
+
+  repl_enter (window, "print('started') while true do end");
+  WAIT_FOR (shows (window, GISLE_GTK_TEXT_OUTPUT, "started"), 5000);
+  g_assert_true (running (window));
+
+  /* With a selection, Ctrl+C copies and the script goes on. */
+  gisle_gtk_console_set_input_text (console_of (window), "some text");
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  gtk_text_buffer_select_range (buffer, &start, &end);
+  g_assert_false (press_key (input, GDK_KEY_c, GDK_CONTROL_MASK));
+  g_assert_true (running (window));
+
+  /* Without one, it stops the script, as in lua.c. */
+  gtk_text_buffer_place_cursor (buffer, &end);
+  g_assert_true (press_key (input, GDK_KEY_c, GDK_CONTROL_MASK));
+  WAIT_FOR (!running (window) && shows (window, GISLE_GTK_TEXT_INFO, "Stopped after"), 1000);
+
+  close_window (window);
+}
+
+/* Issue 14: the editor stayed light in dark mode (a fixed scheme). */
+static void
+test_dark (void)
+{
+  GtkSettings *settings = gtk_settings_get_default ();
+  GisleConsoleWindow *window = new_window ();
+  GIsleGtkEditor *editor = gisle_console_window_get_editor (window);
+  GtkSourceBuffer *buffer = GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (GTK_TEXT_VIEW (editor)));
+
+  GtkSourceBuffer *input = GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (GTK_TEXT_VIEW (gisle_gtk_console_get_input_view (console_of (window)))));
+
+  g_object_set (settings, "gtk-application-prefer-dark-theme", TRUE, NULL);
+  g_assert_true (gisle_gtk_editor_get_dark (editor));
+  g_assert_cmpstr (gtk_source_style_scheme_get_id (gtk_source_buffer_get_style_scheme (buffer)), ==, "Adwaita-dark");
+  /* The REPL input too. */
+  g_assert_cmpstr (gtk_source_style_scheme_get_id (gtk_source_buffer_get_style_scheme (input)), ==, "Adwaita-dark");
+
+  g_object_set (settings, "gtk-application-prefer-dark-theme", FALSE, NULL);
+  g_assert_false (gisle_gtk_editor_get_dark (editor));
+  g_assert_cmpstr (gtk_source_style_scheme_get_id (gtk_source_buffer_get_style_scheme (buffer)), ==, "Adwaita");
+
+  close_window (window);
+}
+
+/* Issue 14: the gutter mark had no tooltip, traceback lines could not be
+ * clicked, long messages ran off the window. */
+static void
+test_error_navigation (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GIsleGtkEditor *editor = gisle_console_window_get_editor (window);
+  GtkSourceBuffer *buffer = GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (GTK_TEXT_VIEW (editor)));
+  GIsleGtkOutput *output = gisle_gtk_console_get_output (console_of (window));
+  GtkTextBuffer *out_buffer = gtk_text_view_get_buffer (gisle_gtk_output_get_view (output));
+  GtkSourceMarkAttributes *attributes;
+  g_autoptr(GSList) marks = NULL;
+  g_autofree char *tooltip = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *chunk = NULL;
+  const char *at;
+  GtkTextIter iter;
+  int priority, line = 0;
+
+  g_assert_cmpint (gtk_text_view_get_wrap_mode (gisle_gtk_output_get_view (output)), ==, GTK_WRAP_WORD_CHAR);
+
+  gisle_console_window_set_code (window,
+                                 "local function f(x)\n"
+                                 "  return x.field\n"
+                                 "end\n"
+                                 "\n"
+                                 "print(f(nil))\n");
+  activate (window, "run", NULL);
+  WAIT_FOR (!running (window), 5000);
+
+  /* The gutter mark's tooltip is the error message. */
+  marks = gtk_source_buffer_get_source_marks_at_line (buffer, 1, NULL);
+  g_assert_nonnull (marks);
+  attributes = gtk_source_view_get_mark_attributes (GTK_SOURCE_VIEW (editor),
+                                                    gtk_source_mark_get_category (marks->data), &priority);
+  tooltip = gtk_source_mark_attributes_get_tooltip_text (attributes, marks->data);
+  g_assert_nonnull (tooltip);
+  g_assert_nonnull (strstr (tooltip, "attempt to index a nil value"));
+
+  /* "untitled.lua:5:" in the traceback is a link to line 5. */
+  text = gisle_gtk_output_get_text (output);
+  at = strstr (text, "untitled.lua:5:");
+  g_assert_nonnull (at);
+  gtk_text_buffer_get_iter_at_offset (out_buffer, &iter, g_utf8_pointer_to_offset (text, at) + 3);
+  g_assert_true (gisle_gtk_output_get_location_at (output, &iter, &chunk, &line));
+  g_assert_cmpstr (chunk, ==, "untitled.lua");
+  g_assert_cmpint (line, ==, 5);
+  g_signal_emit_by_name (output, "location-activated", chunk, line);
+  gtk_text_buffer_get_iter_at_mark (GTK_TEXT_BUFFER (buffer), &iter,
+                                    gtk_text_buffer_get_insert (GTK_TEXT_BUFFER (buffer)));
+  g_assert_cmpint (gtk_text_iter_get_line (&iter), ==, 4);
+
+  close_window (window);
+}
+
+/* Issue 14: loading an example replaced the script for good, and closing
+ * a modified script did not ask. */
+static void
+test_unsaved (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (gisle_console_window_get_editor (window)));
+  g_autoptr(GtkWidget) guard = g_object_ref_sink (g_object_ref (GTK_WIDGET (window)));
+  GtkDialog *question;
+  GtkTextIter start, end;
+  g_autofree char *restored = NULL;
+
+  gtk_text_buffer_set_text (buffer, "-- my precious work\n", -1);
+  gtk_text_buffer_set_modified (buffer, TRUE);
+
+  /* An example replaces it, and Undo brings it back. */
+  activate (window, "example", g_variant_new_string ("runaway"));
+  g_assert_true (gtk_text_buffer_get_modified (buffer));
+  g_assert_true (gtk_text_buffer_get_can_undo (buffer));
+  gtk_text_buffer_undo (buffer);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  restored = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  g_assert_cmpstr (restored, ==, "-- my precious work\n");
+  g_assert_true (gtk_text_buffer_get_modified (buffer));
+
+  /* Closing asks; Cancel keeps the window. */
+  gtk_window_close (GTK_WINDOW (window));
+  question = gisle_console_window_get_question (window);
+  g_assert_nonnull (question);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  gtk_dialog_response (question, GTK_RESPONSE_CANCEL);
+  g_assert_null (gisle_console_window_get_question (window));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+
+  /* Opening another file asks too. */
+  activate (window, "open", NULL);
+  question = gisle_console_window_get_question (window);
+  g_assert_nonnull (question);
+  gtk_dialog_response (question, GTK_RESPONSE_CANCEL);
+  g_assert_null (gisle_console_window_get_question (window));
+
+  /* Ctrl+Q (app.quit) asks too; Discard closes. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+  question = gisle_console_window_get_question (window);
+  g_assert_nonnull (question);
+  gtk_dialog_response (question, GTK_RESPONSE_ACCEPT);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
+}
+
+/* Issue 14: "⏹" showed as a missing glyph with the default fonts. */
+static void
+test_stop_glyph (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GIsleGtkOutput *output = gisle_gtk_console_get_output (console_of (window));
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  gboolean checked = FALSE;
+
+  repl_enter (window, "print('started') while true do end");
+  WAIT_FOR (shows (window, GISLE_GTK_TEXT_OUTPUT, "started"), 5000);
+  activate (window, "stop", NULL);
+  WAIT_FOR (!running (window) && shows (window, GISLE_GTK_TEXT_INFO, "Stopped after"), 1000);
+
+  text = gisle_gtk_output_get_text (output);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], "Stopped after") != NULL)
+      {
+        g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (gisle_gtk_output_get_view (output)), lines[i]);
+        g_autoptr(PangoFontDescription) mono = pango_font_description_from_string ("monospace");
+
+        pango_layout_set_font_description (layout, mono);
+        g_test_message ("checking the glyphs of “%s”", lines[i]);
+        g_assert_cmpint (pango_layout_get_unknown_glyphs_count (layout), ==, 0);
+        checked = TRUE;
+      }
+  g_assert_true (checked);
+
   close_window (window);
 }
 
@@ -698,6 +1068,13 @@ main (int   argc,
   g_test_add_func ("/console/clear", test_clear);
   g_test_add_func ("/console/dialogs", test_dialogs);
   g_test_add_func ("/console/files", test_files);
+  g_test_add_func ("/console/editor-completion", test_editor_completion);
+  g_test_add_func ("/console/follow-end", test_follow_end);
+  g_test_add_func ("/console/ctrl-c", test_ctrl_c);
+  g_test_add_func ("/console/dark", test_dark);
+  g_test_add_func ("/console/error-navigation", test_error_navigation);
+  g_test_add_func ("/console/unsaved", test_unsaved);
+  g_test_add_func ("/console/stop-glyph", test_stop_glyph);
 
   status = g_test_run ();
   g_application_release (G_APPLICATION (app));

@@ -1,4 +1,4 @@
-/* gisle-console-output.c: the read-only, capped output pane.
+/* gisle-gtk-output.c: the read-only, capped output view.
  *
  * Scripts can print far faster than a GtkTextView can lay text out, so text
  * is queued and inserted in batches a few times per second, the queue never
@@ -9,9 +9,9 @@
  */
 #include "config.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
-#include "gisle-console-output.h"
+#include "gisle-gtk-private.h"
 
 #define DEFAULT_MAX_LINES 10000
 #define MAX_LINE_BYTES    4000
@@ -23,21 +23,36 @@
 #define MAX_FLUSH_BYTES   (64 * 1024)
 
 typedef struct {
-  GisleConsoleTextKind kind;
+  GIsleGtkTextKind kind;
   GString *text;
   gsize start;        /* bytes before it were dropped (erased lazily) */
   guint lines;
 } Chunk;
 
-struct _GisleConsoleOutput {
+/**
+ * GIsleGtkOutput:
+ *
+ * The transcript of a [class@GIsleGtk.Console], usable alone: a read-only,
+ * monospace text view that keeps the end in view (until the user scrolls
+ * up), inserts text in batches a few times a second so that a script
+ * printing as fast as it can never freezes the window, keeps at most
+ * [property@GIsleGtk.Output:max-lines] lines and cuts very long ones.
+ * Each [enum@GIsleGtk.TextKind] has its own look. Script locations in
+ * errors ("name.lua:12:") are links: clicking one emits
+ * [signal@GIsleGtk.Output::location-activated].
+ */
+struct _GIsleGtkOutput {
   GtkWidget parent_instance;
 
   GtkScrolledWindow *scroller;
   GtkTextView *view;
 
   GtkTextBuffer *buffer;
+  GtkTextTag *tags[GISLE_GTK_N_TEXT_KINDS];
   GtkTextMark *end_mark;
-  GtkTextTag *tags[GISLE_CONSOLE_N_TEXT_KINDS];
+  GtkTextTag *location_tag;
+  guint scroll_tick_id;    /* a pending "go to the end" at the next frame */
+  GRegex *location_regex;
 
   GQueue pending;          /* of Chunk, oldest first */
   guint pending_lines;
@@ -53,14 +68,23 @@ struct _GisleConsoleOutput {
                             * scrolled away from it */
 };
 
-G_DEFINE_FINAL_TYPE (GisleConsoleOutput, gisle_console_output, GTK_TYPE_WIDGET)
+G_DEFINE_FINAL_TYPE (GIsleGtkOutput, gisle_gtk_output, GTK_TYPE_WIDGET)
 
 enum {
   SIGNAL_INTERRUPT,
+  SIGNAL_LOCATION_ACTIVATED,
   N_SIGNALS
 };
 
 static guint signals[N_SIGNALS];
+
+enum {
+  PROP_0,
+  PROP_MAX_LINES,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static void
 chunk_free (gpointer data)
@@ -88,8 +112,8 @@ count_lines (const char *text,
 }
 
 static void
-queue_text (GisleConsoleOutput   *self,
-            GisleConsoleTextKind  kind,
+queue_text (GIsleGtkOutput   *self,
+            GIsleGtkTextKind  kind,
             const char           *text,
             gsize                 len)
 {
@@ -116,7 +140,7 @@ queue_text (GisleConsoleOutput   *self,
  * @max_bytes bytes are left, and counts them for the note that says how
  * many were dropped. Text is dropped in whole lines. */
 static void
-trim_pending (GisleConsoleOutput *self,
+trim_pending (GIsleGtkOutput *self,
               guint               max_lines,
               gsize               max_bytes)
 {
@@ -173,11 +197,65 @@ static void
 value_changed_cb (GtkAdjustment *adj,
                   gpointer       user_data)
 {
-  GisleConsoleOutput *self = user_data;
+  GIsleGtkOutput *self = user_data;
 
   if (gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj)
       >= gtk_adjustment_get_upper (adj) - 4)
     self->follow = TRUE;
+}
+
+/* The text view lays text out lazily, in idle time after an insert: the
+ * upper bound keeps growing for a while after a batch was inserted, and a
+ * "Stopped" line inserted after a flood stayed below the view. Following
+ * the end therefore means: whenever the bounds change, go to the end. */
+static gboolean
+at_end (GIsleGtkOutput *self)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  return gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj)
+         >= gtk_adjustment_get_upper (adj) - 1;
+}
+
+/* Runs at each frame while the end should be in view and is not: the view
+ * lays text out lazily, a little per frame, so the bound it can scroll to
+ * keeps growing after the text was inserted (and after a flood, the
+ * "Stopped" line was left below the view). At most one adjustment change
+ * per frame keeps a flooded window responsive. */
+static gboolean
+scroll_tick_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  GIsleGtkOutput *self = user_data;
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  if (!self->follow || at_end (self))
+    {
+      self->scroll_tick_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+queue_scroll_to_end (GIsleGtkOutput *self)
+{
+  if (self->scroll_tick_id == 0)
+    self->scroll_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->view), scroll_tick_cb,
+                                                         self, NULL);
+}
+
+static void
+adjustment_changed_cb (GtkAdjustment *adj,
+                       gpointer       user_data)
+{
+  GIsleGtkOutput *self = user_data;
+
+  /* Not now: this runs while the view lays out. */
+  if (self->follow && !at_end (self))
+    queue_scroll_to_end (self);
 }
 
 static gboolean
@@ -187,7 +265,7 @@ scroll_cb (GtkEventControllerScroll *controller,
            gpointer                  user_data)
 {
   if (dy < 0)
-    GISLE_CONSOLE_OUTPUT (user_data)->follow = FALSE;
+    GISLE_GTK_OUTPUT (user_data)->follow = FALSE;
   return FALSE;
 }
 
@@ -200,7 +278,7 @@ key_cb (GtkEventControllerKey *controller,
 {
   if (keyval == GDK_KEY_Page_Up || keyval == GDK_KEY_Up || keyval == GDK_KEY_Home
       || keyval == GDK_KEY_KP_Page_Up || keyval == GDK_KEY_KP_Up || keyval == GDK_KEY_KP_Home)
-    GISLE_CONSOLE_OUTPUT (user_data)->follow = FALSE;
+    GISLE_GTK_OUTPUT (user_data)->follow = FALSE;
   return FALSE;
 }
 
@@ -211,22 +289,113 @@ scrollbar_pressed_cb (GtkGestureClick *gesture,
                       double           y,
                       gpointer         user_data)
 {
-  GISLE_CONSOLE_OUTPUT (user_data)->follow = FALSE;
+  GISLE_GTK_OUTPUT (user_data)->follow = FALSE;
+}
+
+/* Underlines every "name:LINE:" in error text, which a click activates. */
+static void
+tag_locations (GIsleGtkOutput *self,
+               int             offset,
+               const char     *text)
+{
+  g_autoptr(GMatchInfo) match = NULL;
+
+  g_regex_match (self->location_regex, text, 0, &match);
+  while (g_match_info_matches (match))
+    {
+      int start_pos, end_pos;
+      GtkTextIter start, end;
+
+      g_match_info_fetch_pos (match, 1, &start_pos, NULL);
+      g_match_info_fetch_pos (match, 0, NULL, &end_pos);
+      gtk_text_buffer_get_iter_at_offset (self->buffer, &start,
+                                          offset + g_utf8_pointer_to_offset (text, text + start_pos));
+      gtk_text_buffer_get_iter_at_offset (self->buffer, &end,
+                                          offset + g_utf8_pointer_to_offset (text, text + end_pos));
+      gtk_text_buffer_apply_tag (self->buffer, self->location_tag, &start, &end);
+      g_match_info_next (match, NULL);
+    }
 }
 
 /**
- * gisle_console_output_flush:
- * @self: the output pane
+ * gisle_gtk_output_get_location_at:
+ * @self: an output view
+ * @iter: a position in the view's buffer
+ * @chunk_name: (out) (optional) (transfer full): the chunk name found
+ * @line: (out) (optional): the line found, from 1
+ *
+ * Finds the script location ("name:LINE:", as in error messages and
+ * tracebacks) shown at @iter. Clicking such a location emits
+ * [signal@GIsleGtk.Output::location-activated] with the same values.
+ *
+ * Returns: %TRUE if @iter is on a location
+ */
+gboolean
+gisle_gtk_output_get_location_at (GIsleGtkOutput    *self,
+                                  const GtkTextIter *iter,
+                                  char             **chunk_name,
+                                  int               *line)
+{
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+  g_autoptr(GMatchInfo) match = NULL;
+
+  g_return_val_if_fail (GISLE_GTK_IS_OUTPUT (self), FALSE);
+  g_return_val_if_fail (iter != NULL, FALSE);
+
+  if (!gtk_text_iter_has_tag (iter, self->location_tag))
+    return FALSE;
+  start = end = *iter;
+  if (!gtk_text_iter_starts_tag (&start, self->location_tag))
+    gtk_text_iter_backward_to_tag_toggle (&start, self->location_tag);
+  gtk_text_iter_forward_to_tag_toggle (&end, self->location_tag);
+  text = gtk_text_buffer_get_text (self->buffer, &start, &end, FALSE);
+  if (!g_regex_match (self->location_regex, text, 0, &match))
+    return FALSE;
+  if (chunk_name != NULL)
+    *chunk_name = g_match_info_fetch (match, 1);
+  if (line != NULL)
+    {
+      g_autofree char *digits = g_match_info_fetch (match, 2);
+      *line = (int) g_ascii_strtoll (digits, NULL, 10);
+    }
+  return TRUE;
+}
+
+static void
+click_released_cb (GtkGestureClick *gesture,
+                   int              n_press,
+                   double           x,
+                   double           y,
+                   gpointer         user_data)
+{
+  GIsleGtkOutput *self = user_data;
+  g_autofree char *name = NULL;
+  GtkTextIter iter;
+  int bx, by, line;
+
+  if (gtk_text_buffer_get_has_selection (self->buffer))
+    return;
+  gtk_text_view_window_to_buffer_coords (self->view, GTK_TEXT_WINDOW_WIDGET, x, y, &bx, &by);
+  if (!gtk_text_view_get_iter_at_location (self->view, &iter, bx, by))
+    return;
+  if (gisle_gtk_output_get_location_at (self, &iter, &name, &line))
+    g_signal_emit (self, signals[SIGNAL_LOCATION_ACTIVATED], 0, name, line);
+}
+
+/**
+ * gisle_gtk_output_flush:
+ * @self: an output view
  *
  * Inserts the queued text now rather than at the next batch.
  */
 void
-gisle_console_output_flush (GisleConsoleOutput *self)
+gisle_gtk_output_flush (GIsleGtkOutput *self)
 {
   GtkTextIter start, end;
   int lines;
 
-  g_return_if_fail (GISLE_CONSOLE_IS_OUTPUT (self));
+  g_return_if_fail (GISLE_GTK_IS_OUTPUT (self));
 
   g_clear_handle_id (&self->flush_id, g_source_remove);
   if (g_queue_is_empty (&self->pending))
@@ -250,7 +419,7 @@ gisle_console_output_flush (GisleConsoleOutput *self)
       if (!gtk_text_iter_starts_line (&end))
         gtk_text_buffer_insert (self->buffer, &end, "\n", 1);
       gtk_text_buffer_insert_with_tags (self->buffer, &end, note, -1,
-                                        self->tags[GISLE_CONSOLE_TEXT_INFO], NULL);
+                                        self->tags[GISLE_GTK_TEXT_INFO], NULL);
       gtk_text_buffer_insert (self->buffer, &end, "\n", 1);
       self->dropped_lines = 0;
     }
@@ -259,11 +428,16 @@ gisle_console_output_flush (GisleConsoleOutput *self)
     {
       Chunk *chunk = g_queue_pop_head (&self->pending);
 
+      int offset;
+
       gtk_text_buffer_get_end_iter (self->buffer, &end);
+      offset = gtk_text_iter_get_offset (&end);
       gtk_text_buffer_insert_with_tags (self->buffer, &end,
                                         chunk->text->str + chunk->start,
                                         chunk->text->len - chunk->start,
                                         self->tags[chunk->kind], NULL);
+      if (chunk->kind == GISLE_GTK_TEXT_ERROR)
+        tag_locations (self, offset, chunk->text->str + chunk->start);
       chunk_free (chunk);
     }
   self->pending_lines = 0;
@@ -282,25 +456,29 @@ gisle_console_output_flush (GisleConsoleOutput *self)
 
   if (self->follow)
     {
-      gtk_text_buffer_get_end_iter (self->buffer, &end);
-      gtk_text_buffer_move_mark (self->buffer, self->end_mark, &end);
+      GtkTextIter end_iter;
+
+      /* Lazy: the view scrolls there once it has laid out the end. */
+      gtk_text_buffer_get_end_iter (self->buffer, &end_iter);
+      gtk_text_buffer_move_mark (self->buffer, self->end_mark, &end_iter);
       gtk_text_view_scroll_to_mark (self->view, self->end_mark, 0.0, TRUE, 0.0, 1.0);
+      queue_scroll_to_end (self);
     }
 }
 
 static gboolean
 flush_cb (gpointer data)
 {
-  GisleConsoleOutput *self = data;
+  GIsleGtkOutput *self = data;
 
   self->flush_id = 0;
-  gisle_console_output_flush (self);
+  gisle_gtk_output_flush (self);
   return G_SOURCE_REMOVE;
 }
 
 /**
- * gisle_console_output_append:
- * @self: the output pane
+ * gisle_gtk_output_append:
+ * @self: an output view
  * @kind: what the text is
  * @text: UTF-8 text
  *
@@ -308,14 +486,14 @@ flush_cb (gpointer data)
  * are cut, since a GtkTextView lays out long lines slowly.
  */
 void
-gisle_console_output_append (GisleConsoleOutput   *self,
-                             GisleConsoleTextKind  kind,
+gisle_gtk_output_append (GIsleGtkOutput   *self,
+                             GIsleGtkTextKind  kind,
                              const char           *text)
 {
   const char *p;
 
-  g_return_if_fail (GISLE_CONSOLE_IS_OUTPUT (self));
-  g_return_if_fail (kind < GISLE_CONSOLE_N_TEXT_KINDS);
+  g_return_if_fail (GISLE_GTK_IS_OUTPUT (self));
+  g_return_if_fail (kind < GISLE_GTK_N_TEXT_KINDS);
   g_return_if_fail (text != NULL);
 
   if (*text == '\0')
@@ -336,7 +514,7 @@ gisle_console_output_append (GisleConsoleOutput   *self,
             keep--;
           queue_text (self, kind, p, keep);
           if (!self->line_cut)
-            queue_text (self, GISLE_CONSOLE_TEXT_INFO, " …", strlen (" …"));
+            queue_text (self, GISLE_GTK_TEXT_INFO, " …", strlen (" …"));
           self->line_cut = TRUE;
           self->line_bytes += seg;
         }
@@ -365,32 +543,38 @@ gisle_console_output_append (GisleConsoleOutput   *self,
 }
 
 /**
- * gisle_console_output_append_line:
- * @self: the output pane
+ * gisle_gtk_output_append_line:
+ * @self: an output view
  * @kind: what the text is
  * @text: UTF-8 text
  *
- * Like gisle_console_output_append(), but @text starts on a line of its own
+ * Like gisle_gtk_output_append(), but @text starts on a line of its own
  * and ends with a newline.
  */
 void
-gisle_console_output_append_line (GisleConsoleOutput   *self,
-                                  GisleConsoleTextKind  kind,
+gisle_gtk_output_append_line (GIsleGtkOutput   *self,
+                                  GIsleGtkTextKind  kind,
                                   const char           *text)
 {
-  g_return_if_fail (GISLE_CONSOLE_IS_OUTPUT (self));
+  g_return_if_fail (GISLE_GTK_IS_OUTPUT (self));
 
   if (!self->at_line_start)
-    gisle_console_output_append (self, kind, "\n");
-  gisle_console_output_append (self, kind, text);
+    gisle_gtk_output_append (self, kind, "\n");
+  gisle_gtk_output_append (self, kind, text);
   if (!self->at_line_start)
-    gisle_console_output_append (self, kind, "\n");
+    gisle_gtk_output_append (self, kind, "\n");
 }
 
+/**
+ * gisle_gtk_output_clear:
+ * @self: an output view
+ *
+ * Removes all text, shown or queued.
+ */
 void
-gisle_console_output_clear (GisleConsoleOutput *self)
+gisle_gtk_output_clear (GIsleGtkOutput *self)
 {
-  g_return_if_fail (GISLE_CONSOLE_IS_OUTPUT (self));
+  g_return_if_fail (GISLE_GTK_IS_OUTPUT (self));
 
   g_clear_handle_id (&self->flush_id, g_source_remove);
   g_queue_clear_full (&self->pending, chunk_free);
@@ -405,52 +589,80 @@ gisle_console_output_clear (GisleConsoleOutput *self)
 }
 
 /**
- * gisle_console_output_get_text:
- * @self: the output pane
+ * gisle_gtk_output_get_text:
+ * @self: an output view
+ *
+ * Gets the text of the view, after inserting what is queued.
  *
  * Returns: (transfer full): everything shown, after a flush
  */
 char *
-gisle_console_output_get_text (GisleConsoleOutput *self)
+gisle_gtk_output_get_text (GIsleGtkOutput *self)
 {
   GtkTextIter start, end;
 
-  g_return_val_if_fail (GISLE_CONSOLE_IS_OUTPUT (self), NULL);
+  g_return_val_if_fail (GISLE_GTK_IS_OUTPUT (self), NULL);
 
-  gisle_console_output_flush (self);
+  gisle_gtk_output_flush (self);
   gtk_text_buffer_get_bounds (self->buffer, &start, &end);
   return gtk_text_buffer_get_text (self->buffer, &start, &end, FALSE);
 }
 
+/**
+ * gisle_gtk_output_get_line_count:
+ * @self: an output view
+ *
+ * Gets how many lines the view shows.
+ *
+ * Returns: the number of lines in the view's buffer
+ */
 guint
-gisle_console_output_get_line_count (GisleConsoleOutput *self)
+gisle_gtk_output_get_line_count (GIsleGtkOutput *self)
 {
-  g_return_val_if_fail (GISLE_CONSOLE_IS_OUTPUT (self), 0);
+  g_return_val_if_fail (GISLE_GTK_IS_OUTPUT (self), 0);
 
   return gtk_text_buffer_get_line_count (self->buffer);
 }
 
+/**
+ * gisle_gtk_output_get_max_lines:
+ * @self: an output view
+ *
+ * Gets how many lines the view keeps.
+ *
+ * Returns: the value of [property@GIsleGtk.Output:max-lines]
+ */
 guint
-gisle_console_output_get_max_lines (GisleConsoleOutput *self)
+gisle_gtk_output_get_max_lines (GIsleGtkOutput *self)
 {
-  g_return_val_if_fail (GISLE_CONSOLE_IS_OUTPUT (self), 0);
+  g_return_val_if_fail (GISLE_GTK_IS_OUTPUT (self), 0);
 
   return self->max_lines;
 }
 
+/**
+ * gisle_gtk_output_set_max_lines:
+ * @self: an output view
+ * @max_lines: how many lines to keep, at least 1
+ *
+ * Sets [property@GIsleGtk.Output:max-lines].
+ */
 void
-gisle_console_output_set_max_lines (GisleConsoleOutput *self,
-                                    guint               max_lines)
+gisle_gtk_output_set_max_lines (GIsleGtkOutput *self,
+                                guint           max_lines)
 {
-  g_return_if_fail (GISLE_CONSOLE_IS_OUTPUT (self));
+  g_return_if_fail (GISLE_GTK_IS_OUTPUT (self));
   g_return_if_fail (max_lines > 0);
 
+  if (self->max_lines == max_lines)
+    return;
   self->max_lines = max_lines;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_LINES]);
 }
 
 /**
- * gisle_console_output_has_tag_text:
- * @self: the output pane
+ * gisle_gtk_output_has_tag_text:
+ * @self: an output view
  * @kind: a kind of text
  * @needle: text to look for
  *
@@ -460,17 +672,17 @@ gisle_console_output_set_max_lines (GisleConsoleOutput *self,
  * Returns: %TRUE if an occurrence of @needle starts in text of kind @kind
  */
 gboolean
-gisle_console_output_has_tag_text (GisleConsoleOutput   *self,
-                                   GisleConsoleTextKind  kind,
+gisle_gtk_output_has_tag_text (GIsleGtkOutput   *self,
+                                   GIsleGtkTextKind  kind,
                                    const char           *needle)
 {
   g_autofree char *text = NULL;
   const char *p;
 
-  g_return_val_if_fail (GISLE_CONSOLE_IS_OUTPUT (self), FALSE);
-  g_return_val_if_fail (kind < GISLE_CONSOLE_N_TEXT_KINDS, FALSE);
+  g_return_val_if_fail (GISLE_GTK_IS_OUTPUT (self), FALSE);
+  g_return_val_if_fail (kind < GISLE_GTK_N_TEXT_KINDS, FALSE);
 
-  text = gisle_console_output_get_text (self);
+  text = gisle_gtk_output_get_text (self);
   for (p = strstr (text, needle); p != NULL; p = strstr (p + 1, needle))
     {
       GtkTextIter iter;
@@ -492,10 +704,18 @@ gisle_console_output_has_tag_text (GisleConsoleOutput   *self,
   return FALSE;
 }
 
+/**
+ * gisle_gtk_output_get_view:
+ * @self: an output view
+ *
+ * Gets the text view inside the output view.
+ *
+ * Returns: (transfer none): the text view inside, for styling
+ */
 GtkTextView *
-gisle_console_output_get_view (GisleConsoleOutput *self)
+gisle_gtk_output_get_view (GIsleGtkOutput *self)
 {
-  g_return_val_if_fail (GISLE_CONSOLE_IS_OUTPUT (self), NULL);
+  g_return_val_if_fail (GISLE_GTK_IS_OUTPUT (self), NULL);
 
   return self->view;
 }
@@ -507,7 +727,7 @@ ctrl_c_cb (GtkWidget *widget,
            GVariant  *args,
            gpointer   user_data)
 {
-  GisleConsoleOutput *self = GISLE_CONSOLE_OUTPUT (user_data);
+  GIsleGtkOutput *self = GISLE_GTK_OUTPUT (user_data);
   gboolean handled = FALSE;
 
   if (gtk_text_buffer_get_has_selection (self->buffer))
@@ -517,52 +737,127 @@ ctrl_c_cb (GtkWidget *widget,
 }
 
 static void
-gisle_console_output_dispose (GObject *object)
+gisle_gtk_output_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
 {
-  GisleConsoleOutput *self = GISLE_CONSOLE_OUTPUT (object);
+  GIsleGtkOutput *self = GISLE_GTK_OUTPUT (object);
+
+  switch (prop_id)
+    {
+    case PROP_MAX_LINES:
+      g_value_set_uint (value, self->max_lines);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gisle_gtk_output_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  GIsleGtkOutput *self = GISLE_GTK_OUTPUT (object);
+
+  switch (prop_id)
+    {
+    case PROP_MAX_LINES:
+      gisle_gtk_output_set_max_lines (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gisle_gtk_output_finalize (GObject *object)
+{
+  g_regex_unref (GISLE_GTK_OUTPUT (object)->location_regex);
+
+  G_OBJECT_CLASS (gisle_gtk_output_parent_class)->finalize (object);
+}
+
+static void
+gisle_gtk_output_dispose (GObject *object)
+{
+  GIsleGtkOutput *self = GISLE_GTK_OUTPUT (object);
   GtkWidget *child;
 
   g_clear_handle_id (&self->flush_id, g_source_remove);
+  if (self->scroll_tick_id != 0 && self->view != NULL)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->view), self->scroll_tick_id);
+  self->scroll_tick_id = 0;
   g_queue_clear_full (&self->pending, chunk_free);
-  gtk_widget_dispose_template (GTK_WIDGET (self), GISLE_CONSOLE_TYPE_OUTPUT);
+  gtk_widget_dispose_template (GTK_WIDGET (self), GISLE_GTK_TYPE_OUTPUT);
   /* Unbound template children (the outer box) are ours to unparent. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
 
-  G_OBJECT_CLASS (gisle_console_output_parent_class)->dispose (object);
+  G_OBJECT_CLASS (gisle_gtk_output_parent_class)->dispose (object);
 }
 
 static void
-gisle_console_output_class_init (GisleConsoleOutputClass *klass)
+gisle_gtk_output_class_init (GIsleGtkOutputClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->dispose = gisle_console_output_dispose;
+  object_class->dispose = gisle_gtk_output_dispose;
+  object_class->finalize = gisle_gtk_output_finalize;
+  object_class->get_property = gisle_gtk_output_get_property;
+  object_class->set_property = gisle_gtk_output_set_property;
 
   /**
-   * GisleConsoleOutput::interrupt:
+   * GIsleGtkOutput:max-lines:
    *
-   * Ctrl+C was pressed in the output with nothing selected. Handlers
+   * How many lines the view keeps; older lines are dropped.
+   */
+  properties[PROP_MAX_LINES] =
+    g_param_spec_uint ("max-lines", "Maximum lines", "How many lines the view keeps", 1, G_MAXUINT, DEFAULT_MAX_LINES,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * GIsleGtkOutput::interrupt:
+   * @self: the output view
+   *
+   * Ctrl+C was pressed in the view with nothing selected. Handlers
    * return %TRUE when they stopped something.
+   *
+   * Returns: %TRUE if a handler stopped something
    */
   signals[SIGNAL_INTERRUPT] =
     g_signal_new ("interrupt", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, g_signal_accumulator_true_handled, NULL, NULL,
                   G_TYPE_BOOLEAN, 0);
 
+  /**
+   * GIsleGtkOutput::location-activated:
+   * @self: the output view
+   * @chunk_name: the chunk named in the location
+   * @line: the line, from 1
+   *
+   * A script location in an error or traceback ("name:LINE:") was
+   * clicked.
+   */
+  signals[SIGNAL_LOCATION_ACTIVATED] =
+    g_signal_new ("location-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT);
+
   gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/org/gnome/GIsle/Console/ui/output.ui");
-  gtk_widget_class_bind_template_child (widget_class, GisleConsoleOutput, scroller);
-  gtk_widget_class_bind_template_child (widget_class, GisleConsoleOutput, view);
+                                               "/org/gnome/GIsle/Gtk/output.ui");
+  gtk_widget_class_bind_template_child (widget_class, GIsleGtkOutput, scroller);
+  gtk_widget_class_bind_template_child (widget_class, GIsleGtkOutput, view);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
 static void
-gisle_console_output_init (GisleConsoleOutput *self)
+gisle_gtk_output_init (GIsleGtkOutput *self)
 {
   GtkEventController *controller;
-  GtkTextIter end;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -571,6 +866,8 @@ gisle_console_output_init (GisleConsoleOutput *self)
   self->follow = TRUE;
   g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->scroller), "value-changed",
                            G_CALLBACK (value_changed_cb), self, 0);
+  g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->scroller), "changed",
+                           G_CALLBACK (adjustment_changed_cb), self, 0);
 
   controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
   gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
@@ -589,25 +886,37 @@ gisle_console_output_init (GisleConsoleOutput *self)
   g_queue_init (&self->pending);
 
   self->buffer = gtk_text_view_get_buffer (self->view);
-  gtk_text_buffer_get_end_iter (self->buffer, &end);
-  self->end_mark = gtk_text_buffer_create_mark (self->buffer, "end", &end, FALSE);
+  {
+    GtkTextIter end;
+
+    gtk_text_buffer_get_end_iter (self->buffer, &end);
+    self->end_mark = gtk_text_buffer_create_mark (self->buffer, "end", &end, FALSE);
+  }
 
   /* Medium tones read on both light and dark backgrounds. */
-  self->tags[GISLE_CONSOLE_TEXT_OUTPUT] = NULL;
-  self->tags[GISLE_CONSOLE_TEXT_STDERR] =
+  self->tags[GISLE_GTK_TEXT_OUTPUT] = NULL;
+  self->tags[GISLE_GTK_TEXT_STDERR] =
     gtk_text_buffer_create_tag (self->buffer, "stderr", "foreground", "#e66100", NULL);
-  self->tags[GISLE_CONSOLE_TEXT_WARNING] =
+  self->tags[GISLE_GTK_TEXT_WARNING] =
     gtk_text_buffer_create_tag (self->buffer, "warning", "foreground", "#c88800",
                                 "style", PANGO_STYLE_ITALIC, NULL);
-  self->tags[GISLE_CONSOLE_TEXT_RESULT] =
+  self->tags[GISLE_GTK_TEXT_RESULT] =
     gtk_text_buffer_create_tag (self->buffer, "result", "foreground", "#3584e4", NULL);
-  self->tags[GISLE_CONSOLE_TEXT_ERROR] =
+  self->tags[GISLE_GTK_TEXT_ERROR] =
     gtk_text_buffer_create_tag (self->buffer, "error", "foreground", "#e01b24", NULL);
-  self->tags[GISLE_CONSOLE_TEXT_INFO] =
+  self->tags[GISLE_GTK_TEXT_INFO] =
     gtk_text_buffer_create_tag (self->buffer, "info", "foreground", "#8a8a8f",
                                 "style", PANGO_STYLE_ITALIC, NULL);
-  self->tags[GISLE_CONSOLE_TEXT_INPUT] =
+  self->tags[GISLE_GTK_TEXT_INPUT] =
     gtk_text_buffer_create_tag (self->buffer, "input", "weight", PANGO_WEIGHT_BOLD, NULL);
+
+  /* Error locations look like links and jump to the line when clicked. */
+  self->location_tag = gtk_text_buffer_create_tag (self->buffer, "location",
+                                                   "underline", PANGO_UNDERLINE_SINGLE, NULL);
+  self->location_regex = g_regex_new ("([A-Za-z0-9_.\\-]+):([0-9]+):", G_REGEX_OPTIMIZE, 0, NULL);
+  controller = GTK_EVENT_CONTROLLER (gtk_gesture_click_new ());
+  g_signal_connect (controller, "released", G_CALLBACK (click_released_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->view), controller);
 
   controller = gtk_shortcut_controller_new ();
   gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
@@ -615,4 +924,21 @@ gisle_console_output_init (GisleConsoleOutput *self)
                                         gtk_shortcut_new (gtk_shortcut_trigger_parse_string ("<Control>c"),
                                                           gtk_callback_action_new (ctrl_c_cb, self, NULL)));
   gtk_widget_add_controller (GTK_WIDGET (self->view), controller);
+}
+
+/**
+ * gisle_gtk_output_new:
+ *
+ * Creates an output view: a read-only, monospace transcript that keeps
+ * the end in view (unless the user scrolls up), inserts text in batches
+ * so that a flooding script cannot freeze the window, and keeps at most
+ * [property@GIsleGtk.Output:max-lines] lines.
+ *
+ * Returns: (transfer none): a new output view (a floating reference, as
+ *   for every widget)
+ */
+GtkWidget *
+gisle_gtk_output_new (void)
+{
+  return g_object_new (GISLE_GTK_TYPE_OUTPUT, NULL);
 }

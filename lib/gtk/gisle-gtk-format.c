@@ -1,4 +1,4 @@
-/* gisle-console-format.c: turning results and errors into text.
+/* gisle-gtk-format.c: turning results and errors into text.
  *
  * Results arrive as GVariants in GIsle's mapping of Lua values (nil is a
  * "mv" Nothing, tables are av, a{sv}, a{xv} or a(vv)); they are shown in Lua
@@ -8,10 +8,25 @@
  */
 #include "config.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <math.h>
 
-#include "gisle-console-format.h"
+#include "gisle-gtk-private.h"
+
+/* The GTypes of the enumerations in gisle-gtk-types.h. */
+G_DEFINE_ENUM_TYPE (GIsleGtkTextKind, gisle_gtk_text_kind,
+  G_DEFINE_ENUM_VALUE (GISLE_GTK_TEXT_OUTPUT, "output"),
+  G_DEFINE_ENUM_VALUE (GISLE_GTK_TEXT_STDERR, "stderr"),
+  G_DEFINE_ENUM_VALUE (GISLE_GTK_TEXT_WARNING, "warning"),
+  G_DEFINE_ENUM_VALUE (GISLE_GTK_TEXT_RESULT, "result"),
+  G_DEFINE_ENUM_VALUE (GISLE_GTK_TEXT_ERROR, "error"),
+  G_DEFINE_ENUM_VALUE (GISLE_GTK_TEXT_INFO, "info"),
+  G_DEFINE_ENUM_VALUE (GISLE_GTK_TEXT_INPUT, "input"))
+
+G_DEFINE_ENUM_TYPE (GIsleGtkConsoleState, gisle_gtk_console_state,
+  G_DEFINE_ENUM_VALUE (GISLE_GTK_CONSOLE_IDLE, "idle"),
+  G_DEFINE_ENUM_VALUE (GISLE_GTK_CONSOLE_RUNNING, "running"),
+  G_DEFINE_ENUM_VALUE (GISLE_GTK_CONSOLE_STOPPING, "stopping"))
 
 #define MAX_ITEMS  100
 #define MAX_DEPTH  16
@@ -324,13 +339,16 @@ format (GVariant   *value,
 }
 
 /**
- * gisle_console_format_value:
+ * gisle_gtk_format_value:
  * @value: a Lua value as GIsle maps it to a #GVariant
+ *
+ * Renders a value as Lua would write it: strings quoted, tables
+ * nested and indented, long or deep values cut.
  *
  * Returns: (transfer full): @value in Lua syntax, nested tables indented
  */
 char *
-gisle_console_format_value (GVariant *value)
+gisle_gtk_format_value (GVariant *value)
 {
   g_return_val_if_fail (value != NULL, NULL);
 
@@ -338,14 +356,16 @@ gisle_console_format_value (GVariant *value)
 }
 
 /**
- * gisle_console_format_results:
+ * gisle_gtk_format_results:
  * @results: (nullable): the tuple of results of a chunk
+ *
+ * Renders the results of a chunk as the Lua REPL prints them.
  *
  * Returns: (transfer full) (nullable): the results separated by tabs, as
  *   lua.c prints them, or %NULL if there are none
  */
 char *
-gisle_console_format_results (GVariant *results)
+gisle_gtk_format_results (GVariant *results)
 {
   g_autoptr(GString) out = NULL;
   gsize n;
@@ -353,7 +373,7 @@ gisle_console_format_results (GVariant *results)
   if (results == NULL)
     return NULL;
   if (!g_variant_is_container (results) || !g_variant_is_of_type (results, G_VARIANT_TYPE_TUPLE))
-    return gisle_console_format_value (results);
+    return gisle_gtk_format_value (results);
 
   n = g_variant_n_children (results);
   if (n == 0)
@@ -362,7 +382,7 @@ gisle_console_format_results (GVariant *results)
   for (gsize i = 0; i < n; i++)
     {
       g_autoptr(GVariant) child = g_variant_get_child_value (results, i);
-      g_autofree char *text = gisle_console_format_value (child);
+      g_autofree char *text = gisle_gtk_format_value (child);
 
       if (i > 0)
         g_string_append_c (out, '\t');
@@ -372,7 +392,7 @@ gisle_console_format_results (GVariant *results)
 }
 
 /**
- * gisle_console_find_error_line:
+ * gisle_gtk_find_error_line:
  * @message: an error message, possibly with a traceback
  * @chunk_name: the name the chunk was run under (without a "=" or "@")
  *
@@ -384,7 +404,7 @@ gisle_console_format_results (GVariant *results)
  * Returns: the line, counted from 1, or -1 if @message names none
  */
 int
-gisle_console_find_error_line (const char *message,
+gisle_gtk_find_error_line (const char *message,
                                const char *chunk_name)
 {
   gsize name_len;
@@ -419,13 +439,15 @@ gisle_console_find_error_line (const char *message,
 }
 
 /**
- * gisle_console_format_duration:
+ * gisle_gtk_format_duration:
  * @usec: a duration in microseconds
+ *
+ * Renders a duration for people.
  *
  * Returns: (transfer full): the duration for people: "0.42 s", "2 min 05 s"
  */
 char *
-gisle_console_format_duration (gint64 usec)
+gisle_gtk_format_duration (gint64 usec)
 {
   double secs = MAX (usec, 0) / (double) G_USEC_PER_SEC;
 

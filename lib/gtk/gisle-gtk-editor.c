@@ -1,0 +1,551 @@
+/* gisle-gtk-editor.c: a Lua script editor.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "gisle-gtk-private.h"
+
+#define ERROR_MARK "gisle-gtk-error"
+
+/**
+ * GIsleGtkEditor:
+ *
+ * A [class@GtkSource.View] set up for Lua scripts: syntax highlighting,
+ * line numbers, bracket matching, a style scheme that follows the
+ * system's dark or light style, completion answered by an isle
+ * ([property@GIsleGtk.Editor:isle]) and an error mark: a tinted line with
+ * an icon in the gutter whose tooltip is the error message.
+ *
+ * Connect [signal@GIsleGtk.Console::script-error] to
+ * [method@GIsleGtk.Editor.set_error] and
+ * [signal@GIsleGtk.Console::location-activated] to
+ * [method@GIsleGtk.Editor.go_to_line] to mark errors of scripts run from
+ * the editor and make traceback lines jump to their line.
+ */
+struct _GIsleGtkEditor {
+  GtkSourceView parent_instance;
+
+  GtkSourceBuffer *buffer;
+  GtkTextTag *error_tag;
+  int error_line;
+  char *error_message;
+  GIsleGtkCompletionProvider *provider;
+  gboolean dark;
+};
+
+G_DEFINE_FINAL_TYPE (GIsleGtkEditor, gisle_gtk_editor, GTK_SOURCE_TYPE_VIEW)
+
+enum {
+  PROP_0,
+  PROP_ISLE,
+  PROP_DARK,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* GTK 4.8 has no style manager without libadwaita: the system's choice
+ * shows in GtkSettings, as the dark preference or a "-dark" theme, or in
+ * GTK_THEME ("Adwaita:dark"), which overrides both. */
+static gboolean
+settings_want_dark (GtkSettings *settings)
+{
+  g_autofree char *theme = NULL;
+  gboolean prefer_dark = FALSE;
+  const char *env_theme = g_getenv ("GTK_THEME");
+
+  if (env_theme != NULL && *env_theme != '\0')
+    return g_str_has_suffix (env_theme, ":dark") || g_str_has_suffix (env_theme, "-dark");
+
+  g_object_get (settings,
+                "gtk-application-prefer-dark-theme", &prefer_dark,
+                "gtk-theme-name", &theme,
+                NULL);
+  return prefer_dark || (theme != NULL && g_str_has_suffix (theme, "-dark"));
+}
+
+static void
+set_scheme (GtkSourceBuffer *buffer,
+            gboolean         dark)
+{
+  GtkSourceStyleSchemeManager *schemes = gtk_source_style_scheme_manager_get_default ();
+  GtkSourceStyleScheme *scheme;
+
+  scheme = gtk_source_style_scheme_manager_get_scheme (schemes, dark ? "Adwaita-dark" : "Adwaita");
+  if (scheme != NULL)
+    gtk_source_buffer_set_style_scheme (buffer, scheme);
+}
+
+static void
+follow_settings_cb (GtkSettings *settings,
+                    GParamSpec  *pspec,
+                    gpointer     user_data)
+{
+  GtkSourceView *view = user_data;
+
+  set_scheme (GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view))),
+              settings_want_dark (settings));
+}
+
+/* For the other source views of the library (the REPL input): the same
+ * scheme as the editor, following the default display's settings. */
+void
+gisle_gtk_follow_dark_style (GtkSourceView *view)
+{
+  GtkSettings *settings = gtk_settings_get_default ();
+
+  if (settings == NULL)
+    return;
+  g_signal_connect_object (settings, "notify::gtk-application-prefer-dark-theme",
+                           G_CALLBACK (follow_settings_cb), view, 0);
+  g_signal_connect_object (settings, "notify::gtk-theme-name",
+                           G_CALLBACK (follow_settings_cb), view, 0);
+  follow_settings_cb (settings, NULL, view);
+}
+
+static void
+update_scheme (GIsleGtkEditor *self)
+{
+  gboolean dark = settings_want_dark (gtk_widget_get_settings (GTK_WIDGET (self)));
+
+  set_scheme (self->buffer, dark);
+  if (dark != self->dark)
+    {
+      self->dark = dark;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DARK]);
+    }
+}
+
+static void
+settings_notify_cb (GtkSettings *settings,
+                    GParamSpec  *pspec,
+                    gpointer     user_data)
+{
+  update_scheme (GISLE_GTK_EDITOR (user_data));
+}
+
+static void
+watch_settings (GIsleGtkEditor *self,
+                GtkSettings    *old_settings)
+{
+  GtkSettings *settings = gtk_widget_get_settings (GTK_WIDGET (self));
+
+  if (old_settings != NULL)
+    g_signal_handlers_disconnect_by_func (old_settings, settings_notify_cb, self);
+  g_signal_connect_object (settings, "notify::gtk-application-prefer-dark-theme",
+                           G_CALLBACK (settings_notify_cb), self, 0);
+  g_signal_connect_object (settings, "notify::gtk-theme-name",
+                           G_CALLBACK (settings_notify_cb), self, 0);
+  update_scheme (self);
+}
+
+static void
+gisle_gtk_editor_root (GtkWidget *widget)
+{
+  GtkSettings *before = gtk_widget_get_settings (widget);
+
+  GTK_WIDGET_CLASS (gisle_gtk_editor_parent_class)->root (widget);
+  if (gtk_widget_get_settings (widget) != before)
+    watch_settings (GISLE_GTK_EDITOR (widget), before);
+}
+
+static char *
+query_tooltip_cb (GtkSourceMarkAttributes *attributes,
+                  GtkSourceMark           *mark,
+                  gpointer                 user_data)
+{
+  GIsleGtkEditor *self = user_data;
+
+  return g_strdup (self->error_message != NULL ? self->error_message : "");
+}
+
+static void
+buffer_changed_cb (GtkTextBuffer *buffer,
+                   gpointer       user_data)
+{
+  /* The mark points at code that is no longer there. */
+  gisle_gtk_editor_clear_error (GISLE_GTK_EDITOR (user_data));
+}
+
+static void
+gisle_gtk_editor_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  GIsleGtkEditor *self = GISLE_GTK_EDITOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_ISLE:
+      g_value_set_object (value, gisle_gtk_editor_get_isle (self));
+      break;
+    case PROP_DARK:
+      g_value_set_boolean (value, self->dark);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gisle_gtk_editor_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  GIsleGtkEditor *self = GISLE_GTK_EDITOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_ISLE:
+      gisle_gtk_editor_set_isle (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gisle_gtk_editor_dispose (GObject *object)
+{
+  GIsleGtkEditor *self = GISLE_GTK_EDITOR (object);
+
+  if (self->provider != NULL)
+    gisle_gtk_completion_provider_set_isle (self->provider, NULL);
+  g_clear_object (&self->provider);
+
+  G_OBJECT_CLASS (gisle_gtk_editor_parent_class)->dispose (object);
+}
+
+static void
+gisle_gtk_editor_finalize (GObject *object)
+{
+  g_free (GISLE_GTK_EDITOR (object)->error_message);
+
+  G_OBJECT_CLASS (gisle_gtk_editor_parent_class)->finalize (object);
+}
+
+static void
+gisle_gtk_editor_class_init (GIsleGtkEditorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = gisle_gtk_editor_get_property;
+  object_class->set_property = gisle_gtk_editor_set_property;
+  object_class->dispose = gisle_gtk_editor_dispose;
+  object_class->finalize = gisle_gtk_editor_finalize;
+  widget_class->root = gisle_gtk_editor_root;
+
+  /**
+   * GIsleGtkEditor:isle:
+   *
+   * The isle that answers completion; none means no completion.
+   */
+  properties[PROP_ISLE] =
+    g_param_spec_object ("isle", "Isle", "The isle that answers completion", G_TYPE_ISLE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GIsleGtkEditor:dark:
+   *
+   * Whether the dark style scheme is used, following the system.
+   */
+  properties[PROP_DARK] =
+    g_param_spec_boolean ("dark", "Dark", "Whether the dark style scheme is used", FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+gisle_gtk_editor_init (GIsleGtkEditor *self)
+{
+  GtkSourceLanguageManager *languages = gtk_source_language_manager_get_default ();
+  g_autoptr(GtkSourceMarkAttributes) attributes = NULL;
+  GdkRGBA color;
+
+  gisle_gtk_ensure_i18n ();
+  self->buffer = GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (GTK_TEXT_VIEW (self)));
+  gtk_source_buffer_set_language (self->buffer, gtk_source_language_manager_get_language (languages, "lua"));
+  gtk_source_buffer_set_highlight_matching_brackets (self->buffer, TRUE);
+  gtk_text_view_set_monospace (GTK_TEXT_VIEW (self), TRUE);
+  gtk_source_view_set_show_line_numbers (GTK_SOURCE_VIEW (self), TRUE);
+  gtk_source_view_set_show_line_marks (GTK_SOURCE_VIEW (self), TRUE);
+  gtk_source_view_set_auto_indent (GTK_SOURCE_VIEW (self), TRUE);
+  gtk_source_view_set_indent_width (GTK_SOURCE_VIEW (self), 2);
+  gtk_source_view_set_insert_spaces_instead_of_tabs (GTK_SOURCE_VIEW (self), TRUE);
+  gtk_source_view_set_tab_width (GTK_SOURCE_VIEW (self), 2);
+  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (self), 6);
+  gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (self), 6);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Lua script editor"),
+                                  -1);
+
+  gdk_rgba_parse (&color, "rgba(224,27,36,0.20)");
+  self->error_tag = gtk_text_buffer_create_tag (GTK_TEXT_BUFFER (self->buffer), "error-line",
+                                                "paragraph-background-rgba", &color,
+                                                "underline", PANGO_UNDERLINE_ERROR,
+                                                NULL);
+  self->error_line = -1;
+
+  attributes = gtk_source_mark_attributes_new ();
+  gtk_source_mark_attributes_set_icon_name (attributes, "dialog-error-symbolic");
+  g_signal_connect (attributes, "query-tooltip-text", G_CALLBACK (query_tooltip_cb), self);
+  gtk_source_view_set_mark_attributes (GTK_SOURCE_VIEW (self), ERROR_MARK, attributes, 10);
+
+  g_signal_connect (self->buffer, "changed", G_CALLBACK (buffer_changed_cb), self);
+
+  self->provider = gisle_gtk_completion_provider_new (NULL);
+  gtk_source_completion_add_provider (gtk_source_view_get_completion (GTK_SOURCE_VIEW (self)),
+                                      GTK_SOURCE_COMPLETION_PROVIDER (self->provider));
+  watch_settings (self, NULL);
+}
+
+/**
+ * gisle_gtk_editor_new:
+ *
+ * Creates a script editor.
+ *
+ * Returns: (transfer none): a new, empty script editor (a floating
+ *   reference, as for every widget)
+ */
+GtkWidget *
+gisle_gtk_editor_new (void)
+{
+  return g_object_new (GISLE_GTK_TYPE_EDITOR, NULL);
+}
+
+/**
+ * gisle_gtk_editor_get_isle:
+ * @self: a script editor
+ *
+ * Gets the isle that answers completion.
+ *
+ * Returns: (transfer none) (nullable): the isle that answers completion
+ */
+GIsle *
+gisle_gtk_editor_get_isle (GIsleGtkEditor *self)
+{
+  g_return_val_if_fail (GISLE_GTK_IS_EDITOR (self), NULL);
+
+  return gisle_gtk_completion_provider_get_isle (self->provider);
+}
+
+/**
+ * gisle_gtk_editor_set_isle:
+ * @self: a script editor
+ * @isle: (nullable): the isle that answers completion
+ *
+ * Sets [property@GIsleGtk.Editor:isle].
+ */
+void
+gisle_gtk_editor_set_isle (GIsleGtkEditor *self,
+                           GIsle          *isle)
+{
+  g_return_if_fail (GISLE_GTK_IS_EDITOR (self));
+  g_return_if_fail (isle == NULL || G_IS_ISLE (isle));
+
+  if (gisle_gtk_completion_provider_get_isle (self->provider) == isle)
+    return;
+  gisle_gtk_completion_provider_set_isle (self->provider, isle);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ISLE]);
+}
+
+/**
+ * gisle_gtk_editor_get_text:
+ * @self: a script editor
+ *
+ * Gets the script.
+ *
+ * Returns: (transfer full): the script
+ */
+char *
+gisle_gtk_editor_get_text (GIsleGtkEditor *self)
+{
+  GtkTextIter start, end;
+
+  g_return_val_if_fail (GISLE_GTK_IS_EDITOR (self), NULL);
+
+  gtk_text_buffer_get_bounds (GTK_TEXT_BUFFER (self->buffer), &start, &end);
+  return gtk_text_buffer_get_text (GTK_TEXT_BUFFER (self->buffer), &start, &end, TRUE);
+}
+
+/**
+ * gisle_gtk_editor_set_text:
+ * @self: a script editor
+ * @text: the new script
+ * @undoable: whether Undo brings the previous text back
+ *
+ * Replaces the script. With @undoable, the replacement is one user action
+ * that Undo reverts (use it for anything the user may regret, such as
+ * loading an example); without, the undo history starts afresh and the
+ * buffer counts as unmodified (use it after loading a file).
+ */
+void
+gisle_gtk_editor_set_text (GIsleGtkEditor *self,
+                           const char     *text,
+                           gboolean        undoable)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+
+  g_return_if_fail (GISLE_GTK_IS_EDITOR (self));
+  g_return_if_fail (text != NULL);
+
+  buffer = GTK_TEXT_BUFFER (self->buffer);
+  if (undoable)
+    {
+      gtk_text_buffer_begin_user_action (buffer);
+      gtk_text_buffer_get_bounds (buffer, &start, &end);
+      gtk_text_buffer_delete (buffer, &start, &end);
+      gtk_text_buffer_insert (buffer, &start, text, -1);
+      gtk_text_buffer_end_user_action (buffer);
+    }
+  else
+    {
+      gtk_text_buffer_begin_irreversible_action (buffer);
+      gtk_text_buffer_set_text (buffer, text, -1);
+      gtk_text_buffer_end_irreversible_action (buffer);
+      gtk_text_buffer_set_modified (buffer, FALSE);
+    }
+  gtk_text_buffer_get_start_iter (buffer, &start);
+  gtk_text_buffer_place_cursor (buffer, &start);
+}
+
+/**
+ * gisle_gtk_editor_clear_error:
+ * @self: a script editor
+ *
+ * Removes the error mark, if any. Editing the script does it too.
+ */
+void
+gisle_gtk_editor_clear_error (GIsleGtkEditor *self)
+{
+  GtkTextIter start, end;
+
+  g_return_if_fail (GISLE_GTK_IS_EDITOR (self));
+
+  if (self->error_line < 0)
+    return;
+  gtk_text_buffer_get_bounds (GTK_TEXT_BUFFER (self->buffer), &start, &end);
+  gtk_text_buffer_remove_tag (GTK_TEXT_BUFFER (self->buffer), self->error_tag, &start, &end);
+  gtk_source_buffer_remove_source_marks (self->buffer, &start, &end, ERROR_MARK);
+  self->error_line = -1;
+  g_clear_pointer (&self->error_message, g_free);
+}
+
+/**
+ * gisle_gtk_editor_go_to_line:
+ * @self: a script editor
+ * @line: a line, from 1
+ *
+ * Moves the cursor to the start of @line, scrolls it into view and
+ * focuses the editor. Lines out of range are ignored.
+ */
+void
+gisle_gtk_editor_go_to_line (GIsleGtkEditor *self,
+                             int             line)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter iter;
+
+  g_return_if_fail (GISLE_GTK_IS_EDITOR (self));
+
+  buffer = GTK_TEXT_BUFFER (self->buffer);
+  if (line < 1 || line > gtk_text_buffer_get_line_count (buffer))
+    return;
+  gtk_text_buffer_get_iter_at_line (buffer, &iter, line - 1);
+  gtk_text_buffer_place_cursor (buffer, &iter);
+  gtk_text_view_scroll_to_iter (GTK_TEXT_VIEW (self), &iter, 0.1, FALSE, 0, 0);
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+}
+
+/**
+ * gisle_gtk_editor_set_error:
+ * @self: a script editor
+ * @line: the line of the error, from 1
+ * @message: (nullable): the error message, shown as the mark's tooltip
+ *
+ * Marks @line as the site of an error: the line is tinted and underlined,
+ * the gutter shows an error icon whose tooltip is @message, and the
+ * cursor moves there. Replaces any previous mark.
+ */
+void
+gisle_gtk_editor_set_error (GIsleGtkEditor *self,
+                            int             line,
+                            const char     *message)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+
+  g_return_if_fail (GISLE_GTK_IS_EDITOR (self));
+
+  buffer = GTK_TEXT_BUFFER (self->buffer);
+  gisle_gtk_editor_clear_error (self);
+  if (line < 1 || line > gtk_text_buffer_get_line_count (buffer))
+    return;
+
+  gtk_text_buffer_get_iter_at_line (buffer, &start, line - 1);
+  end = start;
+  if (!gtk_text_iter_ends_line (&end))
+    gtk_text_iter_forward_to_line_end (&end);
+  gtk_text_iter_forward_char (&end);
+  gtk_text_buffer_apply_tag (buffer, self->error_tag, &start, &end);
+  gtk_source_buffer_create_source_mark (self->buffer, NULL, ERROR_MARK, &start);
+  gtk_text_buffer_place_cursor (buffer, &start);
+  gtk_text_view_scroll_to_iter (GTK_TEXT_VIEW (self), &start, 0.1, FALSE, 0, 0);
+  self->error_line = line;
+  self->error_message = g_strdup (message);
+}
+
+/**
+ * gisle_gtk_editor_get_error_line:
+ * @self: a script editor
+ *
+ * Gets the line marked by gisle_gtk_editor_set_error().
+ *
+ * Returns: the marked line, from 1, or -1 if none is marked
+ */
+int
+gisle_gtk_editor_get_error_line (GIsleGtkEditor *self)
+{
+  g_return_val_if_fail (GISLE_GTK_IS_EDITOR (self), -1);
+
+  return self->error_line;
+}
+
+/**
+ * gisle_gtk_editor_get_error_message:
+ * @self: a script editor
+ *
+ * Gets the message of the error mark.
+ *
+ * Returns: (nullable): the tooltip of the error mark, or %NULL if none
+ */
+const char *
+gisle_gtk_editor_get_error_message (GIsleGtkEditor *self)
+{
+  g_return_val_if_fail (GISLE_GTK_IS_EDITOR (self), NULL);
+
+  return self->error_message;
+}
+
+/**
+ * gisle_gtk_editor_get_dark:
+ * @self: a script editor
+ *
+ * Gets whether the editor uses the dark style scheme.
+ *
+ * Returns: the value of [property@GIsleGtk.Editor:dark]
+ */
+gboolean
+gisle_gtk_editor_get_dark (GIsleGtkEditor *self)
+{
+  g_return_val_if_fail (GISLE_GTK_IS_EDITOR (self), FALSE);
+
+  return self->dark;
+}

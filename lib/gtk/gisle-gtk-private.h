@@ -1,0 +1,30 @@
+/* gisle-gtk-private.h: what the files of libgisle-gtk share.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "gisle-gtk.h"
+#include "gisle-gtk-history.h"
+#include "gisle-gtk-repl.h"
+
+G_BEGIN_DECLS
+
+#define GISLE_GTK_RESOURCE_PATH "/org/gnome/GIsle/Gtk"
+#define GISLE_GTK_N_TEXT_KINDS (GISLE_GTK_TEXT_INPUT + 1)
+
+void   gisle_gtk_ensure_helpers             (GIsle               *isle);
+void   gisle_gtk_completion_async           (GIsle               *isle,
+                                             const char          *text,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+GStrv  gisle_gtk_completion_finish          (GAsyncResult        *result,
+                                             GError             **error);
+char  *gisle_gtk_completion_word            (const char          *text);
+char  *gisle_gtk_completion_common_prefix   (const char * const  *names);
+void   gisle_gtk_ensure_i18n                (void);
+void   gisle_gtk_follow_dark_style          (GtkSourceView       *view);
+const char *gisle_gtk_stop_symbol           (void);
+
+G_END_DECLS
