@@ -177,8 +177,8 @@ gboolean        g_isle_is_closed           (GIsle                *self);
 GISLE_AVAILABLE_IN_ALL
 gboolean        g_isle_is_defunct          (GIsle                *self);
 
-#ifndef __GI_SCANNER__
-/* C only: direct access to the lua_State on the worker thread. */
+/* C only, annotated (skip): direct access to the lua_State, or code run
+ * on the worker thread. */
 GISLE_AVAILABLE_IN_ALL
 GIsle          *g_isle_new_with_setup      (GIsleSetupFunc        setup,
                                             gpointer              user_data,
@@ -214,6 +214,5 @@ void            g_isle_add_worker_function (GIsle                *self,
                                             GIsleWorkerFunc       func,
                                             gpointer              user_data,
                                             GDestroyNotify        notify);
-#endif /* __GI_SCANNER__ */
 
 G_END_DECLS

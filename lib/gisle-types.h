@@ -175,13 +175,18 @@ typedef void (*GIsleAsyncHostFunc) (GIsle           *isle,
                                     GIsleInvocation *invocation,
                                     gpointer         user_data);
 
+/* The C-only part of the API: these callbacks see the lua_State or run on
+ * the isle's worker thread, so they are annotated (skip): they appear in
+ * the reference but not in the bindings. */
 #ifndef __GI_SCANNER__
-/* The C-only part of the API: these callbacks see the lua_State and run on
- * the isle's worker thread. They are not introspectable. */
 typedef struct lua_State lua_State;
+#else
+/* The scanner only needs to parse the (skip) declarations that use it. */
+# define lua_State void
+#endif
 
 /**
- * GIsleSetupFunc:
+ * GIsleSetupFunc: (skip)
  * @isle: the isle being set up
  * @L: the isle's Lua state, on the isle's worker thread
  * @user_data: data given to g_isle_set_setup_func()
@@ -199,7 +204,7 @@ typedef gboolean (*GIsleSetupFunc) (GIsle      *isle,
                                     GError    **error);
 
 /**
- * GIsleExecFunc:
+ * GIsleExecFunc: (skip)
  * @isle: the isle
  * @L: the isle's Lua state, on the isle's worker thread
  * @user_data: data given to g_isle_exec()
@@ -218,7 +223,7 @@ typedef GVariant *(*GIsleExecFunc) (GIsle      *isle,
                                     GError    **error);
 
 /**
- * GIsleWorkerFunc:
+ * GIsleWorkerFunc: (skip)
  * @args: the Lua arguments, as a tuple
  * @user_data: data given to g_isle_add_worker_function()
  * @error: return location for an error, raised in Lua with its message
@@ -232,6 +237,5 @@ typedef GVariant *(*GIsleExecFunc) (GIsle      *isle,
 typedef GVariant *(*GIsleWorkerFunc) (GVariant  *args,
                                       gpointer   user_data,
                                       GError   **error);
-#endif /* __GI_SCANNER__ */
 
 G_END_DECLS
