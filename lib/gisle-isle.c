@@ -4,6 +4,7 @@
  */
 #include "gisle-private.h"
 #include "gisle-host-private.h"
+#include "gisle-error-info-private.h"
 
 /**
  * GIsle:
@@ -888,6 +889,7 @@ g_isle_run_sync (GIsle         *self,
                  GError       **error)
 {
   GisleWorker *worker = self->worker;
+  GError *local_error = NULL;
   GVariant *result;
   gboolean serve;
 
@@ -934,7 +936,10 @@ g_isle_run_sync (GIsle         *self,
     }
 
   gisle_worker_submit (worker, job, TRUE);
-  result = gisle_job_wait (job, serve, error);
+  result = gisle_job_wait (job, serve, &local_error);
+  gisle_error_info_remember (local_error);
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
 
   if (serve)
     {
@@ -975,6 +980,9 @@ g_isle_finish_variant (GIsle         *self,
                        gpointer       source_tag,
                        GError       **error)
 {
+  GError *local_error = NULL;
+  GVariant *value;
+
   g_return_val_if_fail (G_IS_ISLE (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -994,7 +1002,12 @@ g_isle_finish_variant (GIsle         *self,
       return NULL;
     }
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  value = g_task_propagate_pointer (G_TASK (result), &local_error);
+  /* For g_isle_error_info_get_last(): bindings lose the info in the GError. */
+  gisle_error_info_remember (local_error);
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
+  return value;
 }
 
 static GisleJob *

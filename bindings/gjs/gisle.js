@@ -7,6 +7,7 @@
 // - adds JavaScript-valued methods: isle.evalJS(), isle.callJS(),
 //   isle.addJSFunction() and isle.addJSAsyncFunction(), whose values cross
 //   as plain JS values and whose thrown errors become Lua errors;
+// - gives GIsle errors an `info` property: where the error was raised;
 // - exports toVariant() and fromVariant(), the conversions they use.
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
@@ -16,6 +17,45 @@
 imports.gi.versions.GIsle = '1.0';
 var {GIsle} = imports.gi;
 const {GLib, Gio} = imports.gi;
+
+// ---- Errors with their location ------------------------------------------
+
+/**
+ * Sets error.info to where the GIsle call that just failed in this thread
+ * raised it: {message, chunk, line, frames: [{chunk, line, function}]},
+ * frames innermost first; null when the error has no location.
+ *
+ * @param {GLib.Error} error the error
+ * @returns {GLib.Error} the error
+ */
+function attachInfo(error) {
+    if (!(error instanceof GLib.Error) || !error.matches(GIsle.isle_error_quark(), error.code))
+        return error;
+    const info = GIsle.IsleErrorInfo.get_last();
+    if (info === null) {
+        error.info = null;
+        return error;
+    }
+    const frames = [];
+    for (let i = 0; i < info.get_n_frames(); i++) {
+        const frame = info.get_frame(i);
+        frames.push({chunk: frame.chunk, line: frame.line, function: frame.function});
+    }
+    error.info = {message: info.get_message(), chunk: info.get_chunk(), line: info.get_line(), frames};
+    return error;
+}
+
+for (const name of ['eval', 'eval_full', 'call', 'call_full', 'eval_finish', 'eval_full_finish',
+    'call_finish', 'call_full_finish']) {
+    const original = GIsle.Isle.prototype[name];
+    GIsle.Isle.prototype[name] = function (...args) {
+        try {
+            return original.apply(this, args);
+        } catch (e) {
+            throw attachInfo(e);
+        }
+    };
+}
 
 // ---- Awaitable _async methods ---------------------------------------------
 

@@ -597,6 +597,26 @@ test('memory_in_use is a property', async () => {
     assertEqual(isle.memory_in_use, isle.get_memory_in_use());
 });
 
+test('GIsle errors carry their location as data', async () => {
+    const isle = newIsle();
+    const code = 'local function inner(t)\n  return t.x.y\nend\nfunction outer() return (inner({})) end\nouter()\n';
+    let error = await assertIsleError(isle.evalJS(code, {chunkName: '=script.lua'}), GIsle.IsleError.RUNTIME);
+    assertEqual([error.info.chunk, error.info.line], ['script.lua', 2]);
+    assertEqual(error.info.frames.slice(0, 3), [
+        {chunk: 'script.lua', line: 2, function: 'inner'},
+        {chunk: 'script.lua', line: 4, function: 'outer'},
+        {chunk: 'script.lua', line: 5, function: 'main chunk'}]);
+    assert(!error.info.message.includes('traceback'), error.info.message);
+    try {
+        isle.eval_full('\nx = = 1', '=b.lua', 0, null);
+        throw new AssertionError('no syntax error');
+    } catch (e) {
+        assertEqual([e.info.chunk, e.info.line, e.info.frames], ['b.lua', 2, []]);
+    }
+    error = await assertIsleError(isle.callJS('nosuch'), GIsle.IsleError.NOT_FOUND);
+    assertEqual(error.info, null);
+});
+
 // ---- Main --------------------------------------------------------------
 
 const loop = new GLib.MainLoop(null, false);

@@ -735,6 +735,41 @@ class TestAsyncio(IsleTestCase):
             self.assertIn('GIsle.asyncio_run()', str(cm.exception))
         asyncio.run(main())
 
+class TestErrorInfo(IsleTestCase):
+    """Where an error happened, as data: GLib.Error.info."""
+
+    CODE = 'local function inner(t)\n  return t.x.y\nend\nfunction outer() return (inner({})) end\nouter()\n'
+
+    def test_runtime_error_info_blocking(self):
+        isle = self.new_isle()
+        error = self.assertIsleError(GIsle.IsleError.RUNTIME, isle.eval_full, self.CODE, '=script.lua', 0)
+        info = error.info
+        self.assertEqual((info.chunk, info.line), ('script.lua', 2))
+        self.assertTrue(info.message.startswith("script.lua:2: attempt to index a nil value (field 'x')"),
+                        info.message)
+        self.assertEqual(info.frames[:3], [('script.lua', 2, 'inner'), ('script.lua', 4, 'outer'),
+                                           ('script.lua', 5, 'main chunk')])
+
+    def test_error_info_from_finish_and_await(self):
+        isle = self.new_isle()
+        res = self.wait_async(lambda cb: isle.eval_full_async('\nerror("boom")', '=a.lua', 0, None, cb))
+        with self.assertRaises(GLib.Error) as cm:
+            isle.eval_full_finish(res)
+        self.assertEqual((cm.exception.info.chunk, cm.exception.info.line), ('a.lua', 2))
+        self.assertEqual(cm.exception.info.frames[0], ('[C]', -1, 'error'))
+
+        async def main():
+            with self.assertRaises(GLib.Error) as cm:
+                await isle.eval_full_async('x = = 1', '=b.lua', 0)
+            return cm.exception.info
+        info = GIsle.asyncio_run(main())
+        self.assertEqual((info.chunk, info.line, info.frames), ('b.lua', 1, []))
+
+    def test_errors_without_location_have_no_info(self):
+        isle = self.new_isle()
+        error = self.assertIsleError(GIsle.IsleError.NOT_FOUND, isle.call, 'nosuch')
+        self.assertIsNone(error.info)
+
 
 def main():
     """Runs every test and prints TAP; the exit status is 1 on any failure."""

@@ -162,6 +162,64 @@ def _wrap_host_function(name, func):
     return trampoline
 
 
+# ---- Errors ----------------------------------------------------------------
+
+def _attach_info(error):
+    """Sets error.info to the GIsle.IsleErrorInfo of the call that just failed
+    in this thread (None when the error has no location)."""
+    info = None
+    if error.domain == 'g-isle-error-quark':
+        info = GIsle.IsleErrorInfo.get_last()
+    error.info = info
+    return error
+
+
+def _with_info(func):
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except GLib.Error as e:
+            raise _attach_info(e)
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+class IsleErrorInfo(GIsle.IsleErrorInfo):
+    """Where a syntax or runtime error happened, as data: error.info.
+
+    message is the error without traceback, chunk and line where it was
+    raised, frames the traceback as (chunk, line, function) tuples,
+    innermost first (line -1 and chunk '[C]' for C functions)."""
+
+    @property
+    def message(self):
+        return self.get_message()
+
+    @property
+    def chunk(self):
+        return self.get_chunk()
+
+    @property
+    def line(self):
+        return self.get_line()
+
+    @property
+    def frames(self):
+        frames = []
+        for i in range(self.get_n_frames()):
+            frame = self.get_frame(i)
+            frames.append((frame.chunk, frame.line, frame.function))
+        return frames
+
+    def __repr__(self):
+        return f'<GIsle.IsleErrorInfo {self.chunk}:{self.line} {len(self.frames)} frames>'
+
+
+IsleErrorInfo = override(IsleErrorInfo)
+__all__.append('IsleErrorInfo')
+
+
 # ---- asyncio ---------------------------------------------------------------
 
 class _GLibSelector(selectors._BaseSelectorImpl):
@@ -313,18 +371,22 @@ class Isle(GIsle.Isle):
 
     # Blocking calls, native values.
 
+    @_with_info
     def eval(self, code, cancellable=None):
         """Runs code and returns its results as Python values (None for none,
         a value for one, a tuple for several)."""
         return results(GIsle.Isle.eval(self, code, cancellable))
 
+    @_with_info
     def eval_full(self, code, chunk_name=None, timeout_ms=0, cancellable=None):
         return results(GIsle.Isle.eval_full(self, code, chunk_name, timeout_ms, cancellable))
 
+    @_with_info
     def eval_variant(self, code, cancellable=None):
         """eval() as in C: the result tuple as a GLib.Variant."""
         return GIsle.Isle.eval(self, code, cancellable)
 
+    @_with_info
     def call(self, function, *args, cancellable=None, timeout_ms=0):
         """Calls the global function (a dotted path) with Python values."""
         return results(GIsle.Isle.call_full(self, function, _args_variant(args),
@@ -333,9 +395,16 @@ class Isle(GIsle.Isle):
     def call_full(self, function, *args, timeout_ms=0, cancellable=None):
         return self.call(function, *args, cancellable=cancellable, timeout_ms=timeout_ms)
 
+    @_with_info
     def call_variant(self, function, args=None, cancellable=None):
         """call() as in C: a GLib.Variant tuple in, one out."""
         return GIsle.Isle.call(self, function, args, cancellable)
+
+    # The C forms raise GLib.Error with .info too.
+    eval_finish = _with_info(GIsle.Isle.eval_finish)
+    eval_full_finish = _with_info(GIsle.Isle.eval_full_finish)
+    call_finish = _with_info(GIsle.Isle.call_finish)
+    call_full_finish = _with_info(GIsle.Isle.call_full_finish)
 
     # Asynchronous calls: a callback gives the C form; without one, an
     # awaitable of Python values.
@@ -344,7 +413,7 @@ class Isle(GIsle.Isle):
         if callback is not None:
             return GIsle.Isle.eval_async(self, code, cancellable, callback, *user_data)
         return _awaitable(lambda c, cb: GIsle.Isle.eval_async(self, code, c, cb),
-                          GIsle.Isle.eval_finish, results, cancellable)
+                          Isle.eval_finish, results, cancellable)
 
     def eval_full_async(self, code, chunk_name=None, timeout_ms=0, cancellable=None,
                         callback=None, *user_data):
@@ -353,7 +422,7 @@ class Isle(GIsle.Isle):
                                               cancellable, callback, *user_data)
         return _awaitable(lambda c, cb: GIsle.Isle.eval_full_async(self, code, chunk_name,
                                                                    timeout_ms, c, cb),
-                          GIsle.Isle.eval_full_finish, results, cancellable)
+                          Isle.eval_full_finish, results, cancellable)
 
     def call_async(self, function, args=None, cancellable=None, callback=None, *user_data):
         """With a callback, the C form (args a GLib.Variant tuple or None).
@@ -363,7 +432,7 @@ class Isle(GIsle.Isle):
             return GIsle.Isle.call_async(self, function, args, cancellable, callback, *user_data)
         variant = args if isinstance(args, GLib.Variant) or args is None else to_tuple(args)
         return _awaitable(lambda c, cb: GIsle.Isle.call_async(self, function, variant, c, cb),
-                          GIsle.Isle.call_finish, results, cancellable)
+                          Isle.call_finish, results, cancellable)
 
     def call_full_async(self, function, args=None, timeout_ms=0, cancellable=None,
                         callback=None, *user_data):
@@ -373,7 +442,7 @@ class Isle(GIsle.Isle):
         variant = args if isinstance(args, GLib.Variant) or args is None else to_tuple(args)
         return _awaitable(lambda c, cb: GIsle.Isle.call_full_async(self, function, variant,
                                                                    timeout_ms, c, cb),
-                          GIsle.Isle.call_full_finish, results, cancellable)
+                          Isle.call_full_finish, results, cancellable)
 
     def close_async(self, cancellable=None, callback=None, *user_data):
         if callback is not None:
