@@ -33,6 +33,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-debug-hook-private.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -750,9 +751,9 @@ gisle_cancel_debug_sethook (lua_State *L)
 {
   GisleRun *run = gisle_tls_run;
 
-  lua_pushvalue (L, lua_upvalueindex (1));
-  lua_insert (L, 1);
-  lua_call (L, lua_gettop (L) - 1, 0);
+  /* In this same frame, not through lua_call(): a script's hook must see
+   * the stack and events it would see in plain Lua. */
+  gisle_debug_sethook (L);
 
   if (run != NULL)
     gisle_cancel_rearm_all (run);
@@ -783,8 +784,10 @@ gisle_cancel_open (lua_State *L)
   if (lua_getglobal (L, "debug") == LUA_TTABLE &&
       lua_getfield (L, -1, "sethook") == LUA_TFUNCTION)
     {
-      lua_pushcclosure (L, gisle_cancel_debug_sethook, 1);
-      lua_setfield (L, -2, "sethook");
+      lua_pushcfunction (L, gisle_cancel_debug_sethook);
+      lua_setfield (L, -3, "sethook");
+      lua_pushcfunction (L, gisle_debug_gethook);
+      lua_setfield (L, -3, "gethook");
     }
   lua_settop (L, 0);
 
