@@ -726,6 +726,44 @@ class TestAsyncio(IsleTestCase):
             self.assertEqual(await isle.eval_async('return "free"'), 'free')
         self.run_coroutine(main())
 
+    def test_async_host_function_is_a_coroutine(self):
+        async def main():
+            isle = self.new_isle()
+            started = asyncio.get_running_loop().create_future()
+
+            async def fetch(key):
+                await asyncio.sleep(0)  # really asynchronous: yields to the loop
+                if key == 'missing':
+                    raise LookupError(key)
+                return {'key': key}, len(key)
+
+            task_cancelled = asyncio.get_running_loop().create_future()
+
+            async def forever():
+                started.set_result(True)
+                try:
+                    await asyncio.get_running_loop().create_future()  # never answers
+                except asyncio.CancelledError:
+                    task_cancelled.set_result(True)
+                    raise
+
+            isle.add_async_function('app.fetch', fetch)
+            isle.add_async_function('app.forever', forever)
+            self.assertEqual(await isle.eval_async('local t, n = app.fetch("abc") return t.key, n'),
+                             ('abc', 3))
+            self.assertEqual(await isle.eval_async('return pcall(app.fetch, "missing")'),
+                             (False, "LookupError: missing"))
+            stop = Gio.Cancellable()
+            waiting = asyncio.ensure_future(isle.eval_async('app.forever()', stop))
+            await started
+            stop.cancel()
+            with self.assertRaises(GLib.Error) as cm:
+                await waiting
+            self.assertTrue(cm.exception.matches(IO_ERROR, Gio.IOErrorEnum.CANCELLED))
+            # Stopping the script cancelled the host function's task.
+            self.assertTrue(await task_cancelled)
+        self.run_coroutine(main())
+
     def test_without_the_glib_loop_a_clear_error(self):
         isle = self.new_isle()
 

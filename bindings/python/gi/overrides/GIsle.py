@@ -478,6 +478,52 @@ class Isle(GIsle.Isle):
         """
         GIsle.Isle.add_function(self, name, _wrap_host_function(name, func))
 
+    def add_async_function(self, name, func):
+        """Makes func callable from Lua as name, answering later.
+
+        With an `async def` function (run as a task on the running
+        GIsle.GLibEventLoop): native arguments, its result converted as for
+        add_function(), an exception becomes a Lua error, and stopping the
+        script cancels the task. Any other callable is the C form:
+        func(isle, args, invocation) answers through the invocation.
+        """
+        if not asyncio.iscoroutinefunction(func):
+            return GIsle.Isle.add_async_function(self, name, func)
+
+        def start(isle, args, invocation, *user_data):
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                invocation.return_gerror(_host_error(
+                    f'async host function "{name}" needs a running GIsle.GLibEventLoop'))
+                return
+            task = loop.create_task(func(*from_variant(args)))
+            # Told in the main context, never on the thread that cancels (a
+            # Python handler there could wait for the GIL while this thread
+            # waits for the isle).
+            watch = invocation.get_cancellable().source_new()
+            watch.set_callback(lambda *unused: task.cancel() and False)
+            watch.attach(GLib.MainContext.default())
+
+            def done(task):
+                watch.destroy()
+                if task.cancelled():
+                    return  # the script was stopped: nobody waits for an answer
+                error = task.exception()
+                try:
+                    if error is not None:
+                        if isinstance(error, GLib.Error):
+                            raise error
+                        text = str(error)
+                        raise _host_error(f'{type(error).__name__}: {text}' if text
+                                          else type(error).__name__)
+                    invocation.return_value(_host_results(name, task.result()))
+                except GLib.Error as e:
+                    invocation.return_gerror(e)
+            task.add_done_callback(done)
+
+        GIsle.Isle.add_async_function(self, name, start)
+
     def add_variant_function(self, name, func):
         """add_function() as in C: func(isle, args, cancellable) takes a
         GLib.Variant tuple and returns a GLib.Variant or None."""
