@@ -732,9 +732,14 @@ gisle_cancel_xpcall (lua_State *L)
   int status;
 
   luaL_checktype (L, 2, LUA_TFUNCTION);
-  lua_pushvalue (L, 2);
-  lua_pushcclosure (L, gisle_cancel_guarded_msgh, 1);
-  lua_replace (L, 2);
+  /* Only a Lua handler can loop; a C one (the common debug.traceback)
+   * runs as it is, so that its traceback shows no guard frame. */
+  if (!lua_iscfunction (L, 2))
+    {
+      lua_pushvalue (L, 2);
+      lua_pushcclosure (L, gisle_cancel_guarded_msgh, 1);
+      lua_replace (L, 2);
+    }
   lua_pushboolean (L, 1);
   lua_pushvalue (L, 1);
   lua_rotate (L, 3, 2);

@@ -76,6 +76,25 @@ static const FidelityCase cases[] = {
     "debug.sethook()\n"
     "return tostring(n > 10)",
     "true" },
+  /* xpcall(f, debug.traceback), the common idiom: no extra frame. */
+  { "/fidelity/xpcall/traceback-handler",
+    "local ok, tb = xpcall(function () error('x') end, debug.traceback)\n"
+    "return (tb:gsub('\\n\\t%[C%]: in %?$', ''))",
+    "test:1: x\n"
+    "stack traceback:\n"
+    "\t[C]: in function 'error'\n"
+    "\ttest:1: in function <test:1>\n"
+    "\t[C]: in function 'xpcall'\n"
+    "\ttest:1: in main chunk" },
+  { "/fidelity/xpcall/handler-level-2",
+    "local name\n"
+    "xpcall(function () error('x') end, debug.traceback)\n"
+    "local t = {}\n"
+    "debug.sethook(function (ev) t[#t + 1] = ev .. ':' .. tostring(debug.getinfo(2, 'n').name) end, 'cr')\n"
+    "xpcall(function () error('y') end, debug.traceback)\n"
+    "debug.sethook()\n"
+    "return table.concat(t, ' ')",
+    "return:sethook call:xpcall call:nil call:error call:nil return:nil return:xpcall call:sethook" },
   { "/fidelity/load/mode-b-refuses-text",
     "local f, e = load('return 1', 'c', 'b') return tostring(f) .. ' ' .. e",
     "nil attempt to load a text chunk (mode is 'b')" },
