@@ -44,6 +44,7 @@
 /* pthread_sigqueue() */
 #define _GNU_SOURCE
 #include "gisle-private.h"
+#include "gisle-debug-hook-private.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -573,9 +574,14 @@ gisle_cancel_xpcall (lua_State *L)
   int status;
 
   luaL_checktype (L, 2, LUA_TFUNCTION);
-  lua_pushvalue (L, 2);
-  lua_pushcclosure (L, gisle_cancel_guarded_msgh, 1);
-  lua_replace (L, 2);
+  /* Only a Lua handler can loop; a C one (the common debug.traceback)
+   * runs as it is, so that its traceback shows no guard frame. */
+  if (!lua_iscfunction (L, 2))
+    {
+      lua_pushvalue (L, 2);
+      lua_pushcclosure (L, gisle_cancel_guarded_msgh, 1);
+      lua_replace (L, 2);
+    }
   lua_pushboolean (L, 1);
   lua_pushvalue (L, 1);
   lua_rotate (L, 3, 2);
@@ -592,9 +598,9 @@ gisle_cancel_debug_sethook (lua_State *L)
 {
   GisleRun *run = gisle_tls_run;
 
-  lua_pushvalue (L, lua_upvalueindex (1));
-  lua_insert (L, 1);
-  lua_call (L, lua_gettop (L) - 1, 0);
+  /* In this same frame, not through lua_call(): a script's hook must see
+   * the stack and events it would see in plain Lua. */
+  gisle_debug_sethook (L);
 
   if (run != NULL)
     gisle_cancel_rearm_all (run);
@@ -625,8 +631,10 @@ gisle_cancel_open (lua_State *L)
   if (lua_getglobal (L, "debug") == LUA_TTABLE &&
       lua_getfield (L, -1, "sethook") == LUA_TFUNCTION)
     {
-      lua_pushcclosure (L, gisle_cancel_debug_sethook, 1);
-      lua_setfield (L, -2, "sethook");
+      lua_pushcfunction (L, gisle_cancel_debug_sethook);
+      lua_setfield (L, -3, "sethook");
+      lua_pushcfunction (L, gisle_debug_gethook);
+      lua_setfield (L, -3, "gethook");
     }
   lua_settop (L, 0);
 

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle.h"
+#include "gisle-error-info-private.h"
 
 /* Registering the codes with their names makes GError survive the trip
  * through D-Bus and lets bindings map them to exceptions. */
@@ -32,7 +33,19 @@ GQuark
 g_isle_error_quark (void)
 {
   static gsize quark = 0;
+  static gsize extended = 0;
 
+  /* An extended error domain: a GError of this domain can carry a
+   * GIsleErrorInfo (see gisle-error-info.c). */
+  if (g_once_init_enter (&extended))
+    {
+      g_error_domain_register_static ("g-isle-error-quark",
+                                      gisle_error_private_size (),
+                                      gisle_error_private_init,
+                                      gisle_error_private_copy,
+                                      gisle_error_private_clear);
+      g_once_init_leave (&extended, 1);
+    }
   g_dbus_error_register_error_domain ("g-isle-error-quark",
                                       &quark,
                                       g_isle_error_entries,

@@ -4,6 +4,7 @@
  */
 #include "gisle-private.h"
 #include "gisle-host-private.h"
+#include "gisle-error-info-private.h"
 
 /**
  * GIsle:
@@ -59,6 +60,7 @@ enum {
   PROP_DEFUNCT,
   PROP_EXECUTOR,
   PROP_NAME,
+  PROP_MEMORY_IN_USE,
   N_PROPS
 };
 
@@ -199,6 +201,9 @@ g_isle_get_property (GObject    *object,
       break;
     case PROP_NAME:
       g_value_set_string (value, g_isle_get_name (self));
+      break;
+    case PROP_MEMORY_IN_USE:
+      g_value_set_uint64 (value, g_isle_get_memory_in_use (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -421,6 +426,18 @@ g_isle_class_init (GIsleClass *klass)
     g_param_spec_string ("name", "Name", "A name to find the isle by",
                          NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GIsle:memory-in-use: (getter get_memory_in_use)
+   *
+   * Bytes the Lua state uses now; see g_isle_get_memory_in_use(). It
+   * changes on the isle's thread with every allocation, so it is never
+   * notified: read it when you need it.
+   */
+  properties[PROP_MEMORY_IN_USE] =
+    g_param_spec_uint64 ("memory-in-use", "Memory in use", "Bytes the Lua state uses now",
+                         0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -817,6 +834,8 @@ g_isle_run_sync (GIsle         *self,
                  GError       **error)
 {
   GisleWorker *worker = self->worker;
+  GError *local_error = NULL;
+  GVariant *result;
 
   if (gisle_worker_waiting_could_deadlock (worker))
     {
@@ -849,7 +868,34 @@ g_isle_run_sync (GIsle         *self,
 
   job->sync = TRUE;
   gisle_worker_submit (worker, job, TRUE);
-  return g_isle_wait_serving (worker, job, TRUE, error);
+  result = g_isle_wait_serving (worker, job, TRUE, &local_error);
+  gisle_error_info_remember (local_error);
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
+  return result;
+}
+
+/* The finish function that goes with an _async function, and the reverse. */
+static const struct {
+  gpointer    tag;
+  const char *async_name;
+  const char *finish_name;
+} g_isle_async_names[] = {
+  { g_isle_eval_async,      "g_isle_eval_async()",      "g_isle_eval_finish()" },
+  { g_isle_eval_full_async, "g_isle_eval_full_async()", "g_isle_eval_full_finish()" },
+  { g_isle_call_async,      "g_isle_call_async()",      "g_isle_call_finish()" },
+  { g_isle_call_full_async, "g_isle_call_full_async()", "g_isle_call_full_finish()" },
+  { g_isle_exec_async,      "g_isle_exec_async()",      "g_isle_exec_finish()" },
+};
+
+static const char *
+g_isle_async_name (gpointer source_tag,
+                   gboolean finish)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (g_isle_async_names); i++)
+    if (g_isle_async_names[i].tag == source_tag)
+      return finish ? g_isle_async_names[i].finish_name : g_isle_async_names[i].async_name;
+  return "another function";
 }
 
 static GVariant *
@@ -858,12 +904,34 @@ g_isle_finish_variant (GIsle         *self,
                        gpointer       source_tag,
                        GError       **error)
 {
+  GError *local_error = NULL;
+  GVariant *value;
+
   g_return_val_if_fail (G_IS_ISLE (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  /* Finishing eval_full_async() with eval_finish() (or the reverse) is an
+   * easy slip from a binding, where a CRITICAL and a silent NULL help no
+   * one: say which finish function the call needs. */
+  if (g_task_get_source_tag (G_TASK (result)) != source_tag)
+    {
+      gpointer started_by = g_task_get_source_tag (G_TASK (result));
+
+      g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED,
+                   "%s cannot finish a call started with %s: use %s",
+                   g_isle_async_name (source_tag, TRUE),
+                   g_isle_async_name (started_by, FALSE),
+                   g_isle_async_name (started_by, TRUE));
+      return NULL;
+    }
+
+  value = g_task_propagate_pointer (G_TASK (result), &local_error);
+  /* For g_isle_error_info_get_last(): bindings lose the info in the GError. */
+  gisle_error_info_remember (local_error);
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
+  return value;
 }
 
 static GisleJob *

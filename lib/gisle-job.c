@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-error-info-private.h"
 #include "gisle-value-private.h"
 
 #include <string.h>
@@ -281,6 +282,7 @@ gisle_job_msgh (lua_State *L)
     return 1;
 
   message = gisle_job_describe_error (L, 1);
+  gisle_error_info_capture (L, message);
   luaL_traceback (L, L, message, 1);
   return 1;
 }
@@ -396,13 +398,15 @@ gisle_job_pcall (GisleJob  *job,
     gisle_job_complete (job, NULL, gisle_job_cancel_error (job));
   else if (status == LUA_ERRMEM)
     gisle_job_complete (job, NULL,
-                        g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_MEMORY,
-                                             "not enough memory"));
+                        gisle_error_new_memory (job->worker->memory_limit,
+                                                __atomic_load_n (&job->worker->memory_in_use,
+                                                                 __ATOMIC_RELAXED)));
   else if (status != LUA_OK)
     gisle_job_complete (job, NULL,
-                        g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_RUNTIME,
-                                             lua_tostring (L, -1) ? lua_tostring (L, -1)
-                                                                  : "unknown error"));
+                        gisle_error_info_attach_runtime (
+                          g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_RUNTIME,
+                                               lua_tostring (L, -1) ? lua_tostring (L, -1)
+                                                                    : "unknown error")));
   else
     /* Still inside the job's cancel scope: converting a huge result can
      * take a while, and Stop or the time limit must reach it. */
@@ -426,7 +430,9 @@ gisle_job_run_chunk (GisleJob   *job,
                              chunk_name != NULL ? chunk_name : "=eval", "t");
   if (status != LUA_OK)
     {
-      gisle_job_complete (job, NULL, gisle_job_load_error (L, status));
+      gisle_job_complete (job, NULL,
+                          gisle_error_info_attach_syntax (gisle_job_load_error (L, status),
+                                                          chunk_name != NULL ? chunk_name : "=eval"));
       lua_settop (L, base);
       return;
     }

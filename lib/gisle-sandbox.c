@@ -596,9 +596,9 @@ sandbox_load (lua_State *L)
   size_t len;
   const char *s = lua_tolstring (L, 1, &len);
   int env = lua_isnone (L, 4) ? 0 : 4;  /* an explicit nil env counts */
+  const char *mode = luaL_optstring (L, 3, "bt");
   int status;
 
-  luaL_optstring (L, 3, NULL);  /* checked like Lua does, then ignored */
   if (s != NULL)
     {
       const char *chunkname = luaL_optstring (L, 2, s);
@@ -612,6 +612,17 @@ sandbox_load (lua_State *L)
       luaL_checktype (L, 1, LUA_TFUNCTION);
       lua_settop (L, SANDBOX_READER_SLOT);
       status = lua_load (L, sandbox_load_reader, NULL, chunkname, "t");
+    }
+  /* A mode without "t" refuses text as Lua does, before parsing it: any
+   * chunk that was not refused as binary was text. */
+  if (strchr (mode, 't') == NULL &&
+      (status == LUA_OK || status == LUA_ERRSYNTAX) &&
+      !(status == LUA_ERRSYNTAX && lua_type (L, -1) == LUA_TSTRING &&
+        strstr (lua_tostring (L, -1), "attempt to load a binary chunk") != NULL))
+    {
+      lua_pop (L, 1);
+      lua_pushfstring (L, "attempt to load a text chunk (mode is '%s')", mode);
+      status = LUA_ERRSYNTAX;
     }
   return sandbox_load_result (L, status, env);
 }

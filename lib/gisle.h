@@ -10,6 +10,7 @@
 # include "gisle-version.h"
 # include "gisle-types.h"
 # include "gisle-enum-types.h"
+# include "gisle-error-info.h"
 # include "gisle-invocation.h"
 # include "gisle-executor.h"
 # include "gisle-isle.h"

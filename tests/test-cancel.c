@@ -303,6 +303,11 @@ static const LoopCase prompt_cases[] = {
     "isle.emit('started')\n"
     "xpcall(function() while true do" SPIN "end end,\n"
     "       function() while true do" SPIN "end end)" },
+  { "/cancel/prompt/xpcall-c-handler",
+    /* A C handler is not wrapped (no guard frame): still stopped, even
+     * when the loop catches every cancel and goes on. */
+    "isle.emit('started')\n"
+    "while true do xpcall(function() while true do" SPIN "end end, tostring) end" },
   { "/cancel/prompt/xpcall-handler-running",
     /* The handler runs (for an ordinary error) when the cancel comes. */
     "xpcall(function() error('boom') end,\n"

@@ -172,6 +172,119 @@ test_memory (void)
   gisle_test_assert_eval (isle, "return kept", "('safe',)");
 }
 
+/* ---- Structured error info ------------------------------------------------ */
+
+static void
+test_info_syntax (void)
+{
+  g_autoptr(GIsle) isle = new_isle ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) result = NULL;
+  GIsleErrorInfo *info;
+
+  result = g_isle_eval_full (isle, "local a = 1\nlocal b = = 2\n", "=editor.lua", 0, NULL, &error);
+  g_assert_error (error, G_ISLE_ERROR, G_ISLE_ERROR_SYNTAX);
+  info = g_isle_error_get_info (error);
+  g_assert_nonnull (info);
+  g_assert_cmpstr (g_isle_error_info_get_chunk (info), ==, "editor.lua");
+  g_assert_cmpint (g_isle_error_info_get_line (info), ==, 2);
+  g_assert_cmpuint (g_isle_error_info_get_n_frames (info), ==, 0);
+  g_assert_cmpstr (g_isle_error_info_get_message (info), ==, error->message);
+  g_clear_error (&error);
+
+  /* A chunk without a name, whose Lua name holds colons. */
+  result = g_isle_eval_full (isle, "x = 1 +", "a:b", 0, NULL, &error);
+  g_assert_error (error, G_ISLE_ERROR, G_ISLE_ERROR_INCOMPLETE);
+  info = g_isle_error_get_info (error);
+  g_assert_nonnull (info);
+  g_assert_cmpstr (g_isle_error_info_get_chunk (info), ==, "[string \"a:b\"]");
+  g_assert_cmpint (g_isle_error_info_get_line (info), ==, 1);
+}
+
+static void
+test_info_runtime (void)
+{
+  g_autoptr(GIsle) isle = new_isle ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) copy = NULL;
+  g_autoptr(GVariant) result = NULL;
+  g_autoptr(GIsleErrorInfo) last = NULL;
+  GIsleErrorInfo *info;
+  const GIsleErrorFrame *frame;
+
+  result = g_isle_eval_full (isle,
+                             "local function inner(t)\n"
+                             "  return t.x.y\n"
+                             "end\n"
+                             "function outer() return (inner({})) end\n"
+                             "outer()\n",
+                             "=script.lua", 0, NULL, &error);
+  g_assert_error (error, G_ISLE_ERROR, G_ISLE_ERROR_RUNTIME);
+  info = g_isle_error_get_info (error);
+  g_assert_nonnull (info);
+  g_assert_cmpstr (g_isle_error_info_get_chunk (info), ==, "script.lua");
+  g_assert_cmpint (g_isle_error_info_get_line (info), ==, 2);
+  g_assert_true (g_str_has_prefix (g_isle_error_info_get_message (info),
+                                   "script.lua:2: attempt to index a nil value (field 'x')"));
+  g_assert_null (strstr (g_isle_error_info_get_message (info), "traceback"));
+  g_assert_cmpuint (g_isle_error_info_get_n_frames (info), >=, 3);
+  frame = g_isle_error_info_get_frame (info, 0);
+  g_assert_cmpstr (frame->chunk, ==, "script.lua");
+  g_assert_cmpint (frame->line, ==, 2);
+  g_assert_cmpstr (frame->function, ==, "inner");
+  frame = g_isle_error_info_get_frame (info, 1);
+  g_assert_cmpint (frame->line, ==, 4);
+  g_assert_cmpstr (frame->function, ==, "outer");
+  frame = g_isle_error_info_get_frame (info, 2);
+  g_assert_cmpint (frame->line, ==, 5);
+  g_assert_cmpstr (frame->function, ==, "main chunk");
+
+  /* It survives g_error_copy(), and the thread remembers it for bindings. */
+  copy = g_error_copy (error);
+  g_assert_true (g_isle_error_get_info (copy) == info);
+  last = g_isle_error_info_get_last ();
+  g_assert_true (last == info);
+  g_clear_error (&error);
+
+  /* error() in a C function: frame 0 is [C] 'error', the location is the caller's. */
+  result = g_isle_eval_full (isle, "\n\nerror('boom')", "=e", 0, NULL, &error);
+  info = g_isle_error_get_info (error);
+  g_assert_nonnull (info);
+  g_assert_cmpint (g_isle_error_info_get_line (info), ==, 3);
+  frame = g_isle_error_info_get_frame (info, 0);
+  g_assert_cmpstr (frame->chunk, ==, "[C]");
+  g_assert_cmpint (frame->line, ==, -1);
+  g_assert_cmpstr (frame->function, ==, "error");
+  g_clear_error (&error);
+
+  /* A success clears it; errors without a location have none. */
+  result = g_isle_eval (isle, "return 1", NULL, NULL);
+  g_clear_pointer (&result, g_variant_unref);
+  g_clear_pointer (&last, g_isle_error_info_unref);
+  g_assert_null (g_isle_error_info_get_last ());
+  result = g_isle_call (isle, "nosuch", NULL, NULL, &error);
+  g_assert_error (error, G_ISLE_ERROR, G_ISLE_ERROR_NOT_FOUND);
+  g_assert_null (g_isle_error_get_info (error));
+}
+
+static void
+test_memory_message (void)
+{
+  g_autoptr(GIsle) isle = gisle_test_isle_new ("memory-limit", (guint64) 4 * 1024 * 1024, NULL);
+  g_autofree char *message = gisle_test_eval_error (isle, "local t = {} for i = 1, 1e8 do t[i] = i end",
+                                                    G_ISLE_ERROR, G_ISLE_ERROR_MEMORY);
+
+  g_autofree char *in_use = NULL;
+  guint64 bytes;
+
+  gisle_test_assert_prefix (message, "not enough memory: the isle's memory-limit is 4194304 bytes and ");
+  in_use = g_strdup (message + strlen ("not enough memory: the isle's memory-limit is 4194304 bytes and "));
+  bytes = g_ascii_strtoull (in_use, NULL, 10);
+  g_assert_cmpuint (bytes, >, 0);
+  g_assert_cmpuint (bytes, <=, 4194304);
+  g_assert_true (g_str_has_suffix (message, " bytes were in use"));
+}
+
 /* ---- Conversion ------------------------------------------------------------- */
 
 static void
@@ -371,6 +484,9 @@ main (int   argc,
   g_test_add_func ("/errors/runtime", test_runtime);
   g_test_add_func ("/errors/error-values", test_error_values);
   g_test_add_func ("/errors/memory", test_memory);
+  g_test_add_func ("/errors/memory-message", test_memory_message);
+  g_test_add_func ("/errors/info-syntax", test_info_syntax);
+  g_test_add_func ("/errors/info-runtime", test_info_runtime);
   g_test_add_func ("/errors/conversion", test_conversion);
   g_test_add_func ("/errors/closed", test_closed);
   g_test_add_func ("/errors/closed-async", test_closed_async);

@@ -143,18 +143,51 @@ class PipeTests(unittest.TestCase):
         self.check('"a\\tb"\n', 'a\tb\n')
 
     def test_syntax_error(self):
-        result = self.check('x = = 1\n1+1\n', '2\n', stderr=unittest.mock.ANY)
+        # Piped input stops at the first error, like `lua -`.
+        result = self.check('x = = 1\n1+1\n', '', stderr=unittest.mock.ANY, status=1)
         self.assertRegex(result.stderr, r"^stdin:1: .*near '='\n$")
 
     def test_runtime_error(self):
-        result = self.check('error("boom")\n"still here"\n', 'still here\n',
-                            stderr=unittest.mock.ANY)
+        result = self.check('print(1)\nerror("boom")\n"not reached"\n', '1\n',
+                            stderr=unittest.mock.ANY, status=1)
         self.assertTrue(result.stderr.startswith('stdin:1: boom'), result.stderr)
         self.assertIn('traceback', result.stderr)
 
+    def test_error_line_number(self):
+        # Was stdin:2: the result wrapper shifted the line.
+        result = self.check('nosuch.f\n', '', stderr=unittest.mock.ANY, status=1)
+        self.assertTrue(result.stderr.startswith(
+            "stdin:1: attempt to index a nil value (global 'nosuch')\n"), result.stderr)
+        result = self.check('local t = {}\nreturn t.x.y\n', '', stderr=unittest.mock.ANY, status=1)
+        self.assertTrue(result.stderr.startswith("stdin:1: attempt to index a nil value"),
+                        result.stderr)
+
+    def test_interactive_pipe_goes_on_after_errors(self):
+        result = self.check('error("boom")\nx = = 1\n"still here"\n', 'still here\n',
+                            args=['-i'], stderr=unittest.mock.ANY)
+        self.assertIn('stdin:1: boom', result.stderr)
+
     def test_incomplete_at_eof(self):
-        result = self.check('function g()\n', '', stderr=unittest.mock.ANY)
+        result = self.check('function g()\n', '', stderr=unittest.mock.ANY, status=1)
         self.assertRegex(result.stderr, r'<eof>\n$')
+
+    def test_results_print_like_lua(self):
+        # Functions, cycles, __tostring and __name as lua.c shows them
+        # (Debian's Lua 5.4.4 prints "function: 0x..." for every function).
+        result = self.check('return print\n'
+                            't = {} t.self = t return t\n'
+                            'return setmetatable({}, {__tostring = function () return "X!" end})\n'
+                            'return setmetatable({}, {__name = "Point"})\n'
+                            'return {n = setmetatable({}, {__tostring = function () return "inner" end})}\n'
+                            'return coroutine.create(print), 1, nil\n',
+                            unittest.mock.ANY)
+        self.assertRegex(result.stdout,
+                         r'^function: 0x[0-9a-f]+\n'
+                         r'\{self = table: 0x[0-9a-f]+\}\n'
+                         r'X!\n'
+                         r'Point: 0x[0-9a-f]+\n'
+                         r'\{n = inner\}\n'
+                         r'thread: 0x[0-9a-f]+\t1\tnil\n$')
 
     def test_stderr_and_warnings(self):
         self.check('local _ = io.stderr:write("err\\n")\nwarn("@on") warn("hey")\n', '',
@@ -167,7 +200,7 @@ class PipeTests(unittest.TestCase):
         self.assertRegex(result.stdout,
                          r'^function: \S+\n'
                          r'w\n\S.*\n'
-                         r'\{f = function: \S+, \["function: \S+"\] = 1\}\n'
+                         r'\{f = function: \S+, \[function: \S+\] = 1\}\n'
                          r'\{1, table: 0x[0-9a-f]+\}\n$')
 
     def test_statement_results(self):
@@ -182,13 +215,13 @@ class PipeTests(unittest.TestCase):
 
     def test_memory_limit(self):
         result = self.check('s = string.rep("x", 64 * 1024 * 1024)\n1+1\n', '2\n',
-                            args=['--memory-limit', str(16 * 1024 * 1024)],
+                            args=['-i', '--memory-limit', str(16 * 1024 * 1024)],
                             stderr=unittest.mock.ANY)
         self.assertIn('memory', result.stderr)
 
     def test_timeout(self):
         result = self.check('while true do end\n1+1\n', '2\n',
-                            args=['--timeout', '200'], stderr=unittest.mock.ANY)
+                            args=['-i', '--timeout', '200'], stderr=unittest.mock.ANY)
         self.assertNotEqual(result.stderr, '')
 
     def test_bad_option(self):
@@ -205,8 +238,8 @@ class CommandLineTests(unittest.TestCase):
     """-e, a script file and -i."""
 
     def test_execute(self):
-        # Values print; stdin is not read without -i.
-        result = run('print("not read")\n', ['-e', 'x = 5', '-e', 'x + 1'])
+        # -e runs statements in order, as lua.c; stdin is not read without -i.
+        result = run('print("not read")\n', ['-e', 'x = 5', '-e', 'print(x + 1)'])
         self.assertEqual((result.stdout, result.stderr, result.returncode),
                          ('6\n', '', 0))
 
@@ -246,6 +279,43 @@ class CommandLineTests(unittest.TestCase):
         result = run('z\n', ['-i', path])
         self.assertEqual((result.stdout, result.stderr, result.returncode),
                          ('from script\n', '', 0))
+
+    def test_script_arguments(self):
+        path = self.script('print(select("#", ...), ...)\n'
+                           'print(arg[0] == ..., arg[1], arg[2], #arg, arg[-1] ~= nil)\n')
+        result = run('', ['-e', 'x = 1', path, 'one', '-e'])
+        self.assertEqual((result.stderr, result.returncode), ('', 0))
+        self.assertEqual(result.stdout, f'2\tone\t-e\nfalse\tone\t-e\t2\ttrue\n')
+        result = run('', [path])
+        self.assertEqual(result.stdout, '0\nfalse\tnil\tnil\t0\ttrue\n')
+
+    def test_arg_zero_is_the_script(self):
+        path = self.script('print(arg[0])\n')
+        self.assertEqual(run('', [path]).stdout, f'{path}\n')
+
+    def test_dash_reads_the_script_from_stdin(self):
+        result = run('print("from stdin", ...)\nreturn 1\n', ['-', 'a', 'b'])
+        self.assertEqual((result.stdout, result.stderr, result.returncode),
+                         ('from stdin\ta\tb\n', '', 0))
+        result = run('\nerror("second line")\n', ['-'])
+        self.assertTrue(result.stderr.startswith('stdin:2: second line'), result.stderr)
+        self.assertEqual(result.returncode, 1)
+
+    def test_library(self):
+        # -l requires within the sandbox's rules: only with the package library.
+        result = run('', ['--trusted', '-l', 'string', '-l', 's=string', '-e', 'print(s.rep("ab", 2))'])
+        self.assertEqual((result.stdout, result.stderr, result.returncode), ('abab\n', '', 0))
+        result = run('', ['-l', 'string', '-e', 'print("not run")'])
+        self.assertEqual(result.stdout, '')
+        self.assertIn("cannot load module 'string'", result.stderr)
+        self.assertEqual(result.returncode, 1)
+        result = run('', ['--trusted', '-l', 'no.such.module'])
+        self.assertIn("module 'no.such.module' not found", result.stderr)
+        self.assertEqual(result.returncode, 1)
+
+    def test_version_then_work(self):
+        result = run('', ['-v', '-e', 'print("after")'])
+        self.assertRegex(result.stdout, r'^gisle-repl \d+\.\d+\.\d+ with Lua 5\.4\nafter\n$')
 
     def test_missing_script(self):
         result = run('', ['/nonexistent/script.lua'])
@@ -294,6 +364,29 @@ class InterruptTests(unittest.TestCase):
         self.assertEqual(Reader(proc.stderr.fileno()).rest(), 'Interrupted.\n')
         self.assertEqual(proc.wait(TIMEOUT), 0)
 
+    def test_sigint_stops_a_flood_at_once(self):
+        # Output the stopped job had queued is dropped, with a note: the
+        # flood stops at once instead of scrolling its backlog by.
+        proc, out = self.start()
+        proc.stdin.write(b'while true do print("flood") end\n')
+        out.expect('flood\n')
+        start = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        proc.stdin.write(b'print("alive")\n')
+        proc.stdin.close()
+        rest = out.rest()
+        elapsed = time.monotonic() - start
+        after = rest.count('flood\n')
+        self.assertTrue(rest.endswith('alive\n'), rest[-200:])
+        stderr = Reader(proc.stderr.fileno()).rest()
+        # A fast reader may leave nothing queued to drop (see the terminal
+        # test for the note).
+        self.assertRegex(stderr, r'^Interrupted( \(\d+ lines? of queued output dropped\))?\.\n$')
+        print(f'\n# pipe flood: {after} lines (64 KiB of pipe buffer included) and '
+              f'{elapsed * 1000:.0f} ms after SIGINT; {stderr.strip()}', file=sys.stderr)
+        self.assertLess(after, 20000)
+        self.assertEqual(proc.wait(TIMEOUT), 0)
+
     def test_sigint_at_prompt_exits(self):
         proc, out = self.start()
         proc.stdin.write(b'1+1\n')
@@ -307,14 +400,18 @@ class InterruptTests(unittest.TestCase):
 class TerminalTests(unittest.TestCase):
     """A pseudo-terminal: banner, prompts, Ctrl-C and Ctrl-D typed as keys."""
 
-    def start(self):
+    def start(self, echo=False, history=''):
         pid, fd = pty.fork()
         if pid == 0:
-            # No echo, no CR/LF translation: the output is exactly the REPL's.
+            # No CR/LF translation; without echo, the output is exactly the
+            # REPL's (libedit does not edit a terminal without echo).
             attrs = termios.tcgetattr(0)
             attrs[1] &= ~termios.OPOST
-            attrs[3] &= ~termios.ECHO
+            if not echo:
+                attrs[3] &= ~termios.ECHO
             termios.tcsetattr(0, termios.TCSANOW, attrs)
+            # Never the user's own history file.
+            os.environ['GISLE_REPL_HISTORY'] = history
             try:
                 os.execv(REPL, [REPL])
             finally:
@@ -372,6 +469,66 @@ class TerminalTests(unittest.TestCase):
         os.write(fd, b'\x04')
         self.assertEqual(out.rest(), '\n')
         self.assertEqual(self.wait_status(), 0)
+
+    def test_line_editing_history_and_completion(self):
+        # libedit in a terminal with echo: Tab completes names and fields,
+        # Ctrl-A and arrows edit the line, and history survives a restart.
+        with tempfile.TemporaryDirectory() as tmp:
+            history = os.path.join(tmp, 'state', 'history')
+            fd, out = self.start(echo=True, history=history)
+            out.expect('> ')
+            os.write(fd, b'string.fo\t')
+            out.expect('rmat')             # completed to string.format
+            os.write(fd, b'("%d", 41 + 1)\r')
+            out.expect('42')
+            out.expect('> ')
+            os.write(fd, b'10+2\x01-\r')   # Ctrl-A: to the start, then "-"
+            out.expect('-8')
+            out.expect('> ')
+            os.write(fd, b'1+1\x1b[D\x7f3\r')  # Left, Backspace, "3": 1+1 becomes 131
+            out.expect('131\r\n')
+            out.expect('> ')
+            os.write(fd, b'\x04')
+            out.rest()
+            self.assertEqual(self.wait_status(), 0)
+            with open(history, encoding='utf-8') as f:
+                saved = f.read()
+            self.assertIn('string.format("%d",\\04041\\040+\\0401)', saved)
+            self.assertIn('-10+2', saved)
+
+            # A new session: Up recalls the last line of the previous one.
+            fd, out = self.start(echo=True, history=history)
+            out.expect('> ')
+            os.write(fd, b'\x1b[A\x1b[A\r')
+            out.expect('-10+2')
+            out.expect('-8')
+            out.expect('> ')               # libedit reads again
+            os.write(fd, b'\x04')
+            out.rest()
+            self.assertEqual(self.wait_status(), 0)
+
+    def test_ctrl_c_stops_a_flood_at_once(self):
+        # A terminal is slower than the flood: output queues up. Ctrl-C
+        # stops the job and drops the queue, with a note, instead of
+        # scrolling it by (before: 2.3 s and ~550 000 lines on a terminal
+        # emulator; lua.c stops after ~600 lines).
+        fd, out = self.start()
+        out.expect('> ')
+        os.write(fd, b'while true do print("flood") end\n')
+        out.expect('flood\n' * 100)
+        start = time.monotonic()
+        os.kill(self.pid, signal.SIGINT)
+        text = out.expect('> ')
+        elapsed = time.monotonic() - start
+        after = text.count('flood')
+        match = re.search(r'Interrupted \((\d+) lines? of queued output dropped\)\.\n> $', text)
+        self.assertIsNotNone(match, text[-300:])
+        print(f'\n# terminal flood: {after} lines and {elapsed * 1000:.0f} ms after SIGINT, '
+              f'{match.group(1)} queued lines dropped', file=sys.stderr)
+        self.assertGreater(int(match.group(1)), 0)
+        self.assertLess(after, 20000)
+        os.write(fd, b'1+1\n')
+        self.assertEqual(out.expect('> '), '2\n> ')
 
     def test_ctrl_c_at_prompt_exits(self):
         fd, out = self.start()

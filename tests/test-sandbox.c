@@ -577,6 +577,31 @@ test_load_binary (void)
   /* The chunk is valid: Lua's own load runs it. */
   set_global_string (P, "chunk", data, len);
   assert_eval (P, "return load(chunk)()", "42");
+
+  /* A mode without "t" refuses text before parsing it, as Lua does. */
+  {
+    const char *refused[] = {
+      "return load('return 1', 'c', 'b')",
+      "return load('x = = 1', 'c', 'b')",
+      "return load('return 1', 'c', 'x')",
+      "local done\n"
+      "return load(function ()\n"
+      "  if not done then done = true return 'return 1' end\n"
+      "end, 'c', 'b')",
+    };
+    const char *expected[] = {
+      "nil,attempt to load a text chunk (mode is 'b')",
+      "nil,attempt to load a text chunk (mode is 'b')",
+      "nil,attempt to load a text chunk (mode is 'x')",
+      "nil,attempt to load a text chunk (mode is 'b')",
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+      {
+        assert_eval (P, refused[i], expected[i]);
+        assert_eval (L, refused[i], expected[i]);
+      }
+  }
   lua_close (P);
 
   set_global_string (L, "chunk", data, len);
@@ -591,7 +616,7 @@ test_load_binary (void)
 
   /* Text still loads, with every argument doing what Lua documents. */
   assert_eval (L, "return load('return 1 + 1')()", "2");
-  assert_eval (L, "return load('return x', 'c', 'b', { x = 5 })()", "5");
+  assert_eval (L, "return load('return x', 'c', 'bt', { x = 5 })()", "5");
   assert_eval_contains (L, "return load('return x', 'c', 't', nil)()",
                         "upvalue '_ENV'");
   assert_eval (L, "local parts = { 'return ', '3 * ', '4' }\n"

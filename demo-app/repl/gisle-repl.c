@@ -1,73 +1,94 @@
 /* gisle-repl.c: a terminal read-eval-print loop on GIsle, modelled on lua.c.
  *
- * Everything goes through GIsle's public API: the Lua state lives on the
- * isle's worker thread while this thread runs a GMainLoop that reads stdin
- * asynchronously, prints captured output and reacts to Ctrl-C.
+ * The Lua state lives on the isle's worker thread; this thread runs a
+ * GMainLoop that reads input, prints captured output and reacts to Ctrl-C.
+ * Chunks run through g_isle_exec_async() with repl-eval.c, which compiles
+ * and runs them as lua.c does and formats the results inside the isle.
+ *
+ * In a terminal, lines are edited with libedit (BSD licence, compatible
+ * with GIsle's LGPL; GNU readline is GPL): history kept across runs, Tab
+ * completion of global names and fields. A pipe is read line by line
+ * without it.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <gisle.h>
 #include <gio/gunixinputstream.h>
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+
+#include <editline/readline.h>
+
+#include "repl-eval.h"
+
+#define HISTORY_LENGTH 1000
 
 typedef struct _Repl Repl;
 
-/* The ways a chunk is tried, in order. */
-typedef enum {
-  FORM_SHOW,        /* `return show(<code>)`: an expression, values made printable */
-  FORM_RETURN,      /* `return <code>`: for its syntax errors, and `1;` */
-  FORM_STATEMENT,   /* `<code>` */
-} Form;
-
 /* Called when a chunk has finished, successfully or not. */
 typedef void (*ChunkDoneFunc) (Repl *repl, gboolean ok);
+
+typedef struct
+{
+  gboolean is_module;  /* -l, else -e */
+  const char *text;
+} Step;
 
 struct _Repl
 {
   GIsle *isle;
   GMainLoop *loop;
   int exit_status;
-  gboolean tty;                  /* stdin is a terminal: prompts and banner */
+  gboolean tty;                  /* stdin is a terminal */
+  gboolean editing;              /* libedit reads the lines */
+  gboolean keep_going;           /* report errors and go on (a terminal, or -i) */
   char *lua_version;
 
-  /* Standard input, read one line at a time. */
+  /* Standard input from a pipe, read one line at a time. */
   GDataInputStream *input;
   GCancellable *read_cancellable;
   gboolean reading;
 
-  /* The chunk being evaluated, or waiting for more lines; NULL when none.
-   * A chunk is tried as `return <code>` first so that expressions print,
-   * then as a statement; a form that fails as incomplete stays in play. */
+  /* Standard input in a terminal, through libedit's callback interface. */
+  guint stdin_watch;
+  char *history_path;
+
+  /* The chunk waiting for more lines or running; NULL when none. */
   GString *code;
   const char *chunk_name;
-  gboolean try_return;
-  gboolean try_statement;
   gboolean print_results;
-  gboolean may_continue;         /* read more lines when incomplete */
-  Form form;                     /* of the job in flight */
-  gboolean interrupted;
-  char *incomplete_message;
+  gboolean may_continue;
+  gboolean force_return;         /* "=expr" */
   ChunkDoneFunc chunk_done;
+  char *incomplete_message;
 
-  /* Set while a job runs: Ctrl-C cancels it. */
+  /* Set while a job runs: Ctrl-C cancels it and drops its queued output. */
   GCancellable *job_cancellable;
+  gboolean interrupted;
+  gint64 interrupted_at;
+  guint64 dropped_bytes;
+  guint64 dropped_lines;
 
   /* Work given on the command line, done before the prompt. */
-  char **exprs;
-  guint next_expr;
-  char *script;
-  char *script_chunk_name;
+  GArray *steps;
+  guint next_step;
+  char *script;                  /* "-" for standard input */
+  char **script_args;
+  char **all_args;               /* for the arg table */
+  int script_index;
   gboolean script_done;
   gboolean print_version;
   gboolean want_repl;
 };
 
-static void start_attempt (Repl *repl, Form form);
 static void read_next_line (Repl *repl);
 
 static void
@@ -78,408 +99,44 @@ quit (Repl *repl,
   g_main_loop_quit (repl->loop);
 }
 
-/* ---- Formatting values ------------------------------------------------ */
-
-static void append_value (GString *out, GVariant *value, gboolean nested);
-static char *opaque_text (GVariant *value);
-
-/* Lua's tostring(): "%.14g", keeping ".0" on integral floats so that they
- * stay distinguishable from integers. */
-static void
-append_float (GString *out,
-              double   number)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  g_ascii_formatd (buf, sizeof buf, "%.14g", number);
-  g_string_append (out, buf);
-  if (buf[strspn (buf, "-0123456789")] == '\0')
-    g_string_append (out, ".0");
-}
-
-/* Strings inside tables are quoted like Lua's %q so that "1" and 1 differ. */
-static void
-append_quoted (GString    *out,
-               const char *data,
-               gsize       len)
-{
-  g_string_append_c (out, '"');
-  for (gsize i = 0; i < len; i++)
-    {
-      guchar c = data[i];
-
-      switch (c)
-        {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        default:
-          if (c < 0x20 || c == 0x7f)
-            g_string_append_printf (out, "\\%u", c);
-          else
-            g_string_append_c (out, c);
-        }
-    }
-  g_string_append_c (out, '"');
-}
-
-static void
-append_string (GString    *out,
-               const char *data,
-               gsize       len,
-               gboolean    nested)
-{
-  if (nested)
-    append_quoted (out, data, len);
-  else
-    g_string_append_len (out, data, len);
-}
-
-static GVariant *
-unbox (GVariant *value)
-{
-  g_variant_ref (value);
-  while (g_variant_is_of_type (value, G_VARIANT_TYPE_VARIANT))
-    {
-      GVariant *inner = g_variant_get_variant (value);
-
-      g_variant_unref (value);
-      value = inner;
-    }
-  return value;
-}
-
-static gboolean
-is_integer (GVariant *value)
-{
-  return g_variant_is_of_type (value, G_VARIANT_TYPE_INT64);
-}
-
-static gboolean
-is_string (GVariant *value)
-{
-  return g_variant_is_of_type (value, G_VARIANT_TYPE_STRING);
-}
-
-static gboolean
-is_identifier (const char *name)
-{
-  static const char * const reserved[] = {
-    "and", "break", "do", "else", "elseif", "end", "false", "for",
-    "function", "goto", "if", "in", "local", "nil", "not", "or", "repeat",
-    "return", "then", "true", "until", "while",
-  };
-
-  if (!g_ascii_isalpha (name[0]) && name[0] != '_')
-    return FALSE;
-  for (const char *p = name; *p; p++)
-    if (!g_ascii_isalnum (*p) && *p != '_')
-      return FALSE;
-  for (gsize i = 0; i < G_N_ELEMENTS (reserved); i++)
-    if (strcmp (name, reserved[i]) == 0)
-      return FALSE;
-  return TRUE;
-}
-
-typedef struct
-{
-  GVariant *key;
-  GVariant *value;
-} Entry;
-
-static void
-entry_clear (gpointer data)
-{
-  Entry *entry = data;
-
-  g_variant_unref (entry->key);
-  g_variant_unref (entry->value);
-}
-
-static int
-key_rank (GVariant *key)
-{
-  if (is_integer (key))
-    return 0;
-  if (g_variant_is_of_type (key, G_VARIANT_TYPE_DOUBLE))
-    return 1;
-  if (g_variant_is_of_type (key, G_VARIANT_TYPE_BOOLEAN))
-    return 2;
-  if (is_string (key))
-    return 3;
-  return 4;
-}
-
-/* Lua tables have no order; sorting makes the output stable: integers
- * first (so that 1..n can be shown as a list), then the rest. */
-static int
-compare_entries (gconstpointer a,
-                 gconstpointer b)
-{
-  GVariant *ka = ((const Entry *) a)->key;
-  GVariant *kb = ((const Entry *) b)->key;
-  int ra = key_rank (ka);
-  int rb = key_rank (kb);
-
-  if (ra != rb)
-    return ra < rb ? -1 : 1;
-
-  switch (ra)
-    {
-    case 0:
-      {
-        gint64 ia = g_variant_get_int64 (ka);
-        gint64 ib = g_variant_get_int64 (kb);
-        return ia < ib ? -1 : ia > ib;
-      }
-    case 1:
-      {
-        double da = g_variant_get_double (ka);
-        double db = g_variant_get_double (kb);
-        return da < db ? -1 : da > db;
-      }
-    case 2:
-      return (int) g_variant_get_boolean (ka) - (int) g_variant_get_boolean (kb);
-    case 3:
-      return strcmp (g_variant_get_string (ka, NULL),
-                     g_variant_get_string (kb, NULL));
-    default:
-      return g_variant_compare (ka, kb);
-    }
-}
-
-static void
-append_key (GString  *out,
-            GVariant *key)
-{
-  if (is_string (key) && is_identifier (g_variant_get_string (key, NULL)))
-    {
-      g_string_append (out, g_variant_get_string (key, NULL));
-      return;
-    }
-  g_string_append_c (out, '[');
-  append_value (out, key, TRUE);
-  g_string_append_c (out, ']');
-}
-
-/* a{sv}, a{xv} and a(vv): tables with keys. */
-static void
-append_table (GString  *out,
-              GVariant *table)
-{
-  g_autoptr(GArray) entries = g_array_new (FALSE, FALSE, sizeof (Entry));
-  gsize n = g_variant_n_children (table);
-  gint64 next_index = 1;
-
-  g_array_set_clear_func (entries, entry_clear);
-  for (gsize i = 0; i < n; i++)
-    {
-      g_autoptr(GVariant) pair = g_variant_get_child_value (table, i);
-      g_autoptr(GVariant) key = g_variant_get_child_value (pair, 0);
-      g_autoptr(GVariant) value = g_variant_get_child_value (pair, 1);
-      Entry entry = { unbox (key), unbox (value) };
-
-      g_array_append_val (entries, entry);
-    }
-  g_array_sort (entries, compare_entries);
-
-  g_string_append_c (out, '{');
-  for (guint i = 0; i < entries->len; i++)
-    {
-      Entry *entry = &g_array_index (entries, Entry, i);
-
-      if (i > 0)
-        g_string_append (out, ", ");
-      /* Keys 1, 2, 3... print as a list, as they were written. */
-      if (next_index > 0 && is_integer (entry->key) &&
-          g_variant_get_int64 (entry->key) == next_index)
-        next_index++;
-      else
-        {
-          next_index = 0;
-          append_key (out, entry->key);
-          g_string_append (out, " = ");
-        }
-      append_value (out, entry->value, TRUE);
-    }
-  g_string_append_c (out, '}');
-}
-
-/* Any other array (a sequence is av): a list. */
-static void
-append_list (GString  *out,
-             GVariant *array)
-{
-  gsize n = g_variant_n_children (array);
-
-  g_string_append_c (out, '{');
-  for (gsize i = 0; i < n; i++)
-    {
-      g_autoptr(GVariant) child = g_variant_get_child_value (array, i);
-
-      if (i > 0)
-        g_string_append (out, ", ");
-      append_value (out, child, TRUE);
-    }
-  g_string_append_c (out, '}');
-}
-
-static gboolean
-is_keyed_table (GVariant *value)
-{
-  return g_variant_is_of_type (value, G_VARIANT_TYPE ("a{?*}")) ||
-         g_variant_is_of_type (value, G_VARIANT_TYPE ("a(vv)"));
-}
-
-static void
-append_value (GString  *out,
-              GVariant *value,
-              gboolean  nested)
-{
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_MAYBE))
-    {
-      g_autoptr(GVariant) inner = g_variant_get_maybe (value);
-
-      if (inner == NULL)
-        g_string_append (out, "nil");
-      else
-        append_value (out, inner, nested);
-    }
-  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_VARIANT))
-    {
-      g_autoptr(GVariant) inner = g_variant_get_variant (value);
-
-      append_value (out, inner, nested);
-    }
-  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
-    g_string_append (out, g_variant_get_boolean (value) ? "true" : "false");
-  else if (is_integer (value))
-    g_string_append_printf (out, "%" G_GINT64_FORMAT, g_variant_get_int64 (value));
-  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE))
-    append_float (out, g_variant_get_double (value));
-  else if (is_string (value))
-    {
-      gsize len;
-      const char *str = g_variant_get_string (value, &len);
-
-      append_string (out, str, len, nested);
-    }
-  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
-    {
-      gsize len;
-      const char *data = g_variant_get_fixed_array (value, &len, 1);
-
-      append_string (out, data, len, nested);
-    }
-  else if (is_keyed_table (value))
-    {
-      g_autofree char *opaque = opaque_text (value);
-
-      if (opaque != NULL)
-        g_string_append (out, opaque);
-      else
-        append_table (out, value);
-    }
-  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_ARRAY))
-    append_list (out, value);
-  else
-    {
-      /* Not produced by Lua values; show it in GVariant text form. */
-      g_autofree char *text = g_variant_print (value, TRUE);
-
-      g_string_append (out, text);
-    }
-}
-
-/* Functions, userdata and threads cannot leave the isle, and neither can
- * cycles, so FORM_SHOW passes the values through this Lua function first.
- * It copies tables (raw, like the isle) and replaces what cannot cross by
- * an "opaque" table { ["\1"] = tostring (v) }, printed as its bare text
- * like lua.c prints such values. One line, so line numbers stay right. */
-#define OPAQUE_KEY "\1"
-static const char show_prefix[] =
-  "return (function (...) "
-    "local type, tostring, next, select = type, tostring, next, select "
-    "local seen = {} "
-    "local function opaque (v) return { [\"\\1\"] = tostring (v) } end "
-    "local conv "
-    "conv = function (v, depth) "
-      "local t = type (v) "
-      "if t == \"table\" then "
-        "if seen[v] or depth > 90 then return opaque (v) end "
-        "seen[v] = true "
-        "local c = {} "
-        "for k, x in next, v do "
-          "local kt = type (k) "
-          "if kt == \"table\" then k = conv (k, depth + 1) "
-          "elseif kt ~= \"string\" and kt ~= \"number\" and kt ~= \"boolean\" then "
-            "k = tostring (k) "
-          "end "
-          "c[k] = conv (x, depth + 1) "
-        "end "
-        "seen[v] = nil "
-        "return c "
-      "elseif t == \"function\" or t == \"userdata\" or t == \"thread\" then "
-        "return opaque (v) "
-      "end "
-      "return v "
-    "end "
-    "local n, r = select (\"#\", ...), { ... } "
-    "for i = 1, n do r[i] = conv (r[i], 1) end "
-    "local function unpack (i) if i <= n then return r[i], unpack (i + 1) end end "
-    "return unpack (1) "
-  "end) (";
-
-/* The text of an opaque table (a newly allocated string), or NULL. */
-static char *
-opaque_text (GVariant *value)
-{
-  g_autoptr(GVariant) entry = NULL;
-  g_autoptr(GVariant) key = NULL;
-  g_autoptr(GVariant) boxed = NULL;
-  g_autoptr(GVariant) text = NULL;
-
-  if (!g_variant_is_of_type (value, G_VARIANT_TYPE ("a{sv}")) ||
-      g_variant_n_children (value) != 1)
-    return NULL;
-  entry = g_variant_get_child_value (value, 0);
-  key = g_variant_get_child_value (entry, 0);
-  if (strcmp (g_variant_get_string (key, NULL), OPAQUE_KEY) != 0)
-    return NULL;
-  boxed = g_variant_get_child_value (entry, 1);
-  text = unbox (boxed);
-  return is_string (text) ? g_variant_dup_string (text, NULL) : NULL;
-}
-
-/* Values go on one line, separated by tabs, like lua.c prints them. */
-static void
-print_results (GVariant *results)
-{
-  g_autoptr(GString) line = g_string_new (NULL);
-  gsize n;
-
-  if (results == NULL)
-    return;
-  n = g_variant_n_children (results);
-  if (n == 0)
-    return;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      g_autoptr(GVariant) child = g_variant_get_child_value (results, i);
-
-      if (i > 0)
-        g_string_append_c (line, '\t');
-      append_value (line, child, FALSE);
-    }
-  g_string_append_c (line, '\n');
-  fwrite (line->str, 1, line->len, stdout);
-  fflush (stdout);
-}
-
 /* ---- Output from the isle --------------------------------------------- */
+
+static void
+count_dropped (Repl       *repl,
+               const char *text)
+{
+  repl->dropped_bytes += strlen (text);
+  for (const char *p = strchr (text, '\n'); p != NULL; p = strchr (p + 1, '\n'))
+    repl->dropped_lines++;
+}
+
+/* Set by the SIGINT handler itself, before the main loop hears of it: a
+ * large batch of output being written to a slow terminal stops there. */
+static volatile sig_atomic_t sigint_pending;
+static int sigint_pipe[2] = { -1, -1 };
+
+static void
+write_output (Repl       *repl,
+              const char *text)
+{
+  gsize len = strlen (text);
+
+  /* In pieces, so that Ctrl-C cuts a long batch short. */
+  while (len > 0)
+    {
+      gsize piece = MIN (len, 4096);
+
+      if (sigint_pending && repl->job_cancellable != NULL)
+        {
+          count_dropped (repl, text);
+          return;
+        }
+      fwrite (text, 1, piece, stdout);
+      fflush (stdout);
+      text += piece;
+      len -= piece;
+    }
+}
 
 static void
 on_output (GIsle       *isle,
@@ -488,15 +145,23 @@ on_output (GIsle       *isle,
            const char  *text,
            gpointer     user_data)
 {
+  Repl *repl = user_data;
+
+  /* After Ctrl-C, what the stopped job had already queued is dropped: a
+   * flood must stop at once, not after its backlog has scrolled by. */
+  if (repl->interrupted)
+    {
+      count_dropped (repl, text);
+      return;
+    }
+
   switch (stream)
     {
     case G_ISLE_STREAM_STDOUT:
-      fputs (text, stdout);
-      fflush (stdout);
+      write_output (repl, text);
       break;
 
     case G_ISLE_STREAM_WARNING:
-      /* Flush stdout first so that the two streams interleave in order. */
       fflush (stdout);
       fprintf (stderr, "Lua warning: %s%s", text,
                g_str_has_suffix (text, "\n") ? "" : "\n");
@@ -532,19 +197,17 @@ begin_chunk (Repl          *repl,
 {
   g_assert (repl->code == NULL);
 
-  repl->try_return = print;
-  repl->try_statement = TRUE;
+  repl->force_return = FALSE;
   /* `=expr` is lua 5.1's shorthand for `return expr`. */
   if (print && code[0] == '=')
     {
       code++;
-      repl->try_statement = FALSE;
+      repl->force_return = TRUE;
     }
   repl->code = g_string_new (code);
   repl->chunk_name = chunk_name;
   repl->print_results = print;
   repl->may_continue = may_continue;
-  repl->interrupted = FALSE;
   repl->chunk_done = done;
   g_clear_pointer (&repl->incomplete_message, g_free);
 }
@@ -562,98 +225,56 @@ end_chunk (Repl     *repl,
 }
 
 static void
-fail_chunk (Repl       *repl,
-            const char *message)
-{
-  print_error (message);
-  end_chunk (repl, FALSE);
-}
-
-static void
-try_next_form (Repl *repl,
-               Form  form)
-{
-  if (repl->interrupted)
-    fail_chunk (repl, "Interrupted.");
-  else
-    start_attempt (repl, form);
-}
-
-/* Both forms have been tried (or ruled out) and neither ran. */
-static void
-chunk_did_not_compile (Repl       *repl,
-                       const char *message)
-{
-  gboolean incomplete = repl->try_return || repl->try_statement;
-
-  if (incomplete && repl->may_continue)
-    {
-      /* Keep the text and ask for another line. */
-      read_next_line (repl);
-      return;
-    }
-  /* An incomplete form says more ("near <eof>") than the other one. */
-  fail_chunk (repl, repl->incomplete_message ? repl->incomplete_message : message);
-}
-
-static void
-on_eval_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_chunk_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
   Repl *repl = user_data;
-  Form form = repl->form;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) values = NULL;
+  gboolean interrupted = repl->interrupted;
 
-  values = g_isle_eval_full_finish (G_ISLE (source), result, &error);
+  values = g_isle_exec_finish (G_ISLE (source), result, &error);
   g_clear_object (&repl->job_cancellable);
+  repl->interrupted = FALSE;
 
   if (error == NULL)
     {
-      if (repl->print_results)
-        print_results (values);
+      gsize len = 0;
+      const char *text = g_variant_get_fixed_array (values, &len, 1);
+
+      if (len > 0)
+        {
+          fwrite (text, 1, len, stdout);
+          fflush (stdout);
+        }
       end_chunk (repl, TRUE);
       return;
     }
 
-  if (g_error_matches (error, G_ISLE_ERROR, G_ISLE_ERROR_SYNTAX) ||
-      g_error_matches (error, G_ISLE_ERROR, G_ISLE_ERROR_INCOMPLETE))
+  if (g_error_matches (error, G_ISLE_ERROR, G_ISLE_ERROR_INCOMPLETE) && repl->may_continue)
     {
-      gboolean incomplete = error->code == G_ISLE_ERROR_INCOMPLETE;
-
-      /* The wrapper's own ")" turns "1 +" into a syntax error: the plain
-       * return form tells incomplete from wrong, with clean messages. */
-      if (form == FORM_SHOW)
-        {
-          try_next_form (repl, FORM_RETURN);
-          return;
-        }
-      if (incomplete)
-        {
-          g_free (repl->incomplete_message);
-          repl->incomplete_message = g_strdup (error->message);
-        }
-      /* A form that is a syntax error stays one however many lines
-       * follow, so only incomplete forms are kept for the next try. */
-      if (form == FORM_RETURN)
-        {
-          repl->try_return = incomplete;
-          if (repl->try_statement)
-            {
-              try_next_form (repl, FORM_STATEMENT);
-              return;
-            }
-        }
-      else
-        repl->try_statement = incomplete;
-      chunk_did_not_compile (repl, error->message);
+      /* Keep the text and ask for another line. */
+      g_free (repl->incomplete_message);
+      repl->incomplete_message = g_strdup (error->message);
+      read_next_line (repl);
       return;
     }
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (interrupted || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      fail_chunk (repl, "Interrupted.");
+      if (repl->dropped_lines > 0 || repl->dropped_bytes > 0)
+        {
+          g_autofree char *note =
+            g_strdup_printf ("Interrupted (%" G_GUINT64_FORMAT " %s of queued output dropped).",
+                             repl->dropped_lines, repl->dropped_lines == 1 ? "line" : "lines");
+          print_error (note);
+        }
+      else
+        print_error ("Interrupted.");
+      repl->dropped_lines = repl->dropped_bytes = 0;
+      /* Interrupting is not a failure of the script. */
+      end_chunk (repl, TRUE);
       return;
     }
 
@@ -670,52 +291,48 @@ on_eval_done (GObject      *source,
 }
 
 static void
-start_attempt (Repl *repl,
-               Form  form)
+submit (Repl        *repl,
+        ReplRequest *request)
 {
-  g_autofree char *text = NULL;
-
-  switch (form)
-    {
-    case FORM_SHOW:
-      /* The newline keeps a trailing comment from hiding the ")". */
-      text = g_strconcat (show_prefix, repl->code->str, "\n)", NULL);
-      break;
-    case FORM_RETURN:
-      text = g_strconcat ("return ", repl->code->str, NULL);
-      break;
-    case FORM_STATEMENT:
-    default:
-      text = g_strdup (repl->code->str);
-      break;
-    }
-  repl->form = form;
   repl->job_cancellable = g_cancellable_new ();
-  g_isle_eval_full_async (repl->isle, text, repl->chunk_name, 0,
-                          repl->job_cancellable, on_eval_done, repl);
+  repl->interrupted = FALSE;
+  repl->dropped_lines = repl->dropped_bytes = 0;
+  g_isle_exec_async (repl->isle, repl_run_request, request, (GDestroyNotify) repl_request_free,
+                     repl->job_cancellable, on_chunk_done, repl);
 }
 
 static void
 run_chunk (Repl *repl)
 {
-  start_attempt (repl, repl->try_return ? FORM_SHOW : FORM_STATEMENT);
+  ReplRequest *request = g_new0 (ReplRequest, 1);
+
+  request->code = g_strdup (repl->code->str);
+  request->chunk_name = g_strdup (repl->chunk_name);
+  request->try_return = repl->print_results;
+  request->try_statement = !repl->force_return;
+  request->print = repl->print_results;
+  submit (repl, request);
 }
 
-/* ---- The prompt ------------------------------------------------------- */
+/* ---- Reading lines ------------------------------------------------------ */
 
-static void
-show_prompt (Repl *repl)
+static const char *
+prompt (Repl *repl)
 {
-  if (!repl->tty)
-    return;
-  fputs (repl->code != NULL ? ">> " : "> ", stdout);
-  fflush (stdout);
+  return repl->code != NULL ? ">> " : "> ";
 }
 
 static void
 prompt_chunk_done (Repl     *repl,
                    gboolean  ok)
 {
+  /* Like `lua -` (and lua.c with a pipe), piped input stops at the first
+   * error, with a failure status; a terminal or -i goes on. */
+  if (!ok && !repl->keep_going)
+    {
+      quit (repl, 1);
+      return;
+    }
   read_next_line (repl);
 }
 
@@ -736,8 +353,10 @@ handle_line (Repl       *repl,
 static void
 at_end_of_input (Repl *repl)
 {
+  gboolean unfinished = repl->code != NULL;
+
   /* Like lua.c, an unfinished chunk at EOF is reported, not dropped. */
-  if (repl->code != NULL)
+  if (unfinished)
     {
       print_error (repl->incomplete_message);
       g_string_free (g_steal_pointer (&repl->code), TRUE);
@@ -748,9 +367,11 @@ at_end_of_input (Repl *repl)
       fputs ("\n", stdout);
       fflush (stdout);
     }
-  quit (repl, 0);
+  quit (repl, unfinished && !repl->keep_going ? 1 : 0);
 }
 
+/* A pipe: GIO reads lines asynchronously, so that the main loop keeps
+ * delivering output and Ctrl-C while a chunk runs. */
 static void
 on_line_read (GObject      *source,
               GAsyncResult *result,
@@ -777,18 +398,185 @@ on_line_read (GObject      *source,
     handle_line (repl, line);
 }
 
-/* Reading is asynchronous so that the main loop keeps delivering output
- * and Ctrl-C while a chunk runs. */
+/* A terminal: libedit calls this with each finished line (NULL at EOF). */
+static Repl *edited_repl;
+
+static void
+on_edited_line (char *line)
+{
+  Repl *repl = edited_repl;
+
+  /* Nothing is read while the chunk runs: Ctrl-C then reaches us as a
+   * signal, and typed-ahead text waits in the terminal. */
+  rl_callback_handler_remove ();
+  g_clear_handle_id (&repl->stdin_watch, g_source_remove);
+  repl->reading = FALSE;
+
+  if (line == NULL)
+    {
+      at_end_of_input (repl);
+      return;
+    }
+  if (line[0] != '\0')
+    add_history (line);
+  handle_line (repl, line);
+  free (line);
+}
+
+static gboolean
+on_stdin_ready (int          fd,
+                GIOCondition condition,
+                gpointer     user_data)
+{
+  int available = 0;
+
+  /* libedit's callback interface ignores a plain end of file (read()
+   * returning 0: Ctrl-D in a terminal it does not edit, because its echo
+   * is off, or a hang-up); only a Ctrl-D character it reads itself ends
+   * the line with NULL. */
+  if (ioctl (fd, FIONREAD, &available) == 0 && available == 0)
+    {
+      edited_repl->stdin_watch = 0;
+      on_edited_line (NULL);
+      return G_SOURCE_REMOVE;
+    }
+  rl_callback_read_char ();
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 read_next_line (Repl *repl)
 {
   g_assert (!repl->reading);
 
-  show_prompt (repl);
   repl->reading = TRUE;
+  if (repl->editing)
+    {
+      rl_callback_handler_install (prompt (repl), on_edited_line);
+      repl->stdin_watch = g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP, on_stdin_ready, repl);
+      return;
+    }
+  if (repl->tty)
+    {
+      fputs (prompt (repl), stdout);
+      fflush (stdout);
+    }
   g_data_input_stream_read_line_async (repl->input, G_PRIORITY_DEFAULT,
                                        repl->read_cancellable,
                                        on_line_read, repl);
+}
+
+/* ---- Tab completion -------------------------------------------------- */
+
+static char **completions;
+static guint completion_index;
+
+static char *
+completion_generator (const char *text,
+                      int         state)
+{
+  if (completions == NULL || completions[completion_index] == NULL)
+    return NULL;
+  /* libedit frees what it gets, with free(). */
+  return strdup (completions[completion_index++]);
+}
+
+static char **
+complete (const char *text,
+          int         start,
+          int         end)
+{
+  Repl *repl = edited_repl;
+  g_autoptr(GVariant) names = NULL;
+
+  rl_attempted_completion_over = 1;
+  g_clear_pointer (&completions, g_strfreev);
+  completion_index = 0;
+  /* Nothing runs at the prompt, so a short blocking call is fine. */
+  names = g_isle_exec (repl->isle, repl_complete, (gpointer) text, NULL, NULL);
+  if (names == NULL)
+    return NULL;
+  completions = g_variant_dup_strv (names, NULL);
+  return rl_completion_matches (text, completion_generator);
+}
+
+static char *
+history_file (void)
+{
+  const char *path = g_getenv ("GISLE_REPL_HISTORY");
+
+  if (path != NULL)
+    return path[0] != '\0' ? g_strdup (path) : NULL;
+  return g_build_filename (g_get_user_state_dir (), "gisle", "repl_history", NULL);
+}
+
+static void
+start_editing (Repl *repl)
+{
+  edited_repl = repl;
+  repl->editing = TRUE;
+  rl_readline_name = "gisle-repl";
+  rl_attempted_completion_function = complete;
+  rl_completer_word_break_characters = (char *) " \t\n\"\\'`@$><=;|&{}()[],+-*/%^#~";
+  rl_completion_append_character = '\0';
+  stifle_history (HISTORY_LENGTH);
+  repl->history_path = history_file ();
+  if (repl->history_path != NULL)
+    read_history (repl->history_path);
+}
+
+static void
+stop_editing (Repl *repl)
+{
+  if (!repl->editing)
+    return;
+  rl_callback_handler_remove ();
+  g_clear_handle_id (&repl->stdin_watch, g_source_remove);
+  if (repl->history_path != NULL)
+    {
+      g_autofree char *dir = g_path_get_dirname (repl->history_path);
+
+      g_mkdir_with_parents (dir, 0700);
+      if (write_history (repl->history_path) != 0)
+        g_printerr ("gisle-repl: could not save the history in %s\n", repl->history_path);
+    }
+  g_clear_pointer (&completions, g_strfreev);
+  g_clear_pointer (&repl->history_path, g_free);
+}
+
+/* ---- Ctrl-C ------------------------------------------------------------- */
+
+static gboolean on_sigint (gpointer user_data);
+
+static void
+sigint_handler (int signum)
+{
+  int saved_errno = errno;
+  char byte = 0;
+
+  sigint_pending = 1;
+  if (write (sigint_pipe[1], &byte, 1) < 0)
+    {
+      /* The pipe is full: a wake-up is pending already. */
+    }
+  errno = saved_errno;
+}
+
+static gboolean
+on_sigint_pipe (int          fd,
+                GIOCondition condition,
+                gpointer     user_data)
+{
+  char bytes[64];
+
+  while (read (fd, bytes, sizeof bytes) > 0)
+    ;
+  if (sigint_pending)
+    {
+      sigint_pending = 0;
+      on_sigint (user_data);
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -799,16 +587,30 @@ on_sigint (gpointer user_data)
   if (repl->job_cancellable != NULL)
     {
       repl->interrupted = TRUE;
+      repl->interrupted_at = g_get_monotonic_time ();
       g_cancellable_cancel (repl->job_cancellable);
     }
-  else if (repl->code != NULL && repl->reading)
+  else if (repl->reading && (repl->code != NULL || (repl->editing && rl_end > 0)))
     {
-      /* Drop the unfinished chunk; the pending read serves the new prompt. */
-      g_string_free (g_steal_pointer (&repl->code), TRUE);
+      /* Drop the unfinished chunk (or line); the read goes on with a
+       * fresh prompt. */
+      if (repl->code != NULL)
+        g_string_free (g_steal_pointer (&repl->code), TRUE);
       g_clear_pointer (&repl->incomplete_message, g_free);
-      if (repl->tty)
-        fputs ("\n", stdout);
-      show_prompt (repl);
+      if (repl->editing)
+        {
+          rl_replace_line ("", 0);
+          rl_callback_handler_remove ();
+          fputs ("\n", stdout);
+          fflush (stdout);
+          rl_callback_handler_install (prompt (repl), on_edited_line);
+        }
+      else if (repl->tty)
+        {
+          fputs ("\n", stdout);
+          fputs (prompt (repl), stdout);
+          fflush (stdout);
+        }
     }
   else
     {
@@ -822,7 +624,7 @@ on_sigint (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* ---- Start-up: version, -e, the script, then the prompt -------------- */
+/* ---- Start-up: version, -e and -l, the script, then the prompt --------- */
 
 static void run_next_step (Repl *repl);
 
@@ -830,9 +632,29 @@ static void
 step_done (Repl     *repl,
            gboolean  ok)
 {
-  /* Like lua.c, a failing -e or script stops there with status 1. */
+  /* Like lua.c, a failing -e, -l or script stops there with status 1. */
   if (!ok)
     {
+      quit (repl, 1);
+      return;
+    }
+  run_next_step (repl);
+}
+
+static void
+module_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Repl *repl = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) ignored = g_isle_exec_finish (G_ISLE (source), result, &error);
+
+  g_clear_object (&repl->job_cancellable);
+  repl->interrupted = FALSE;
+  if (error != NULL)
+    {
+      print_error (error->message);
       quit (repl, 1);
       return;
     }
@@ -844,11 +666,34 @@ run_script (Repl *repl)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
+  const char *chunk_name;
+  ReplRequest *request;
 
-  if (!g_file_get_contents (repl->script, &contents, NULL, &error))
+  if (strcmp (repl->script, "-") == 0)
     {
-      print_error (error->message);
-      return FALSE;
+      /* `-`: standard input is the script, as in lua.c. */
+      g_autoptr(GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+      g_autoptr(GOutputStream) buffer = g_memory_output_stream_new_resizable ();
+
+      if (g_output_stream_splice (buffer, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, &error) < 0)
+        {
+          print_error (error->message);
+          return FALSE;
+        }
+      g_output_stream_write (buffer, "", 1, NULL, NULL);
+      contents = g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (buffer));
+      chunk_name = "=stdin";
+    }
+  else
+    {
+      if (!g_file_get_contents (repl->script, &contents, NULL, &error))
+        {
+          g_autofree char *message = g_strdup_printf ("cannot open %s", repl->script);
+
+          print_error (message);
+          return FALSE;
+        }
+      chunk_name = NULL;
     }
   /* Skip a "#!" line as luaL_loadfile does, keeping line numbers. */
   if (contents[0] == '#')
@@ -856,21 +701,45 @@ run_script (Repl *repl)
       gsize len = strcspn (contents, "\n");
       memmove (contents, contents + len, strlen (contents + len) + 1);
     }
+
+  begin_chunk (repl, contents, chunk_name, FALSE, FALSE, step_done);
+  request = g_new0 (ReplRequest, 1);
+  request->code = g_strdup (contents);
   /* Chunk names starting with "@" name a file, as in lua.c. */
-  repl->script_chunk_name = g_strconcat ("@", repl->script, NULL);
-  begin_chunk (repl, contents, repl->script_chunk_name, FALSE, FALSE, step_done);
-  run_chunk (repl);
+  request->chunk_name = chunk_name != NULL ? g_strdup (chunk_name)
+                                           : g_strconcat ("@", repl->script, NULL);
+  request->try_statement = TRUE;
+  request->arg = g_strdupv (repl->all_args);
+  request->arg_script = repl->script_index;
+  request->varargs = g_strdupv (repl->script_args);
+  submit (repl, request);
   return TRUE;
 }
 
 static void
 run_next_step (Repl *repl)
 {
-  if (repl->exprs != NULL && repl->exprs[repl->next_expr] != NULL)
+  if (repl->next_step < repl->steps->len)
     {
-      /* -e chunks print their values, as at the prompt. */
-      begin_chunk (repl, repl->exprs[repl->next_expr++], "=(command line)",
-                   TRUE, FALSE, step_done);
+      Step *step = &g_array_index (repl->steps, Step, repl->next_step++);
+
+      if (step->is_module)
+        {
+          /* -l mod, or -l g=mod: require it, with the sandbox's rules. */
+          ReplRequest *request = g_new0 (ReplRequest, 1);
+          const char *equals = strchr (step->text, '=');
+
+          request->require_module = g_strdup (equals != NULL ? equals + 1 : step->text);
+          request->require_global = equals != NULL ? g_strndup (step->text, equals - step->text)
+                                                   : g_strdup (step->text);
+          repl->job_cancellable = g_cancellable_new ();
+          g_isle_exec_async (repl->isle, repl_run_request, request,
+                             (GDestroyNotify) repl_request_free,
+                             repl->job_cancellable, module_done, repl);
+          return;
+        }
+      /* -e chunks run as in lua.c: statements, nothing printed. */
+      begin_chunk (repl, step->text, "=(command line)", FALSE, FALSE, step_done);
       run_chunk (repl);
       return;
     }
@@ -890,8 +759,11 @@ run_next_step (Repl *repl)
     }
 
   if (repl->tty)
-    printf ("GIsle %s with %s \342\200\224 Ctrl-C stops a running chunk, Ctrl-D exits\n",
-            GISLE_VERSION_STRING, repl->lua_version ? repl->lua_version : "Lua");
+    {
+      printf ("GIsle %s with %s \342\200\224 Ctrl-C stops a running chunk, Ctrl-D exits\n",
+              GISLE_VERSION_STRING, repl->lua_version ? repl->lua_version : "Lua");
+      fflush (stdout);
+    }
   read_next_line (repl);
 }
 
@@ -912,14 +784,8 @@ on_version (GObject      *source,
   g_autoptr(GVariant) values = NULL;
 
   values = g_isle_eval_finish (G_ISLE (source), result, &error);
-  if (values != NULL && g_variant_n_children (values) > 0)
-    {
-      g_autoptr(GVariant) first = g_variant_get_child_value (values, 0);
-      g_autoptr(GString) text = g_string_new (NULL);
-
-      append_value (text, first, FALSE);
-      repl->lua_version = g_string_free (g_steal_pointer (&text), FALSE);
-    }
+  if (values != NULL && g_variant_is_of_type (values, G_VARIANT_TYPE ("(s)")))
+    g_variant_get (values, "(s)", &repl->lua_version);
   else if (error != NULL)
     print_error (error->message);
 
@@ -936,6 +802,7 @@ on_version (GObject      *source,
 
 static gint64 opt_memory_limit = -1;
 static gint64 opt_timeout = -1;
+static GArray *opt_steps;
 
 static gboolean
 parse_unsigned (const char  *option,
@@ -971,6 +838,20 @@ parse_timeout (const char  *option,
                GError     **error)
 {
   return parse_unsigned (option, value, G_MAXUINT, &opt_timeout, error);
+}
+
+/* -e and -l keep their order, as in lua.c. */
+static gboolean
+parse_step (const char  *option,
+            const char  *value,
+            gpointer     data,
+            GError     **error)
+{
+  Step step = { strcmp (option, "-l") == 0 || strcmp (option, "--library") == 0,
+                g_intern_string (value) };
+
+  g_array_append_val (opt_steps, step);
+  return TRUE;
 }
 
 /* g_initable_new() takes a fixed property list; this passes only the
@@ -1017,13 +898,14 @@ main (int   argc,
   gboolean opt_interactive = FALSE;
   gboolean opt_trusted = FALSE;
   gboolean opt_version = FALSE;
-  g_auto(GStrv) opt_exprs = NULL;
   g_auto(GStrv) opt_args = NULL;
   const GOptionEntry entries[] = {
-    { "execute", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &opt_exprs,
-      "Run CODE and print its values (may be repeated)", "CODE" },
+    { "execute", 'e', 0, G_OPTION_ARG_CALLBACK, parse_step,
+      "Run the statements CODE (may be repeated)", "CODE" },
+    { "library", 'l', 0, G_OPTION_ARG_CALLBACK, parse_step,
+      "require(MOD) into the global MOD, or into G with G=MOD (needs the package library)", "MOD" },
     { "interactive", 'i', 0, G_OPTION_ARG_NONE, &opt_interactive,
-      "Enter the prompt after running -e and SCRIPT", NULL },
+      "Enter the prompt after running -e, -l and SCRIPT", NULL },
     { "memory-limit", 0, 0, G_OPTION_ARG_CALLBACK, parse_memory_limit,
       "Limit the Lua heap to BYTES (0: no limit)", "BYTES" },
     { "timeout", 0, 0, G_OPTION_ARG_CALLBACK, parse_timeout,
@@ -1031,9 +913,9 @@ main (int   argc,
     { "trusted", 0, 0, G_OPTION_ARG_NONE, &opt_trusted,
       "Open every library, including files, processes and native modules", NULL },
     { "version", 'v', 0, G_OPTION_ARG_NONE, &opt_version,
-      "Print the version and exit", NULL },
+      "Print the version information", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_args,
-      NULL, "[SCRIPT]" },
+      NULL, "[SCRIPT [ARGS...]]" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -1041,22 +923,25 @@ main (int   argc,
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GIsle) isle = NULL;
   g_autoptr(GInputStream) stdin_stream = NULL;
+  g_auto(GStrv) all_args = g_strdupv (argv);
   Repl repl = { 0 };
   guint sigint_id;
 
+  opt_steps = g_array_new (FALSE, FALSE, sizeof (Step));
   context = g_option_context_new ("- a Lua 5.4 prompt on GIsle");
   g_option_context_add_main_entries (context, entries, NULL);
+  /* As lua.c: options end at the script; what follows is its arguments. */
+  g_option_context_set_strict_posix (context, TRUE);
   g_option_context_set_description (context,
-    "Without -e or SCRIPT, lines are read from standard input; an\n"
-    "expression prints its values. Ctrl-C stops a running chunk.");
+    "Without -e, -l or SCRIPT, lines are read from standard input; an\n"
+    "expression prints its values. SCRIPT - reads the script from standard\n"
+    "input. Ctrl-C stops a running chunk. In a terminal, lines are edited\n"
+    "with history (GISLE_REPL_HISTORY, default in the user state directory)\n"
+    "and Tab completes global names and fields.");
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       fprintf (stderr, "gisle-repl: %s\n", error->message);
-      return 1;
-    }
-  if (opt_args != NULL && g_strv_length (opt_args) > 1)
-    {
-      fprintf (stderr, "gisle-repl: only one SCRIPT may be given\n");
+      g_array_unref (opt_steps);
       return 1;
     }
 
@@ -1064,6 +949,7 @@ main (int   argc,
   if (isle == NULL)
     {
       fprintf (stderr, "gisle-repl: %s\n", error->message);
+      g_array_unref (opt_steps);
       return 1;
     }
   /* The isle delivers output in the context it was created in: ours. */
@@ -1074,18 +960,45 @@ main (int   argc,
 
   repl.isle = isle;
   repl.loop = loop;
-  repl.tty = isatty (STDIN_FILENO);
+  repl.tty = isatty (STDIN_FILENO) && isatty (STDOUT_FILENO);
   repl.input = g_data_input_stream_new (stdin_stream);
   repl.read_cancellable = g_cancellable_new ();
-  repl.exprs = opt_exprs;
-  repl.script = opt_args != NULL ? opt_args[0] : NULL;
+  repl.steps = opt_steps;
+  repl.all_args = all_args;
+  if (opt_args != NULL && opt_args[0] != NULL)
+    {
+      repl.script = opt_args[0];
+      repl.script_args = opt_args + 1;
+      /* Where the script sits on the original command line, for arg[0]. */
+      repl.script_index = (int) g_strv_length (all_args) - (int) g_strv_length (opt_args);
+    }
   repl.print_version = opt_version;
   /* Like lua.c: the prompt comes when there is nothing else to do (and
    * -v alone is something), or when -i asks for it. */
   repl.want_repl = opt_interactive ||
-                   (opt_exprs == NULL && repl.script == NULL && !opt_version);
+                   (opt_steps->len == 0 && repl.script == NULL && !opt_version);
+  repl.keep_going = repl.tty || opt_interactive;
+  if (repl.want_repl && repl.tty)
+    start_editing (&repl);
 
-  sigint_id = g_unix_signal_add (SIGINT, on_sigint, &repl);
+  /* A handler of our own (not g_unix_signal_add) so that output being
+   * written stops at the next piece, without waiting for the main loop. */
+  if (!g_unix_open_pipe (sigint_pipe, FD_CLOEXEC, &error) ||
+      !g_unix_set_fd_nonblocking (sigint_pipe[0], TRUE, &error) ||
+      !g_unix_set_fd_nonblocking (sigint_pipe[1], TRUE, &error))
+    {
+      fprintf (stderr, "gisle-repl: %s\n", error->message);
+      return 1;
+    }
+  sigint_id = g_unix_fd_add (sigint_pipe[0], G_IO_IN, on_sigint_pipe, &repl);
+  {
+    struct sigaction action = { 0 };
+
+    action.sa_handler = sigint_handler;
+    sigemptyset (&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction (SIGINT, &action, NULL);
+  }
 
   if (opt_version || (repl.want_repl && repl.tty))
     {
@@ -1098,10 +1011,16 @@ main (int   argc,
 
   g_main_loop_run (loop);
 
+  stop_editing (&repl);
+  signal (SIGINT, SIG_DFL);
   g_source_remove (sigint_id);
+  close (sigint_pipe[0]);
+  close (sigint_pipe[1]);
   g_cancellable_cancel (repl.read_cancellable);
-  while (repl.reading)
+  while (repl.reading && !repl.editing)
     g_main_context_iteration (NULL, TRUE);
+  if (repl.job_cancellable != NULL)
+    g_cancellable_cancel (repl.job_cancellable);
 
   if (!g_isle_close (isle, NULL, &error))
     fprintf (stderr, "gisle-repl: %s\n", error->message);
@@ -1113,7 +1032,7 @@ main (int   argc,
     g_string_free (repl.code, TRUE);
   g_free (repl.incomplete_message);
   g_free (repl.lua_version);
-  g_free (repl.script_chunk_name);
+  g_array_unref (opt_steps);
   fflush (stdout);
   return repl.exit_status;
 }

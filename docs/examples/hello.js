@@ -9,8 +9,11 @@
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
-imports.gi.versions.GIsle = '1.0';
-const {GIsle, GLib, Gio} = imports.gi;
+// GIsle's GJS module, installed with the library: every _async method
+// returns a promise, and evalJS(), callJS() and addJSFunction() take and
+// return plain JavaScript values.
+const {GIsle} = imports.gisle;
+const {GLib, Gio} = imports.gi;
 const System = imports.system;
 
 // print() always ends the line; a script's output brings its own newlines.
@@ -21,12 +24,6 @@ const stdout = new Gio.DataOutputStream({
 function write(text) {
     stdout.put_string(text, null);
 }
-
-// Turn the _async/_finish pairs into methods that return promises.
-Gio._promisify(GIsle.Isle, 'new_async', 'new_finish');
-Gio._promisify(GIsle.Isle.prototype, 'eval_async', 'eval_finish');
-Gio._promisify(GIsle.Isle.prototype, 'call_async', 'call_finish');
-Gio._promisify(GIsle.Isle.prototype, 'close_async', 'close_finish');
 
 async function main() {
     // 1. Create an isle: a Lua state on its own thread.
@@ -40,25 +37,24 @@ async function main() {
     });
 
     // 3. Run a chunk; it defines a function and returns a value.
-    const [answer] = (await isle.eval_async(`
+    const answer = await isle.evalJS(`
         print('Hello from ' .. _VERSION)
         function add(a, b) return a + b end
-        return 6 * 7`, null)).deepUnpack();
+        return 6 * 7`);
     write(`The chunk returned ${answer}\n`);
 
-    // 4. Call a Lua function with arguments (a tuple).
-    const [total] = (await isle.call_async('add', new GLib.Variant('(xx)', [2, 40]), null)).deepUnpack();
+    // 4. Call a Lua function with arguments.
+    const total = await isle.callJS('add', [2, 40]);
     write(`add(2, 40) = ${total}\n`);
 
     // 5. Give scripts a host function. It runs in the main context while
     // the script waits; an exception it throws is raised in Lua.
-    isle.add_function('greet', (_isle, args, _cancellable) => {
-        if (args.get_type_string() !== '(s)')
-            throw new Error('greet() wants one string');
-        const [name] = args.deepUnpack();
-        return new GLib.Variant('s', `Hello, ${name}!`);
+    isle.addJSFunction('greet', name => {
+        if (typeof name !== 'string')
+            throw new TypeError('greet() wants one string');
+        return `Hello, ${name}!`;
     });
-    await isle.eval_async("print(greet('world'))", null);
+    await isle.evalJS("print(greet('world'))");
 
     // 6. Stop a runaway loop with a cancellable. Scripts send events with
     // isle.emit(); this one stands in for a user pressing a Stop button.
@@ -68,7 +64,7 @@ async function main() {
         stop.cancel();
     });
     try {
-        await isle.eval_async("isle.emit('looping') while true do end", stop);
+        await isle.evalJS("isle.emit('looping') while true do end", {cancellable: stop});
         throw new Error('the loop was not cancelled');
     } catch (e) {
         if (!(e instanceof GLib.Error && e.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED)))

@@ -12,11 +12,10 @@ imports.gi.versions.Gio = '2.0';
 imports.gi.versions.GIsle = '1.0';
 const {GIsle, GLib, Gio} = imports.gi;
 const System = imports.system;
-
-Gio._promisify(GIsle.Isle, 'new_async', 'new_finish');
-Gio._promisify(GIsle.Isle.prototype, 'eval_async', 'eval_finish');
-Gio._promisify(GIsle.Isle.prototype, 'call_async', 'call_finish');
-Gio._promisify(GIsle.Isle.prototype, 'close_async', 'close_finish');
+// GIsle's GJS module (lib/bindings/gjs/gisle.js, found through GJS_PATH here and
+// in $datadir/gjs-1.0 once installed): every _async method awaitable, and
+// JS-valued methods.
+const Gisle = imports.gisle;
 
 const TIMEOUT_MS = 10000;
 const ISLE_ERROR = GIsle.isle_error_quark();
@@ -505,6 +504,117 @@ test('close_async stops running and queued jobs', async () => {
     await assertIsleError(queued, GIsle.IsleError.CLOSED);
     assert(await closed, 'close_async returns true');
     assert(isle.closed);
+});
+
+// ---- The gisle.js module -------------------------------------------------
+
+test('every _async method is awaitable without promisifying', async () => {
+    const isle = track(await GIsle.Isle.new_async(null));
+    assertEqual((await isle.eval_async('function f(a, b) return a .. b end return 1', null)).recursiveUnpack(), [1]);
+    assertEqual((await isle.eval_full_async('return 2', 'chunk', 0, null)).recursiveUnpack(), [2]);
+    assertEqual((await isle.call_async('f', new GLib.Variant('(ss)', ['a', 'b']), null)).recursiveUnpack(), ['ab']);
+    assertEqual((await isle.call_full_async('f', new GLib.Variant('(ss)', ['c', 'd']), 1000, null)).recursiveUnpack(), ['cd']);
+    const lazy = track(new GIsle.Isle());
+    assert(await lazy.init_async(GLib.PRIORITY_DEFAULT, null), 'init_async');
+    const pool = GIsle.IslePool.new(null, 1, false);
+    const pooled = await pool.checkout_async(0, null);
+    assertEqual((await pooled.eval_async('return 5', null)).recursiveUnpack(), [5]);
+    pool.discard(pooled);
+    assert(await isle.close_async(null), 'close_async');
+});
+
+test('evalJS and callJS take and return JS values', async () => {
+    const isle = newIsle();
+    assertEqual(await isle.evalJS('local x = 1'), undefined);
+    assertEqual(await isle.evalJS('return 42'), 42);
+    assertEqual(await isle.evalJS('return 1, "two", {3, 4}, {k = true}, nil'), [1, 'two', [3, 4], {k: true}, null]);
+    const big = await isle.evalJS('return 1 << 62');
+    assert(big === 1n << 62n, `big integers are exact BigInts: ${big}`);
+    const raw = await isle.evalJS('return "a\\0b"');
+    assert(raw instanceof Uint8Array && raw.length === 3 && raw[1] === 0, `${raw}`);
+    const pairs = await isle.evalJS('return {[true] = "yes"}');
+    assert(pairs instanceof Map && pairs.get(true) === 'yes', `${pairs}`);
+    await isle.evalJS('function describe(...) return select("#", ...), ... end');
+    const [n, one, str, list, obj, nil] = await isle.callJS('describe', [1, 'x', [1, 2], {k: 2.5}, null]);
+    assertEqual([n, one, str, list, obj, nil], [5, 1, 'x', [1, 2], {k: 2.5}, null]);
+    assertEqual(await isle.callJS('string.rep', ['ab', 3]), 'ababab');
+    let error = null;
+    try {
+        await isle.callJS('print', [new Date()]);
+    } catch (e) {
+        error = e;
+    }
+    assert(error instanceof TypeError && error.message.includes('argument 1: a Date value'), `${error}`);
+    error = await assertIsleError(isle.evalJS('error("boom")', {chunkName: 'named'}), GIsle.IsleError.RUNTIME);
+    assert(error.message.includes('"named"]:1: boom'), error.message);
+});
+
+test('addJSFunction: JS values in and out, throws become Lua errors', async () => {
+    const isle = newIsle();
+    const born = {ada: 1815};
+    isle.addJSFunction('app.born', name => {
+        if (!(name in born))
+            throw new RangeError(`nobody called ${name}`);
+        return born[name];
+    });
+    isle.addJSFunction('app.split', s => s.split(','));
+    isle.addJSFunction('app.nothing', () => undefined);
+    isle.addJSFunction('app.date', () => new Date());
+    isle.addJSFunction('app.number', () => {
+        throw 42;  // eslint-disable-line no-throw-literal
+    });
+    assertEqual(await isle.evalJS('return app.born("ada")'), 1815);
+    assertEqual(await isle.evalJS('return pcall(app.born, "bob")'), [false, 'RangeError: nobody called bob']);
+    assertEqual(await isle.evalJS('return app.split("a,b,c")'), ['a', 'b', 'c']);
+    assertEqual(await isle.evalJS('return select("#", app.nothing())'), 0);
+    const [ok, message] = await isle.evalJS('return pcall(app.date)');
+    assert(!ok && message.includes('"app.date" returned a value that cannot enter the isle'), message);
+    assertEqual(await isle.evalJS('return pcall(app.number)'), [false, 'uncaught number: 42']);
+});
+
+test('addJSAsyncFunction: the script waits for the promise', async () => {
+    const isle = newIsle();
+    isle.addJSAsyncFunction('later', (x, cancellable) => new Promise(resolve => {
+        assert(cancellable instanceof Gio.Cancellable, 'a cancellable comes last');
+        GLib.idle_add(GLib.PRIORITY_DEFAULT, () => {
+            resolve(x * 2);
+            return GLib.SOURCE_REMOVE;
+        });
+    }));
+    isle.addJSAsyncFunction('fails', async () => {
+        throw new Error('backend down');
+    });
+    assertEqual(await isle.evalJS('return later(21)'), 42);
+    assertEqual(await isle.evalJS('return pcall(fails)'), [false, 'Error: backend down']);
+});
+
+test('memory_in_use is a property', async () => {
+    const isle = newIsle();
+    const before = isle.memory_in_use;
+    assert(typeof before === 'number' && before > 1000, `${before}`);
+    await isle.evalJS('big = string.rep("x", 1 << 20)');
+    assert(isle.memory_in_use >= before + (1 << 20), `${isle.memory_in_use}`);
+    assertEqual(isle.memory_in_use, isle.get_memory_in_use());
+});
+
+test('GIsle errors carry their location as data', async () => {
+    const isle = newIsle();
+    const code = 'local function inner(t)\n  return t.x.y\nend\nfunction outer() return (inner({})) end\nouter()\n';
+    let error = await assertIsleError(isle.evalJS(code, {chunkName: '=script.lua'}), GIsle.IsleError.RUNTIME);
+    assertEqual([error.info.chunk, error.info.line], ['script.lua', 2]);
+    assertEqual(error.info.frames.slice(0, 3), [
+        {chunk: 'script.lua', line: 2, function: 'inner'},
+        {chunk: 'script.lua', line: 4, function: 'outer'},
+        {chunk: 'script.lua', line: 5, function: 'main chunk'}]);
+    assert(!error.info.message.includes('traceback'), error.info.message);
+    try {
+        isle.eval_full('\nx = = 1', '=b.lua', 0, null);
+        throw new AssertionError('no syntax error');
+    } catch (e) {
+        assertEqual([e.info.chunk, e.info.line, e.info.frames], ['b.lua', 2, []]);
+    }
+    error = await assertIsleError(isle.callJS('nosuch'), GIsle.IsleError.NOT_FOUND);
+    assertEqual(error.info, null);
 });
 
 // ---- Main --------------------------------------------------------------

@@ -8,12 +8,20 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import asyncio
 import math
+import os
 import sys
 import traceback
 import unittest
 
 import gi
+import gi.overrides
+# The uninstalled override (lib/bindings/python/gi/overrides/GIsle.py) comes
+# first, as the installed one would be found.
+if 'GISLE_PYTHON_OVERRIDES' not in os.environ:
+    sys.exit('Bail out! GISLE_PYTHON_OVERRIDES is not set (run through meson test)')
+gi.overrides.__path__.insert(0, os.environ['GISLE_PYTHON_OVERRIDES'])
 gi.require_version('GLib', '2.0')
 gi.require_version('Gio', '2.0')
 gi.require_version('GIsle', '1.0')
@@ -114,7 +122,7 @@ class TestCreate(IsleTestCase):
     def test_new(self):
         isle = self.track(GIsle.Isle.new(None))
         self.assertIsInstance(isle, GIsle.Isle)
-        self.assertEqual(isle.eval('return 1 + 1', None).unpack(), (2,))
+        self.assertEqual(isle.eval('return 1 + 1', None), 2)
 
     def test_new_async(self):
         res = self.wait_async(lambda cb: GIsle.Isle.new_async(None, cb), 'new_async')
@@ -190,8 +198,10 @@ class TestCall(IsleTestCase):
 
     def test_call_dotted_path_blocking(self):
         isle = self.new_isle()
-        result = isle.call('string.rep', GLib.Variant('(sx)', ('ab', 3)), None)
+        result = isle.call_variant('string.rep', GLib.Variant('(sx)', ('ab', 3)), None)
         self.assertEqual(result.unpack(), ('ababab',))
+        # The C form's one argument tuple is also taken by the native call().
+        self.assertEqual(isle.call('string.rep', GLib.Variant('(sx)', ('ab', 3))), 'ababab')
 
     def test_call_without_arguments(self):
         isle = self.new_isle()
@@ -294,7 +304,7 @@ class TestHostFunctions(IsleTestCase):
             a, b = args.unpack()
             return GLib.Variant('(x)', (a + b,))
 
-        isle.add_function('add', add)
+        isle.add_variant_function('add', add)
         self.assertEqual(self.eval_async(isle, 'return add(2, 40)').unpack(), (42,))
         self.assertEqual(len(calls), 1)
         self.assertIs(calls[0][0], isle)
@@ -309,7 +319,7 @@ class TestHostFunctions(IsleTestCase):
             return GLib.Variant('(sxa{sv}mv)', (
                 name.upper(), len(items), {'seen': GLib.Variant('as', sorted(opts))}, None))
 
-        isle.add_function('app.echo', echo)
+        isle.add_variant_function('app.echo', echo)
         result = self.eval_async(isle, '''
             local name, n, info, nothing = app.echo("abc", {1, 2, 3}, {x = 1, y = 2})
             return name, n, info.seen[1], info.seen[2], nothing == nil
@@ -318,8 +328,8 @@ class TestHostFunctions(IsleTestCase):
 
     def test_single_value_and_no_result(self):
         isle = self.new_isle()
-        isle.add_function('one', lambda i, a, c: GLib.Variant('s', 'single'))
-        isle.add_function('none', lambda i, a, c: None)
+        isle.add_variant_function('one', lambda i, a, c: GLib.Variant('s', 'single'))
+        isle.add_variant_function('none', lambda i, a, c: None)
         self.assertEqual(self.eval_async(isle, 'return one(), select("#", none())').unpack(),
                          ('single', 0))
 
@@ -329,7 +339,7 @@ class TestHostFunctions(IsleTestCase):
         def fail(isle_, args, cancellable):
             raise GLib.Error.new_literal(ISLE_ERROR, 'no such user', GIsle.IsleError.FAILED)
 
-        isle.add_function('lookup', fail)
+        isle.add_variant_function('lookup', fail)
         ok, message = self.eval_async(isle, 'local ok, e = pcall(lookup, "bob") return ok, tostring(e)').unpack()
         self.assertFalse(ok)
         self.assertIn('no such user', message)
@@ -338,8 +348,8 @@ class TestHostFunctions(IsleTestCase):
 
     def test_blocking_eval_serves_host_function(self):
         isle = self.new_isle()
-        isle.add_function('twice', lambda i, args, c: GLib.Variant('(x)', (args.unpack()[0] * 2,)))
-        self.assertEqual(isle.eval('return twice(21)', None).unpack(), (42,))
+        isle.add_function('twice', lambda n: n * 2)
+        self.assertEqual(isle.eval('return twice(21)', None), 42)
 
     def test_remove_function(self):
         isle = self.new_isle()
@@ -549,6 +559,254 @@ class TestClose(IsleTestCase):
         self.assertEqual(outcomes['running'], ('g-io-error-quark', Gio.IOErrorEnum.CANCELLED))
         self.assertEqual(outcomes['queued'], ('g-isle-error-quark', GIsle.IsleError.CLOSED))
         self.assertTrue(isle.props.closed)
+
+class TestOverride(IsleTestCase):
+    """The gi/overrides/GIsle.py module: native values, plain callables,
+    awaitables."""
+
+    def test_override_is_loaded(self):
+        self.assertTrue(GIsle.Isle.__module__.startswith('gi.overrides'), GIsle.Isle.__module__)
+        self.assertTrue(callable(GIsle.asyncio_run))
+
+    def test_eval_returns_native_values(self):
+        isle = self.new_isle()
+        self.assertIsNone(isle.eval('local x = 1'))
+        self.assertEqual(isle.eval('return 42'), 42)
+        self.assertEqual(isle.eval('return 1, "two", {3, 4}, {k = true}, "a\\0b", nil'),
+                         (1, 'two', [3, 4], {'k': True}, b'a\x00b', None))
+        self.assertEqual(isle.eval('return {[true] = 1, [2.5] = "f"}'), {True: 1, 2.5: 'f'})
+        self.assertEqual(isle.eval_full('return ...', 'named', 0), None)
+        self.assertEqual(isle.eval_variant('return 1').unpack(), (1,))
+
+    def test_call_takes_native_arguments(self):
+        isle = self.new_isle()
+        isle.eval("""
+            function describe(...)
+              local t = {select("#", ...)}
+              for i = 1, select("#", ...) do
+                local v = select(i, ...)
+                t[#t + 1] = type(v) == "table" and (#v .. ":" .. tostring(v.k)) or tostring(v)
+              end
+              return table.unpack(t)
+            end
+        """)
+        self.assertEqual(isle.call('describe', 1, 'x', [1, 2], {'k': 2.5}, None, True, b'\x00'),
+                         (7, '1', 'x', '2:nil', '0:2.5', 'nil', 'true', b'\x00'))
+        self.assertEqual(isle.call('math.max', 3, 9, 4), 9)
+        self.assertEqual(isle.call('string.len', 'héllo', cancellable=Gio.Cancellable()), 6)
+        self.assertEqual(isle.call('tostring', 1 << 63), '9.2233720368548e+18')
+
+    def test_argument_that_cannot_enter_is_a_type_error(self):
+        isle = self.new_isle()
+        with self.assertRaises(TypeError) as cm:
+            isle.call('print', 1, {'f': object()})
+        self.assertIn("argument 2['f']", str(cm.exception))
+
+    def test_host_function_is_a_plain_callable(self):
+        isle = self.new_isle()
+        isle.add_function('app.add', lambda a, b: a + b)
+        isle.add_function('app.split', lambda s: tuple(s.split(',')))
+        isle.add_function('app.nothing', lambda *args: None)
+        isle.add_function('app.table', lambda: {'list': [1, 2], 'raw': b'\x01\x00'})
+        self.assertEqual(isle.eval('return app.add(2, 40)'), 42)
+        self.assertEqual(isle.eval('return app.split("a,b,c")'), ('a', 'b', 'c'))
+        self.assertEqual(isle.eval('return select("#", app.nothing(1, 2))'), 0)
+        self.assertEqual(isle.eval('local t = app.table() return t.list[2], #t.raw'), (2, 2))
+
+    def test_exception_in_host_function_is_a_lua_error(self):
+        isle = self.new_isle()
+        born = {'ada': 1815}
+        isle.add_function('app.born', lambda name: born[name])
+        self.assertEqual(isle.eval('return app.born("ada")'), 1815)
+        # Was pcall() == true and a nil result: the KeyError never reached Lua.
+        self.assertEqual(isle.eval('return pcall(app.born, 42)'), (False, 'KeyError: 42'))
+        error = self.assertIsleError(GIsle.IsleError.RUNTIME, isle.eval, 'app.born("bob")')
+        self.assertIn("KeyError: 'bob'", error.message)
+
+        def fails():
+            raise ValueError('bad value')
+        isle.add_function('app.fails', fails)
+        self.assertEqual(isle.eval('return pcall(app.fails)'), (False, 'ValueError: bad value'))
+
+    def test_returning_what_cannot_enter_is_a_lua_error(self):
+        isle = self.new_isle()
+        isle.add_function('app.obj', lambda: object())
+        ok, message = isle.eval('return pcall(app.obj)')
+        self.assertFalse(ok)
+        self.assertIn('host function "app.obj" returned object', message)
+        # The C form: a value that is not a GLib.Variant was silently nothing.
+        isle.add_variant_function('app.raw', lambda i, args, c: 42)
+        ok, message = isle.eval('return pcall(app.raw)')
+        self.assertFalse(ok)
+        self.assertIn('returned int 42 where a GLib.Variant or None was expected', message)
+
+    def test_memory_in_use_is_a_property(self):
+        isle = self.new_isle()
+        self.assertIn('memory-in-use', [p.name for p in GIsle.Isle.list_properties()])
+        before = isle.props.memory_in_use
+        self.assertGreater(before, 1000)
+        isle.eval('big = string.rep("x", 1 << 20)')
+        self.assertGreater(isle.memory_in_use, before + (1 << 20) - 1)
+        self.assertEqual(isle.get_memory_in_use(), isle.props.memory_in_use)
+
+    def test_mismatched_finish_is_a_clear_error(self):
+        isle = self.new_isle()
+        res = self.wait_async(lambda cb: isle.eval_full_async('return 1', None, 0, None, cb))
+        with self.assertRaises(GLib.Error) as cm:
+            isle.eval_finish(res)
+        self.assertIn('g_isle_eval_finish() cannot finish a call started with '
+                      'g_isle_eval_full_async(): use g_isle_eval_full_finish()',
+                      cm.exception.message)
+        res = self.wait_async(lambda cb: isle.call_async('tostring', GLib.Variant('(x)', (1,)),
+                                                         None, cb))
+        with self.assertRaises(GLib.Error) as cm:
+            isle.call_full_finish(res)
+        self.assertIn('use g_isle_call_finish()', cm.exception.message)
+
+
+class TestAsyncio(IsleTestCase):
+    """await on every _async method, on GIsle.GLibEventLoop."""
+
+    def run_coroutine(self, coroutine):
+        async def bounded():
+            return await asyncio.wait_for(coroutine, TIMEOUT)
+        return GIsle.asyncio_run(bounded())
+
+    def test_await_every_async_method(self):
+        async def main():
+            isle = self.track(await GIsle.Isle.new_async())
+            self.assertEqual(await isle.eval_async('function f(a, b) return a .. b, #b end return 1'), 1)
+            future = isle.eval_full_async('return ...', 'chunk', 0)
+            self.assertGreater(future.job_id, 0)
+            self.assertIsNone(await future)
+            self.assertEqual(await isle.call_async('f', ['x', 'yz']), ('xyz', 2))
+            self.assertEqual(await isle.call_full_async('f', ['a', 'b'], 1000), ('ab', 1))
+            plain = self.track(GIsle.Isle())
+            self.assertTrue(await plain.init_async())
+            pool = GIsle.IslePool.new(None, 1, False)
+            pooled = await pool.checkout_async(0)
+            self.assertEqual(await pooled.eval_async('return 5'), 5)
+            pool.discard(pooled)
+            self.assertTrue(await isle.close_async())
+            return 'done'
+        self.assertEqual(self.run_coroutine(main()), 'done')
+
+    def test_errors_are_raised(self):
+        async def main():
+            isle = self.new_isle()
+            with self.assertRaises(GLib.Error) as cm:
+                await isle.eval_async('error("boom")')
+            self.assertTrue(cm.exception.matches(ISLE_ERROR, GIsle.IsleError.RUNTIME))
+            self.assertIn('boom', cm.exception.message)
+        self.run_coroutine(main())
+
+    def test_host_functions_and_signals_run_while_awaiting(self):
+        async def main():
+            isle = self.new_isle()
+            events = []
+            isle.connect('event', lambda i, name, value: events.append(name))
+            isle.add_function('twice', lambda n: n * 2)
+            results = await asyncio.gather(*(isle.eval_async(f'isle.emit("e{i}") return twice({i})')
+                                             for i in range(5)))
+            self.assertEqual(results, [0, 2, 4, 6, 8])
+            self.assertEqual(events, [f'e{i}' for i in range(5)])
+        self.run_coroutine(main())
+
+    def test_cancelling_the_task_stops_the_script(self):
+        async def main():
+            isle = self.new_isle()
+            started = asyncio.get_running_loop().create_future()
+            isle.connect('event::started', lambda *a: started.set_result(True))
+            task = asyncio.ensure_future(isle.eval_async('isle.emit("started") while true do end'))
+            await started
+            task.cancel()
+            with self.assertRaises(asyncio.CancelledError):
+                await task
+            # The isle is free again: the loop was stopped, not abandoned.
+            self.assertEqual(await isle.eval_async('return "free"'), 'free')
+        self.run_coroutine(main())
+
+    def test_async_host_function_is_a_coroutine(self):
+        async def main():
+            isle = self.new_isle()
+            started = asyncio.get_running_loop().create_future()
+
+            async def fetch(key):
+                await asyncio.sleep(0)  # really asynchronous: yields to the loop
+                if key == 'missing':
+                    raise LookupError(key)
+                return {'key': key}, len(key)
+
+            task_cancelled = asyncio.get_running_loop().create_future()
+
+            async def forever():
+                started.set_result(True)
+                try:
+                    await asyncio.get_running_loop().create_future()  # never answers
+                except asyncio.CancelledError:
+                    task_cancelled.set_result(True)
+                    raise
+
+            isle.add_async_function('app.fetch', fetch)
+            isle.add_async_function('app.forever', forever)
+            self.assertEqual(await isle.eval_async('local t, n = app.fetch("abc") return t.key, n'),
+                             ('abc', 3))
+            self.assertEqual(await isle.eval_async('return pcall(app.fetch, "missing")'),
+                             (False, "LookupError: missing"))
+            stop = Gio.Cancellable()
+            waiting = asyncio.ensure_future(isle.eval_async('app.forever()', stop))
+            await started
+            stop.cancel()
+            with self.assertRaises(GLib.Error) as cm:
+                await waiting
+            self.assertTrue(cm.exception.matches(IO_ERROR, Gio.IOErrorEnum.CANCELLED))
+            # Stopping the script cancelled the host function's task.
+            self.assertTrue(await task_cancelled)
+        self.run_coroutine(main())
+
+    def test_without_the_glib_loop_a_clear_error(self):
+        isle = self.new_isle()
+
+        async def main():
+            with self.assertRaises(RuntimeError) as cm:
+                isle.eval_async('return 1')
+            self.assertIn('GIsle.asyncio_run()', str(cm.exception))
+        asyncio.run(main())
+
+class TestErrorInfo(IsleTestCase):
+    """Where an error happened, as data: GLib.Error.info."""
+
+    CODE = 'local function inner(t)\n  return t.x.y\nend\nfunction outer() return (inner({})) end\nouter()\n'
+
+    def test_runtime_error_info_blocking(self):
+        isle = self.new_isle()
+        error = self.assertIsleError(GIsle.IsleError.RUNTIME, isle.eval_full, self.CODE, '=script.lua', 0)
+        info = error.info
+        self.assertEqual((info.chunk, info.line), ('script.lua', 2))
+        self.assertTrue(info.message.startswith("script.lua:2: attempt to index a nil value (field 'x')"),
+                        info.message)
+        self.assertEqual(info.frames[:3], [('script.lua', 2, 'inner'), ('script.lua', 4, 'outer'),
+                                           ('script.lua', 5, 'main chunk')])
+
+    def test_error_info_from_finish_and_await(self):
+        isle = self.new_isle()
+        res = self.wait_async(lambda cb: isle.eval_full_async('\nerror("boom")', '=a.lua', 0, None, cb))
+        with self.assertRaises(GLib.Error) as cm:
+            isle.eval_full_finish(res)
+        self.assertEqual((cm.exception.info.chunk, cm.exception.info.line), ('a.lua', 2))
+        self.assertEqual(cm.exception.info.frames[0], ('[C]', -1, 'error'))
+
+        async def main():
+            with self.assertRaises(GLib.Error) as cm:
+                await isle.eval_full_async('x = = 1', '=b.lua', 0)
+            return cm.exception.info
+        info = GIsle.asyncio_run(main())
+        self.assertEqual((info.chunk, info.line, info.frames), ('b.lua', 1, []))
+
+    def test_errors_without_location_have_no_info(self):
+        isle = self.new_isle()
+        error = self.assertIsleError(GIsle.IsleError.NOT_FOUND, isle.call, 'nosuch')
+        self.assertIsNone(error.info)
 
 
 def main():
