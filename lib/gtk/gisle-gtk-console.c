@@ -74,6 +74,13 @@ struct _GIsleGtkConsole {
   double progress;
   char *progress_text;
   guint timeout_ms;
+
+  /* After Stop, what the stopped job had already printed but the isle had
+   * not yet delivered is dropped (a flood would otherwise keep scrolling
+   * for seconds after Stop), and counted for a note. */
+  guint64 dropping_job;         /* 0: none */
+  guint64 dropped_lines;
+  guint64 dropped_bytes;
 };
 
 G_DEFINE_FINAL_TYPE (GIsleGtkConsole, gisle_gtk_console, GTK_TYPE_WIDGET)
@@ -256,6 +263,30 @@ gisle_gtk_stop_symbol (void)
   return "■";
 }
 
+/* Says how much of a stopped job's output was never shown, once the job
+ * has ended (its output always arrives before its end). */
+static void
+report_dropped_output (GIsleGtkConsole *self)
+{
+  if (self->dropped_bytes > 0)
+    {
+      guint lines = (guint) MIN (self->dropped_lines, G_MAXUINT);
+      g_autofree char *note = NULL;
+
+      /* Translators: %u is the number of lines a stopped script had
+       * printed that were not shown */
+      note = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "(%u line of queued output dropped)",
+                                           "(%u lines of queued output dropped)",
+                                           lines),
+                              lines);
+      gisle_gtk_output_append_line (self->output, GISLE_GTK_TEXT_INFO, note);
+    }
+  self->dropping_job = 0;
+  self->dropped_lines = 0;
+  self->dropped_bytes = 0;
+}
+
 static void
 print_stopped (GIsleGtkConsole *self,
                Job             *job)
@@ -404,6 +435,7 @@ eval_cb (GObject      *source,
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTINUING]);
     }
 
+  report_dropped_output (self);
   if (results != NULL)
     report_results (self, job, results);
   else
@@ -458,6 +490,14 @@ isle_output_cb (GIsle       *isle,
                 gpointer     user_data)
 {
   GIsleGtkConsole *self = GISLE_GTK_CONSOLE (user_data);
+
+  if (job_id != 0 && job_id == self->dropping_job)
+    {
+      for (const char *p = text; (p = strchr (p, '\n')) != NULL; p++)
+        self->dropped_lines++;
+      self->dropped_bytes += strlen (text);
+      return;
+    }
 
   switch (stream)
     {
@@ -516,6 +556,7 @@ isle_defunct_cb (GIsle      *isle,
 
   if (isle != self->isle || !g_isle_is_defunct (isle) || self->job == NULL)
     return;
+  report_dropped_output (self);
   print_stopped (self, self->job);
   gisle_gtk_output_append_line (self->output, GISLE_GTK_TEXT_WARNING,
                                 _("The script did not stop in time, so its Lua state was abandoned."));
@@ -1288,6 +1329,9 @@ gisle_gtk_console_stop (GIsleGtkConsole *self)
 
   if (self->job == NULL)
     return;
+  self->dropping_job = self->job->id;
+  self->dropped_lines = 0;
+  self->dropped_bytes = 0;
   g_cancellable_cancel (self->job->cancellable);
   if (self->job != NULL)
     set_state (self, GISLE_GTK_CONSOLE_STOPPING);

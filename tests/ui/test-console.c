@@ -436,6 +436,52 @@ test_flood (void)
   close_window (window);
 }
 
+/* Stop drops what the stopped script had printed but the isle had not yet
+ * delivered, and says how much: a flood no longer keeps scrolling after
+ * Stop. The test stops from the first output emission, while the rest of
+ * a 6 MB burst is still queued. */
+static void
+stop_on_first_output (GIsle       *isle,
+                      guint64      job_id,
+                      GIsleStream  stream,
+                      const char  *text,
+                      gpointer     user_data)
+{
+  GIsleGtkConsole *console = user_data;
+
+  if (gisle_gtk_console_get_state (console) == GISLE_GTK_CONSOLE_RUNNING)
+    gisle_gtk_console_stop (console);
+}
+
+static void
+test_stop_drops_queued_output (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GIsleGtkConsole *console = console_of (window);
+  GIsle *isle = gisle_console_window_get_isle (window);
+  g_autofree char *text = NULL;
+  const char *stopped;
+  gulong handler;
+
+  handler = g_signal_connect_after (isle, "output", G_CALLBACK (stop_on_first_output), console);
+  gisle_console_window_set_code (window,
+                                 "local s = ('x'):rep(60)\n"
+                                 "for i = 1, 100000 do print(s) end\n"
+                                 "while true do local t = {} end\n");
+  activate (window, "run", NULL);
+  WAIT_FOR (!running (window) && shows (window, GISLE_GTK_TEXT_INFO, "Stopped after"), 10000);
+  g_signal_handler_disconnect (isle, handler);
+
+  g_assert_true (shows (window, GISLE_GTK_TEXT_INFO, "lines of queued output dropped"));
+  /* Nothing of the stopped script after the note and the Stopped line. */
+  text = gisle_gtk_output_get_text (gisle_gtk_console_get_output (console));
+  stopped = strstr (text, "lines of queued output dropped");
+  g_assert_nonnull (stopped);
+  g_assert_null (strstr (stopped, "xxxxxxxxxx"));
+
+  close_window (window);
+}
+
 static void
 test_history (void)
 {
@@ -1059,6 +1105,7 @@ main (int   argc,
   g_test_add_func ("/console/stop-pcall", test_stop_pcall);
   g_test_add_func ("/console/stop-coroutine", test_stop_coroutine);
   g_test_add_func ("/console/flood", test_flood);
+  g_test_add_func ("/console/stop-drops-queued-output", test_stop_drops_queued_output);
   g_test_add_func ("/console/history", test_history);
   g_test_add_func ("/console/error-line", test_error_line);
   g_test_add_func ("/console/examples", test_examples);
