@@ -72,6 +72,7 @@ gisle_event_free (GisleEvent *event)
   if (event->text != NULL)
     g_string_free (event->text, TRUE);
   g_free (event->name);
+  g_free (event->progress_text);
   g_clear_pointer (&event->value, g_variant_unref);
   if (event->notify != NULL)
     event->notify (event->data);
@@ -228,7 +229,7 @@ gisle_dispatch_emit (GisleDispatcher *dispatcher,
     case GISLE_EVENT_PROGRESS:
       {
         g_autofree char *valid = NULL;
-        const char *text = event->name;
+        const char *text = event->progress_text;
 
         /* Scripts may pass any bytes; signal strings are UTF-8. */
         if (text != NULL && !g_utf8_validate (text, -1, NULL))
@@ -238,7 +239,7 @@ gisle_dispatch_emit (GisleDispatcher *dispatcher,
       break;
 
     case GISLE_EVENT_NOTIFY:
-      g_object_notify (G_OBJECT (isle), event->name);
+      g_object_notify (G_OBJECT (isle), event->property);
       break;
 
     case GISLE_EVENT_COMPLETE:
@@ -492,18 +493,19 @@ gisle_dispatch_progress (GisleWorker *worker,
 
   event->job_id = job_id;
   event->fraction = fraction;
-  event->name = g_strdup (text);
+  event->progress_text = g_strdup (text);
   event->cost = sizeof *event + (text != NULL ? strlen (text) : 0);
   gisle_dispatch_to_owner (worker, event);
 }
 
+/* @property is a static string (a property name literal). */
 void
 gisle_dispatch_notify (GisleWorker *worker,
                        const char  *property)
 {
   GisleEvent *event = gisle_event_new (GISLE_EVENT_NOTIFY);
 
-  event->name = g_strdup (property);
+  event->property = property;
   gisle_dispatch_to_owner (worker, event);
 }
 

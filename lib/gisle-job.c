@@ -293,6 +293,25 @@ gisle_job_cancel_error (GisleJob *job)
   return gisle_job_cancelled_error (job->cancel_reason);
 }
 
+/* The one conversion of a failed protected call (@status, the message on
+ * top of @L) to a GError: out of memory names the limit and the use;
+ * anything else is @code with the message, after @prefix if any. */
+static GError *
+gisle_job_lua_failure (GisleJob   *job,
+                       lua_State  *L,
+                       int         status,
+                       gint        code,
+                       const char *prefix)
+{
+  const char *message = lua_tostring (L, -1) ? lua_tostring (L, -1) : "unknown error";
+
+  if (status == LUA_ERRMEM && prefix == NULL)
+    return gisle_error_new_memory (job->worker->memory_limit,
+                                   __atomic_load_n (&job->worker->memory_in_use, __ATOMIC_RELAXED));
+  return g_error_new (G_ISLE_ERROR, status == LUA_ERRMEM ? G_ISLE_ERROR_MEMORY : code,
+                      "%s%s", prefix != NULL ? prefix : "", message);
+}
+
 static GError *
 gisle_job_load_error (lua_State *L,
                       int        status)
@@ -366,10 +385,8 @@ gisle_job_collect_results (GisleJob  *job,
       g_clear_pointer (&ctx.result, g_variant_unref);
       g_clear_error (&ctx.error);
       gisle_job_complete (job, NULL,
-                          g_error_new (G_ISLE_ERROR,
-                                       status == LUA_ERRMEM ? G_ISLE_ERROR_MEMORY : G_ISLE_ERROR_CONVERSION,
-                                       "could not convert the results: %s",
-                                       lua_tostring (L, -1) ? lua_tostring (L, -1) : "unknown error"));
+                          gisle_job_lua_failure (job, L, status, G_ISLE_ERROR_CONVERSION,
+                                                 "could not convert the results: "));
       return;
     }
 
@@ -397,16 +414,11 @@ gisle_job_pcall (GisleJob  *job,
   if (g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE)
     gisle_job_complete (job, NULL, gisle_job_cancel_error (job));
   else if (status == LUA_ERRMEM)
-    gisle_job_complete (job, NULL,
-                        gisle_error_new_memory (job->worker->memory_limit,
-                                                __atomic_load_n (&job->worker->memory_in_use,
-                                                                 __ATOMIC_RELAXED)));
+    gisle_job_complete (job, NULL, gisle_job_lua_failure (job, L, status, G_ISLE_ERROR_MEMORY, NULL));
   else if (status != LUA_OK)
     gisle_job_complete (job, NULL,
                         gisle_error_info_attach_runtime (
-                          g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_RUNTIME,
-                                               lua_tostring (L, -1) ? lua_tostring (L, -1)
-                                                                    : "unknown error")));
+                          gisle_job_lua_failure (job, L, status, G_ISLE_ERROR_RUNTIME, NULL)));
   else
     /* Still inside the job's cancel scope: converting a huge result can
      * take a while, and Stop or the time limit must reach it. */
@@ -544,9 +556,7 @@ gisle_job_run_call (GisleJob  *job,
   if (status != LUA_OK)
     {
       gisle_job_complete (job, NULL,
-                          g_error_new (G_ISLE_ERROR,
-                                       status == LUA_ERRMEM ? G_ISLE_ERROR_MEMORY : G_ISLE_ERROR_RUNTIME,
-                                       "%s", lua_tostring (L, -1) ? lua_tostring (L, -1) : "unknown error"));
+                          gisle_job_lua_failure (job, L, status, G_ISLE_ERROR_RUNTIME, NULL));
       lua_settop (L, base);
       return;
     }
@@ -620,9 +630,7 @@ gisle_job_run_c (GisleJob  *job,
     {
       g_clear_pointer (&ctx.result, g_variant_unref);
       g_clear_error (&ctx.error);
-      g_set_error_literal (error, G_ISLE_ERROR,
-                           status == LUA_ERRMEM ? G_ISLE_ERROR_MEMORY : G_ISLE_ERROR_RUNTIME,
-                           lua_tostring (L, -1) ? lua_tostring (L, -1) : "unknown error");
+      g_propagate_error (error, gisle_job_lua_failure (job, L, status, G_ISLE_ERROR_RUNTIME, NULL));
     }
   else if (!ctx.ok)
     {

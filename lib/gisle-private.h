@@ -66,10 +66,12 @@ typedef struct
   GisleJob *job;
   guint64 job_id;
   GIsleStream stream;
-  GString *text;
-  char *name;
-  GVariant *value;
-  double fraction;
+  GString *text;                 /* OUTPUT */
+  char *name;                    /* EVENT: the event's name */
+  GVariant *value;               /* EVENT */
+  double fraction;               /* PROGRESS */
+  char *progress_text;           /* PROGRESS, or NULL */
+  const char *property;          /* NOTIFY: a static property name */
   GSourceFunc func;
   gpointer data;
   GDestroyNotify notify;
