@@ -71,6 +71,7 @@ static struct sigaction gisle_previous_action;
 GMutex gisle_tsan_signal_lock;
 #endif
 static const char gisle_sentinel_key = 'c';
+static const char gisle_traceback_key = 't';    /* Lua's debug.traceback */
 
 /* ---- Arming, on the worker thread (from the handler or directly) ------ */
 
@@ -574,14 +575,18 @@ gisle_cancel_xpcall (lua_State *L)
   int status;
 
   luaL_checktype (L, 2, LUA_TFUNCTION);
-  /* Only a Lua handler can loop; a C one (the common debug.traceback)
-   * runs as it is, so that its traceback shows no guard frame. */
-  if (!lua_iscfunction (L, 2))
+  /* Handlers are guarded, so none runs (hooks disabled) on a cancel. The
+   * one exception is Lua's own debug.traceback, the common idiom: it runs
+   * no Lua code and hands a non-string error object back untouched, and
+   * unguarded its traceback shows no extra frame. */
+  lua_rawgetp (L, LUA_REGISTRYINDEX, &gisle_traceback_key);
+  if (!lua_rawequal (L, 2, -1))
     {
       lua_pushvalue (L, 2);
       lua_pushcclosure (L, gisle_cancel_guarded_msgh, 1);
       lua_replace (L, 2);
     }
+  lua_pop (L, 1);
   lua_pushboolean (L, 1);
   lua_pushvalue (L, 1);
   lua_rotate (L, 3, 2);
@@ -620,6 +625,12 @@ gisle_cancel_open (lua_State *L)
   lua_setfield (L, -2, "__name");
   lua_setmetatable (L, -2);
   lua_rawsetp (L, LUA_REGISTRYINDEX, &gisle_sentinel_key);
+
+  /* Remembered before a script can replace it. */
+  if (lua_getglobal (L, "debug") == LUA_TTABLE &&
+      lua_getfield (L, -1, "traceback") == LUA_TFUNCTION && lua_iscfunction (L, -1))
+    lua_rawsetp (L, LUA_REGISTRYINDEX, &gisle_traceback_key);
+  lua_settop (L, 0);
 
   if (lua_getglobal (L, "xpcall") == LUA_TFUNCTION)
     {
