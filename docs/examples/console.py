@@ -10,7 +10,7 @@ import gi
 gi.require_version('Gtk', '4.0')
 gi.require_version('GIsle', '1.0')
 gi.require_version('GIsleGtk', '1.0')
-from gi.repository import GIsle, GIsleGtk, GLib, Gio, Gtk  # noqa: E402
+from gi.repository import GIsle, GIsleGtk, Gio, Gtk  # noqa: E402
 
 
 class Counter(Gtk.Application):
@@ -19,12 +19,12 @@ class Counter(Gtk.Application):
                          flags=Gio.ApplicationFlags.NON_UNIQUE)
         self.counter = 0
 
-    def count(self, isle, args, cancellable):
-        # Runs in the main context while the script waits.
-        n = args.unpack()[0] if args.n_children() > 0 else 1
+    def count(self, n=1):
+        # Runs in the main context while the script waits; Lua values come
+        # in and go back as Python values (GIsle's PyGObject override).
         self.counter += n
         self.label.set_label(f'Count: {self.counter}')
-        return GLib.Variant('x', self.counter)
+        return self.counter
 
     def finished(self, console, success):
         print(self.label.get_label())
