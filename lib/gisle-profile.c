@@ -1,0 +1,714 @@
+/* gisle-profile.c: the sampling profiler, at no cost while it is off.
+ *
+ * Floor: beside the cancel policy; it uses the Lua-side mechanism of
+ * gisle-cancel.c (the same signal, with its own tag) and knows the worker's
+ * lock and current job. docs/profiling.md has the model and the figures.
+ *
+ * How it works:
+ *
+ * - While the profiler is off there is no timer thread, no signal and no
+ *   hook: nothing in this file runs.
+ * - g_isle_profile_start() starts a timer thread for the isle. At each tick
+ *   it sends GIsle's signal, tagged "sample", to the thread that runs the
+ *   isle's current job (found under the worker lock, as a canceller does).
+ * - The handler (gisle-cancel.c, async-signal-safe) arms a one-shot count
+ *   hook (count 1) on the running state, unless that state already has a
+ *   hook: a cancel hook always wins, and a script's own debug.sethook hook
+ *   is left alone (such samples are lost).
+ * - The hook, on the worker thread at the next Lua instruction, first puts
+ *   back the hook the cancel needs (none, usually), then walks the stack of
+ *   the running coroutine and of the coroutines that resumed it, and adds
+ *   the sample to the profile under gisle_profile_lock.
+ * - g_isle_profile_stop() stops the timer thread and turns the counts into
+ *   a GVariant and folded-stacks text. A hook armed just before the stop
+ *   finds no profile, restores the cancel's hook and records nothing.
+ *
+ * Thread rule: start and stop from any thread; the hook runs on the worker
+ * thread; everything in a GisleProfile is under gisle_profile_lock.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "gisle-private.h"
+#include "gisle-profile.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+/* Deeper stacks keep their innermost frames; the folded stack then starts
+ * with a "(truncated)" frame. */
+#define GISLE_PROFILE_MAX_FRAMES 200
+#define GISLE_PROFILE_MAX_RATE   10000
+#define GISLE_PROFILE_DEFAULT_RATE 1000
+
+typedef struct _GisleProfileFunc GisleProfileFunc;
+
+struct _GisleProfileFunc
+{
+  char *label;                  /* "name@source:line", unique per function */
+  char *source;                 /* short source, "[C]" for C functions */
+  int line_defined;             /* -1 for C functions */
+  guint64 self;                 /* samples with it innermost */
+  guint64 total;                /* samples with it anywhere on the stack */
+  guint64 stamp;                /* the last sample that counted it in total */
+  GHashTable *callees;          /* GisleProfileFunc* -> GisleProfileEdge* */
+};
+
+typedef struct
+{
+  guint64 count;
+  guint64 stamp;
+} GisleProfileEdge;
+
+typedef struct
+{
+  char *source;
+  int line;
+  guint64 count;
+} GisleProfileLine;
+
+typedef struct
+{
+  GisleWorker *worker;          /* strong */
+  guint rate_hz;
+  GThread *thread;
+  gboolean stopping;
+  GCond cond;
+  gint64 started_at;
+  guint64 ticks;                /* timer ticks that found a job to sample */
+  guint64 samples;
+  GHashTable *functions;        /* key -> GisleProfileFunc (owned) */
+  GHashTable *lines;            /* "source\nline" -> GisleProfileLine (owned) */
+  GHashTable *stacks;           /* folded stack -> guint64* */
+  GString *scratch;
+} GisleProfile;
+
+/* Guards every GisleProfile and worker->profile. One lock for all isles:
+ * only the sample hooks and start/stop take it. */
+static GMutex gisle_profile_lock;
+
+/* ---- Building the profile (worker thread, under the lock) ------------ */
+
+static void
+gisle_profile_func_free (gpointer data)
+{
+  GisleProfileFunc *func = data;
+
+  g_free (func->label);
+  g_free (func->source);
+  g_hash_table_unref (func->callees);
+  g_free (func);
+}
+
+static void
+gisle_profile_line_free (gpointer data)
+{
+  GisleProfileLine *line = data;
+
+  g_free (line->source);
+  g_free (line);
+}
+
+/* Takes @s; returns valid UTF-8 (a GVariant string must be) without the
+ * folded format's separators. */
+static char *
+gisle_profile_sanitize (char *s)
+{
+  char *valid = g_utf8_make_valid (s, -1);
+
+  g_free (s);
+  for (char *c = valid; *c != '\0'; c++)
+    if (*c == ';' || (guchar) *c < 0x20)
+      *c = *c == ';' ? ',' : '?';
+  return valid;
+}
+
+static GisleProfileFunc *
+gisle_profile_func_for (GisleProfile *profile,
+                        lua_State    *L,
+                        lua_Debug    *ar)
+{
+  char key[LUA_IDSIZE + 32];
+  GisleProfileFunc *func;
+  gboolean is_c = strcmp (ar->what, "C") == 0;
+
+  if (is_c)
+    {
+      /* C functions have no source: tell them apart by name. */
+      lua_getinfo (L, "n", ar);
+      g_snprintf (key, sizeof key, "[C]%s", ar->name != NULL ? ar->name : "?");
+    }
+  else
+    g_snprintf (key, sizeof key, "%s:%d", ar->short_src, ar->linedefined);
+
+  func = g_hash_table_lookup (profile->functions, key);
+  if (func != NULL)
+    return func;
+
+  func = g_new0 (GisleProfileFunc, 1);
+  if (is_c)
+    {
+      func->label = g_strdup_printf ("%s@[C]", ar->name != NULL ? ar->name : "?");
+      func->source = g_strdup ("[C]");
+      func->line_defined = -1;
+    }
+  else
+    {
+      const char *name;
+
+      if (strcmp (ar->what, "main") == 0)
+        name = "(main)";
+      else
+        {
+          lua_getinfo (L, "n", ar);
+          name = ar->name != NULL ? ar->name : "(anonymous)";
+        }
+      func->label = g_strdup_printf ("%s@%s:%d", name, ar->short_src, ar->linedefined);
+      func->source = g_strdup (ar->short_src);
+      func->line_defined = ar->linedefined;
+    }
+  func->label = gisle_profile_sanitize (func->label);
+  func->source = gisle_profile_sanitize (func->source);
+  func->callees = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_hash_table_insert (profile->functions, g_strdup (key), func);
+  return func;
+}
+
+static void
+gisle_profile_count_line (GisleProfile *profile,
+                          const char   *source,
+                          int           line)
+{
+  char key[LUA_IDSIZE + 16];
+  GisleProfileLine *entry;
+
+  g_snprintf (key, sizeof key, "%s\n%d", source, line);
+  entry = g_hash_table_lookup (profile->lines, key);
+  if (entry == NULL)
+    {
+      entry = g_new0 (GisleProfileLine, 1);
+      entry->source = gisle_profile_sanitize (g_strdup (source));
+      entry->line = line;
+      g_hash_table_insert (profile->lines, g_strdup (key), entry);
+    }
+  entry->count++;
+}
+
+/* Adds one sample: the stack of @L and of the coroutines that resumed it. */
+static void
+gisle_profile_record (GisleProfile *profile,
+                      GisleRun     *run,
+                      lua_State    *L)
+{
+  GisleProfileFunc *frames[GISLE_PROFILE_MAX_FRAMES];
+  lua_State *states[GISLE_MAX_RESUME_DEPTH];
+  int n_states = 0, n = 0, top = -1, depth = run->depth;
+  gboolean truncated = FALSE, line_done = FALSE;
+  guint64 stamp = ++profile->samples;
+  guint64 *count;
+
+  for (int i = depth - 1; i >= 0; i--)
+    if (run->stack[i] == L)
+      {
+        top = i;
+        break;
+      }
+  if (top < 0)
+    states[n_states++] = L;
+  else
+    for (int i = top; i >= 0; i--)
+      states[n_states++] = run->stack[i];
+
+  /* Innermost first. */
+  for (int s = 0; s < n_states && !truncated; s++)
+    {
+      lua_Debug ar;
+
+      for (int level = 0; lua_getstack (states[s], level, &ar); level++)
+        {
+          if (n == GISLE_PROFILE_MAX_FRAMES)
+            {
+              truncated = TRUE;
+              break;
+            }
+          lua_getinfo (states[s], "Sl", &ar);
+          if (!line_done && ar.currentline > 0)
+            {
+              /* Time in a C function counts for the line that called it. */
+              gisle_profile_count_line (profile, ar.short_src, ar.currentline);
+              line_done = TRUE;
+            }
+          frames[n++] = gisle_profile_func_for (profile, states[s], &ar);
+        }
+    }
+  if (n == 0)
+    return;
+
+  frames[0]->self++;
+  for (int i = 0; i < n; i++)
+    {
+      if (frames[i]->stamp != stamp)
+        {
+          frames[i]->stamp = stamp;
+          frames[i]->total++;
+        }
+      if (i + 1 < n)
+        {
+          GisleProfileFunc *caller = frames[i + 1];
+          GisleProfileEdge *edge = g_hash_table_lookup (caller->callees, frames[i]);
+
+          if (edge == NULL)
+            {
+              edge = g_new0 (GisleProfileEdge, 1);
+              g_hash_table_insert (caller->callees, frames[i], edge);
+            }
+          if (edge->stamp != stamp)
+            {
+              edge->stamp = stamp;
+              edge->count++;
+            }
+        }
+    }
+
+  /* Outermost first, as flame-graph tools read it. */
+  g_string_truncate (profile->scratch, 0);
+  if (truncated)
+    g_string_append (profile->scratch, "(truncated)");
+  for (int i = n - 1; i >= 0; i--)
+    {
+      if (profile->scratch->len > 0)
+        g_string_append_c (profile->scratch, ';');
+      g_string_append (profile->scratch, frames[i]->label);
+    }
+  count = g_hash_table_lookup (profile->stacks, profile->scratch->str);
+  if (count == NULL)
+    {
+      count = g_new0 (guint64, 1);
+      g_hash_table_insert (profile->stacks, g_strdup (profile->scratch->str), count);
+    }
+  (*count)++;
+}
+
+/* The one-shot hook the sample signal arms (see gisle-cancel.c). */
+void
+gisle_profile_hook (lua_State *L,
+                    lua_Debug *ar)
+{
+  GisleRun *run = gisle_cancel_get_run ();
+  GisleProfile *profile;
+
+  if (run == NULL)
+    {
+      lua_sethook (L, NULL, 0, 0);
+      return;
+    }
+
+  /* No sample is armed meanwhile, so this hook's lua_sethook is never
+   * torn by the handler's; a cancel signal still arms the cancel's. */
+  run->sampling = TRUE;
+  atomic_signal_fence (memory_order_seq_cst);
+  /* First the hook a cancel needs, if any: the cancel always wins, and a
+   * cancel signal that lands from now on arms its own hook afresh. */
+  gisle_cancel_restore_hook (L);
+
+  if (run->worker != NULL)
+    {
+      gisle_mutex_lock (&gisle_profile_lock);
+      profile = run->worker->profile;
+      if (profile != NULL)
+        gisle_profile_record (profile, run, L);
+      gisle_mutex_unlock (&gisle_profile_lock);
+    }
+
+  atomic_signal_fence (memory_order_seq_cst);
+  run->sampling = FALSE;
+}
+
+/* ---- The timer thread ------------------------------------------------ */
+
+static gpointer
+gisle_profile_timer_main (gpointer data)
+{
+  GisleProfile *profile = data;
+  GisleWorker *worker = profile->worker;
+  gint64 period = G_USEC_PER_SEC / profile->rate_hz;
+  gint64 next = g_get_monotonic_time () + period;
+
+  gisle_mutex_lock (&gisle_profile_lock);
+  while (!profile->stopping)
+    {
+      gint64 now;
+      gboolean sent = FALSE;
+
+      if (gisle_cond_wait_until (&profile->cond, &gisle_profile_lock, next))
+        continue;
+      now = g_get_monotonic_time ();
+      if (now < next)
+        continue;
+      next += period;
+      if (next <= now)
+        next = now + period;    /* late: skip the missed ticks */
+
+      /* Not under the profile lock: the order is worker lock, then none. */
+      gisle_mutex_unlock (&gisle_profile_lock);
+      gisle_mutex_lock (&worker->lock);
+      if (worker->current != NULL && !worker->defunct)
+        {
+          gisle_cancel_signal_sample (worker->pthread);
+          sent = TRUE;
+        }
+      gisle_mutex_unlock (&worker->lock);
+      gisle_mutex_lock (&gisle_profile_lock);
+      if (sent)
+        profile->ticks++;
+    }
+  gisle_mutex_unlock (&gisle_profile_lock);
+  return NULL;
+}
+
+/* ---- Results --------------------------------------------------------- */
+
+static gint
+gisle_profile_compare_funcs (gconstpointer a,
+                             gconstpointer b)
+{
+  const GisleProfileFunc *fa = *(GisleProfileFunc **) a, *fb = *(GisleProfileFunc **) b;
+
+  if (fa->self != fb->self)
+    return fa->self < fb->self ? 1 : -1;
+  if (fa->total != fb->total)
+    return fa->total < fb->total ? 1 : -1;
+  return strcmp (fa->label, fb->label);
+}
+
+static gint
+gisle_profile_compare_lines (gconstpointer a,
+                             gconstpointer b)
+{
+  const GisleProfileLine *la = *(GisleProfileLine **) a, *lb = *(GisleProfileLine **) b;
+  int c;
+
+  if (la->count != lb->count)
+    return la->count < lb->count ? 1 : -1;
+  c = strcmp (la->source, lb->source);
+  return c != 0 ? c : la->line - lb->line;
+}
+
+static gint
+gisle_profile_compare_strings (gconstpointer a,
+                               gconstpointer b)
+{
+  return strcmp (*(const char **) a, *(const char **) b);
+}
+
+static char *
+gisle_profile_folded (GisleProfile *profile)
+{
+  GString *text = g_string_new (NULL);
+  guint n;
+  gpointer *keys = g_hash_table_get_keys_as_array (profile->stacks, &n);
+
+  qsort (keys, n, sizeof (gpointer), gisle_profile_compare_strings);
+  for (guint i = 0; i < n; i++)
+    {
+      guint64 *count = g_hash_table_lookup (profile->stacks, keys[i]);
+
+      g_string_append_printf (text, "%s %" G_GUINT64_FORMAT "\n", (char *) keys[i], *count);
+    }
+  g_free (keys);
+  return g_string_free (text, FALSE);
+}
+
+static GVariant *
+gisle_profile_to_variant (GisleProfile *profile,
+                          const char   *folded)
+{
+  GVariantBuilder dict, builder;
+  GPtrArray *funcs = g_ptr_array_new ();
+  GPtrArray *lines = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&dict, "{sv}", "rate", g_variant_new_uint32 (profile->rate_hz));
+  g_variant_builder_add (&dict, "{sv}", "samples", g_variant_new_uint64 (profile->samples));
+  g_variant_builder_add (&dict, "{sv}", "ticks", g_variant_new_uint64 (profile->ticks));
+  g_variant_builder_add (&dict, "{sv}", "duration",
+                         g_variant_new_uint64 ((guint64) (g_get_monotonic_time () - profile->started_at)));
+
+  g_hash_table_iter_init (&iter, profile->functions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (funcs, value);
+  g_ptr_array_sort (funcs, gisle_profile_compare_funcs);
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ssitt)"));
+  for (guint i = 0; i < funcs->len; i++)
+    {
+      GisleProfileFunc *func = funcs->pdata[i];
+
+      g_variant_builder_add (&builder, "(ssitt)", func->label, func->source,
+                             (gint32) func->line_defined, func->self, func->total);
+    }
+  g_variant_builder_add (&dict, "{sv}", "functions", g_variant_builder_end (&builder));
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sst)"));
+  for (guint i = 0; i < funcs->len; i++)
+    {
+      GisleProfileFunc *caller = funcs->pdata[i];
+      GHashTableIter edges;
+      gpointer callee, edge;
+
+      g_hash_table_iter_init (&edges, caller->callees);
+      while (g_hash_table_iter_next (&edges, &callee, &edge))
+        g_variant_builder_add (&builder, "(sst)", caller->label,
+                               ((GisleProfileFunc *) callee)->label,
+                               ((GisleProfileEdge *) edge)->count);
+    }
+  g_variant_builder_add (&dict, "{sv}", "edges", g_variant_builder_end (&builder));
+
+  g_hash_table_iter_init (&iter, profile->lines);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (lines, value);
+  g_ptr_array_sort (lines, gisle_profile_compare_lines);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sit)"));
+  for (guint i = 0; i < lines->len; i++)
+    {
+      GisleProfileLine *line = lines->pdata[i];
+
+      g_variant_builder_add (&builder, "(sit)", line->source, (gint32) line->line, line->count);
+    }
+  g_variant_builder_add (&dict, "{sv}", "lines", g_variant_builder_end (&builder));
+  g_variant_builder_add (&dict, "{sv}", "folded", g_variant_new_string (folded));
+
+  g_ptr_array_unref (funcs);
+  g_ptr_array_unref (lines);
+  return g_variant_ref_sink (g_variant_builder_end (&dict));
+}
+
+static void
+gisle_profile_free (GisleProfile *profile)
+{
+  g_hash_table_unref (profile->functions);
+  g_hash_table_unref (profile->lines);
+  g_hash_table_unref (profile->stacks);
+  g_string_free (profile->scratch, TRUE);
+  g_cond_clear (&profile->cond);
+  gisle_worker_unref (profile->worker);
+  g_free (profile);
+}
+
+/* ---- Starting and stopping ------------------------------------------- */
+
+gboolean
+gisle_profile_start (GisleWorker *worker,
+                     guint        rate_hz,
+                     GError     **error)
+{
+  GisleProfile *profile;
+  gboolean closed;
+
+  if (rate_hz == 0)
+    rate_hz = GISLE_PROFILE_DEFAULT_RATE;
+  if (rate_hz > GISLE_PROFILE_MAX_RATE)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "a profiler rate of %u Hz is above the limit of %d Hz",
+                   rate_hz, GISLE_PROFILE_MAX_RATE);
+      return FALSE;
+    }
+
+  gisle_mutex_lock (&worker->lock);
+  closed = worker->closing || worker->exited;
+  gisle_mutex_unlock (&worker->lock);
+  if (closed)
+    {
+      g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED, "the isle is closed");
+      return FALSE;
+    }
+
+  profile = g_new0 (GisleProfile, 1);
+  profile->worker = gisle_worker_ref (worker);
+  profile->rate_hz = rate_hz;
+  g_cond_init (&profile->cond);
+  profile->functions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              gisle_profile_func_free);
+  profile->lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          gisle_profile_line_free);
+  profile->stacks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  profile->scratch = g_string_sized_new (1024);
+  profile->started_at = g_get_monotonic_time ();
+
+  gisle_mutex_lock (&gisle_profile_lock);
+  if (worker->profile != NULL)
+    {
+      gisle_mutex_unlock (&gisle_profile_lock);
+      gisle_profile_free (profile);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                           "the isle's profiler is already running");
+      return FALSE;
+    }
+  worker->profile = profile;
+  /* Under the lock, so that the thread sees a complete profile. */
+  profile->thread = g_thread_try_new ("gisle-profiler", gisle_profile_timer_main, profile, error);
+  if (profile->thread == NULL)
+    {
+      worker->profile = NULL;
+      gisle_mutex_unlock (&gisle_profile_lock);
+      gisle_profile_free (profile);
+      return FALSE;
+    }
+  gisle_mutex_unlock (&gisle_profile_lock);
+  return TRUE;
+}
+
+gboolean
+gisle_profile_is_running (GisleWorker *worker)
+{
+  gboolean running;
+
+  gisle_mutex_lock (&gisle_profile_lock);
+  running = worker->profile != NULL;
+  gisle_mutex_unlock (&gisle_profile_lock);
+  return running;
+}
+
+GVariant *
+gisle_profile_stop (GisleWorker *worker,
+                    char       **folded)
+{
+  GisleProfile *profile;
+  GVariant *result;
+  GThread *thread;
+  char *text;
+
+  gisle_mutex_lock (&gisle_profile_lock);
+  profile = worker->profile;
+  if (profile == NULL || profile->stopping)
+    {
+      /* Never started, or another thread is stopping it now. */
+      gisle_mutex_unlock (&gisle_profile_lock);
+      if (folded != NULL)
+        *folded = NULL;
+      return NULL;
+    }
+  profile->stopping = TRUE;
+  g_cond_signal (&profile->cond);
+  thread = profile->thread;
+  gisle_mutex_unlock (&gisle_profile_lock);
+
+  /* No tick after this; then no sample either. */
+  g_thread_join (thread);
+
+  gisle_mutex_lock (&gisle_profile_lock);
+  worker->profile = NULL;
+  gisle_mutex_unlock (&gisle_profile_lock);
+
+  /* Nothing else reaches the profile now. */
+  text = gisle_profile_folded (profile);
+  result = gisle_profile_to_variant (profile, text);
+  gisle_profile_free (profile);
+
+  if (folded != NULL)
+    *folded = text;
+  else
+    g_free (text);
+  return result;
+}
+
+/* ---- Public API ------------------------------------------------------- */
+
+/**
+ * g_isle_profile_start:
+ * @self: a #GIsle
+ * @rate_hz: samples per second, at most 10000; 0 for the default, 1000
+ * @error: return location for a #GError
+ *
+ * Starts the isle's sampling profiler: until g_isle_profile_stop(), a
+ * timer samples the stack of whatever job the isle runs, @rate_hz times a
+ * second, on the isle's thread (the signal that cancellation uses arms a
+ * one-shot hook there). Between samples no hook is installed, and while
+ * the profiler is off nothing runs at all.
+ *
+ * Samples count only while a job runs Lua code; time spent in a C function
+ * counts for the Lua line that called it. A coroutine or script that set
+ * its own hook with `debug.sethook` is not sampled, and a cancelled job
+ * stops being sampled (the cancel's hook takes precedence).
+ *
+ * May be called from any thread. See the profiling guide for the costs.
+ *
+ * Returns: %TRUE if the profiler started; %FALSE with @error set if it
+ *   already runs (%G_IO_ERROR_BUSY), the rate is too high
+ *   (%G_IO_ERROR_INVALID_ARGUMENT) or the isle is closed
+ *   (%G_ISLE_ERROR_CLOSED)
+ */
+gboolean
+g_isle_profile_start (GIsle   *self,
+                      guint    rate_hz,
+                      GError **error)
+{
+  g_return_val_if_fail (G_IS_ISLE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return gisle_profile_start (gisle_isle_get_worker (self), rate_hz, error);
+}
+
+/**
+ * g_isle_profile_stop:
+ * @self: a #GIsle
+ * @folded: (out) (optional) (nullable) (transfer full): return location for
+ *   the samples as folded stacks, or %NULL
+ *
+ * Stops the profiler that g_isle_profile_start() started and returns what
+ * it measured. May be called from any thread.
+ *
+ * The result is a dictionary (`a{sv}`) with these entries:
+ *
+ * - `rate` (`u`): the sampling rate in Hz;
+ * - `samples` (`t`): the samples taken;
+ * - `ticks` (`t`): timer ticks that found a job running (a tick can miss
+ *   its sample if the job ends first or runs no Lua instruction);
+ * - `duration` (`t`): microseconds the profiler ran;
+ * - `functions` (`a(ssitt)`): per function, the most samples first: label
+ *   (`name@source:line`, unique per function; `(main)` for a main chunk,
+ *   `(anonymous)` when Lua knows no name, and `name@[C]` for C functions),
+ *   source, line where the function is defined (-1 for C), self samples
+ *   (the function was innermost) and total samples (it was anywhere on the
+ *   stack, counted once per sample);
+ * - `lines` (`a(sit)`): per source line, the most samples first: source,
+ *   line and samples in which it was the innermost line with a number;
+ * - `edges` (`a(sst)`): the call graph: caller label, callee label and the
+ *   samples in which the caller called the callee;
+ * - `folded` (`s`): the same text as @folded.
+ *
+ * The folded text has one line per distinct stack, outermost frame first,
+ * frames separated by `;`, then a space and the number of samples (for
+ * example `(main)@job:0;fib@job:1;fib@job:1 12`), as flamegraph.pl,
+ * speedscope and inferno read it. A stack of coroutines reads from the
+ * outermost resumer to the running coroutine.
+ *
+ * Returns: (transfer full) (nullable): the profile, or %NULL if the
+ *   profiler was not running
+ */
+GVariant *
+g_isle_profile_stop (GIsle  *self,
+                     char  **folded)
+{
+  g_return_val_if_fail (G_IS_ISLE (self), NULL);
+
+  return gisle_profile_stop (gisle_isle_get_worker (self), folded);
+}
+
+/**
+ * g_isle_is_profiling:
+ * @self: a #GIsle
+ *
+ * Whether the isle's profiler runs (see g_isle_profile_start()).
+ *
+ * Returns: %TRUE between g_isle_profile_start() and g_isle_profile_stop()
+ */
+gboolean
+g_isle_is_profiling (GIsle *self)
+{
+  g_return_val_if_fail (G_IS_ISLE (self), FALSE);
+
+  return gisle_profile_is_running (gisle_isle_get_worker (self));
+}
