@@ -167,6 +167,14 @@ gisle_cancel_signal_sample (pthread_t thread)
   pthread_sigqueue (thread, GISLE_CANCEL_SIGNAL, value);
 }
 
+/* The signal and value of the profiler's timer. */
+void
+gisle_cancel_sample_sigevent (struct sigevent *event)
+{
+  event->sigev_signo = GISLE_CANCEL_SIGNAL;
+  event->sigev_value.sival_ptr = (void *) &gisle_sample_signal_tag;
+}
+
 /* Async-signal-safe: arms the profiler's one-shot hook on the running
  * state, unless a hook is active there already (a cancel's, which wins, a
  * script's, or a sample still pending) or the sample hook is running (its
@@ -193,7 +201,8 @@ gisle_cancel_signal_handler (int        signo,
   GisleRun *run = gisle_tls_run;
   gboolean ours = info != NULL && info->si_code == SI_QUEUE &&
                   info->si_value.sival_ptr == (void *) &gisle_cancel_signal_tag;
-  gboolean sample = info != NULL && info->si_code == SI_QUEUE &&
+  gboolean sample = info != NULL &&
+                    (info->si_code == SI_QUEUE || info->si_code == SI_TIMER) &&
                     info->si_value.sival_ptr == (void *) &gisle_sample_signal_tag;
 
   if (ours || sample)
@@ -390,6 +399,10 @@ gisle_cancel_enter_lua (GisleWorker *worker,
 
   /* A cancel that arrived before the stack was set found nothing to arm. */
   gisle_cancel_arm_state (L, job);
+
+  /* The profiler: one pointer read while it is off. */
+  if (G_UNLIKELY (g_atomic_pointer_get (&worker->profile) != NULL))
+    gisle_profile_enter_lua (run);
 }
 
 void
@@ -398,6 +411,7 @@ gisle_cancel_leave_lua (GisleWorker *worker)
   GisleRun *run = &worker->run;
   lua_State *L = run->stack[0];
 
+  gisle_profile_leave_lua (run);
   run->depth = 0;
   atomic_signal_fence (memory_order_seq_cst);
   run->job = NULL;

@@ -6,11 +6,14 @@
  *
  * How it works:
  *
- * - While the profiler is off there is no timer thread, no signal and no
- *   hook: nothing in this file runs.
- * - g_isle_profile_start() starts a timer thread for the isle. At each tick
- *   it sends GIsle's signal, tagged "sample", to the thread that runs the
- *   isle's current job (found under the worker lock, as a canceller does).
+ * - While the profiler is off there is no timer, no signal and no hook:
+ *   nothing in this file runs (entering Lua reads one pointer).
+ * - While it is on, each job of the isle gets a POSIX timer, made when the
+ *   job enters Lua (or, for the job running when the profiler starts, at
+ *   its first sample: g_isle_profile_start() sends it one signal) and
+ *   deleted when it leaves. The kernel sends GIsle's signal, tagged
+ *   "sample", straight to the worker thread at each period: no thread of
+ *   ours wakes up, which on a VM costs more than the sample itself.
  * - The handler (gisle-cancel.c, async-signal-safe) arms a one-shot count
  *   hook (count 1) on the running state, unless that state already has a
  *   hook: a cancel hook always wins, and a script's own debug.sethook hook
@@ -19,20 +22,28 @@
  *   back the hook the cancel needs (none, usually), then walks the stack of
  *   the running coroutine and of the coroutines that resumed it, and adds
  *   the sample to the profile under gisle_profile_lock.
- * - g_isle_profile_stop() stops the timer thread and turns the counts into
- *   a GVariant and folded-stacks text. A hook armed just before the stop
- *   finds no profile, restores the cancel's hook and records nothing.
+ * - g_isle_profile_stop() detaches the profile and turns the counts into a
+ *   GVariant and folded-stacks text. The next sample hook finds no profile,
+ *   deletes the timer and records nothing.
  *
  * Thread rule: start and stop from any thread; the hook runs on the worker
  * thread; everything in a GisleProfile is under gisle_profile_lock.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+/* gettid(), SIGEV_THREAD_ID */
+#define _GNU_SOURCE
 #include "gisle-private.h"
 #include "gisle-profile.h"
 
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef sigev_notify_thread_id
+# define sigev_notify_thread_id _sigev_un._tid
+#endif
 
 /* Deeper stacks keep their innermost frames; the folded stack then starts
  * with a "(truncated)" frame. */
@@ -70,11 +81,7 @@ typedef struct
 {
   GisleWorker *worker;          /* strong */
   guint rate_hz;
-  GThread *thread;
-  gboolean stopping;
-  GCond cond;
   gint64 started_at;
-  guint64 ticks;                /* timer ticks that found a job to sample */
   guint64 samples;
   GHashTable *functions;        /* key -> GisleProfileFunc (owned) */
   GHashTable *lines;            /* "source\nline" -> GisleProfileLine (owned) */
@@ -288,6 +295,62 @@ gisle_profile_record (GisleProfile *profile,
   (*count)++;
 }
 
+/* ---- The sample timer (worker thread) ---------------------------------- */
+
+/* (Re)arms this thread's sample timer for @rate_hz. */
+static void
+gisle_profile_arm_timer (GisleRun *run,
+                         guint     rate_hz)
+{
+  struct itimerspec spec = { { 0, }, };
+  long period_ns = 1000000000L / (long) rate_hz;
+
+  if (!run->sample_timer_created)
+    {
+      struct sigevent event = { 0, };
+
+      gisle_cancel_sample_sigevent (&event);
+      event.sigev_notify = SIGEV_THREAD_ID;
+      event.sigev_notify_thread_id = gettid ();
+      if (timer_create (CLOCK_MONOTONIC, &event, &run->sample_timer) != 0)
+        return;
+      run->sample_timer_created = TRUE;
+    }
+  spec.it_interval.tv_sec = period_ns / 1000000000L;
+  spec.it_interval.tv_nsec = period_ns % 1000000000L;
+  spec.it_value = spec.it_interval;
+  timer_settime (run->sample_timer, 0, &spec, NULL);
+  run->sample_rate = rate_hz;
+}
+
+/* Deletes this thread's sample timer; a signal already pending finds the
+ * state left or no profile. */
+void
+gisle_profile_leave_lua (GisleRun *run)
+{
+  if (run->sample_timer_created)
+    {
+      timer_delete (run->sample_timer);
+      run->sample_timer_created = FALSE;
+      run->sample_rate = 0;
+    }
+}
+
+/* As a job enters Lua while the profiler may be on (the caller read the
+ * profile pointer without the lock). */
+void
+gisle_profile_enter_lua (GisleRun *run)
+{
+  guint rate = 0;
+
+  gisle_mutex_lock (&gisle_profile_lock);
+  if (run->worker->profile != NULL)
+    rate = ((GisleProfile *) run->worker->profile)->rate_hz;
+  gisle_mutex_unlock (&gisle_profile_lock);
+  if (rate != 0)
+    gisle_profile_arm_timer (run, rate);
+}
+
 /* The one-shot hook the sample signal arms (see gisle-cancel.c). */
 void
 gisle_profile_hook (lua_State *L,
@@ -295,6 +358,7 @@ gisle_profile_hook (lua_State *L,
 {
   GisleRun *run = gisle_cancel_get_run ();
   GisleProfile *profile;
+  guint rate = 0;
 
   if (run == NULL)
     {
@@ -315,54 +379,22 @@ gisle_profile_hook (lua_State *L,
       gisle_mutex_lock (&gisle_profile_lock);
       profile = run->worker->profile;
       if (profile != NULL)
-        gisle_profile_record (profile, run, L);
+        {
+          gisle_profile_record (profile, run, L);
+          rate = profile->rate_hz;
+        }
       gisle_mutex_unlock (&gisle_profile_lock);
     }
+
+  /* Stopped: no more signals. Started while this job ran (the start sent
+   * this sample), or restarted at another rate: the timer follows. */
+  if (rate == 0)
+    gisle_profile_leave_lua (run);
+  else if (rate != run->sample_rate)
+    gisle_profile_arm_timer (run, rate);
 
   atomic_signal_fence (memory_order_seq_cst);
   run->sampling = FALSE;
-}
-
-/* ---- The timer thread ------------------------------------------------ */
-
-static gpointer
-gisle_profile_timer_main (gpointer data)
-{
-  GisleProfile *profile = data;
-  GisleWorker *worker = profile->worker;
-  gint64 period = G_USEC_PER_SEC / profile->rate_hz;
-  gint64 next = g_get_monotonic_time () + period;
-
-  gisle_mutex_lock (&gisle_profile_lock);
-  while (!profile->stopping)
-    {
-      gint64 now;
-      gboolean sent = FALSE;
-
-      if (gisle_cond_wait_until (&profile->cond, &gisle_profile_lock, next))
-        continue;
-      now = g_get_monotonic_time ();
-      if (now < next)
-        continue;
-      next += period;
-      if (next <= now)
-        next = now + period;    /* late: skip the missed ticks */
-
-      /* Not under the profile lock: the order is worker lock, then none. */
-      gisle_mutex_unlock (&gisle_profile_lock);
-      gisle_mutex_lock (&worker->lock);
-      if (worker->current != NULL && !worker->defunct)
-        {
-          gisle_cancel_signal_sample (worker->pthread);
-          sent = TRUE;
-        }
-      gisle_mutex_unlock (&worker->lock);
-      gisle_mutex_lock (&gisle_profile_lock);
-      if (sent)
-        profile->ticks++;
-    }
-  gisle_mutex_unlock (&gisle_profile_lock);
-  return NULL;
 }
 
 /* ---- Results --------------------------------------------------------- */
@@ -431,7 +463,6 @@ gisle_profile_to_variant (GisleProfile *profile,
   g_variant_builder_init (&dict, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&dict, "{sv}", "rate", g_variant_new_uint32 (profile->rate_hz));
   g_variant_builder_add (&dict, "{sv}", "samples", g_variant_new_uint64 (profile->samples));
-  g_variant_builder_add (&dict, "{sv}", "ticks", g_variant_new_uint64 (profile->ticks));
   g_variant_builder_add (&dict, "{sv}", "duration",
                          g_variant_new_uint64 ((guint64) (g_get_monotonic_time () - profile->started_at)));
 
@@ -491,7 +522,6 @@ gisle_profile_free (GisleProfile *profile)
   g_hash_table_unref (profile->lines);
   g_hash_table_unref (profile->stacks);
   g_string_free (profile->scratch, TRUE);
-  g_cond_clear (&profile->cond);
   gisle_worker_unref (profile->worker);
   g_free (profile);
 }
@@ -528,7 +558,6 @@ gisle_profile_start (GisleWorker *worker,
   profile = g_new0 (GisleProfile, 1);
   profile->worker = gisle_worker_ref (worker);
   profile->rate_hz = rate_hz;
-  g_cond_init (&profile->cond);
   profile->functions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               gisle_profile_func_free);
   profile->lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -546,17 +575,14 @@ gisle_profile_start (GisleWorker *worker,
                            "the isle's profiler is already running");
       return FALSE;
     }
-  worker->profile = profile;
-  /* Under the lock, so that the thread sees a complete profile. */
-  profile->thread = g_thread_try_new ("gisle-profiler", gisle_profile_timer_main, profile, error);
-  if (profile->thread == NULL)
-    {
-      worker->profile = NULL;
-      gisle_mutex_unlock (&gisle_profile_lock);
-      gisle_profile_free (profile);
-      return FALSE;
-    }
+  g_atomic_pointer_set (&worker->profile, profile);
   gisle_mutex_unlock (&gisle_profile_lock);
+
+  /* A job running now made no timer: its first sample makes it. */
+  gisle_mutex_lock (&worker->lock);
+  if (worker->current != NULL && !worker->defunct)
+    gisle_cancel_signal_sample (worker->pthread);
+  gisle_mutex_unlock (&worker->lock);
   return TRUE;
 }
 
@@ -577,30 +603,18 @@ gisle_profile_stop (GisleWorker *worker,
 {
   GisleProfile *profile;
   GVariant *result;
-  GThread *thread;
   char *text;
 
   gisle_mutex_lock (&gisle_profile_lock);
   profile = worker->profile;
-  if (profile == NULL || profile->stopping)
+  g_atomic_pointer_set (&worker->profile, NULL);
+  gisle_mutex_unlock (&gisle_profile_lock);
+  if (profile == NULL)
     {
-      /* Never started, or another thread is stopping it now. */
-      gisle_mutex_unlock (&gisle_profile_lock);
       if (folded != NULL)
         *folded = NULL;
       return NULL;
     }
-  profile->stopping = TRUE;
-  g_cond_signal (&profile->cond);
-  thread = profile->thread;
-  gisle_mutex_unlock (&gisle_profile_lock);
-
-  /* No tick after this; then no sample either. */
-  g_thread_join (thread);
-
-  gisle_mutex_lock (&gisle_profile_lock);
-  worker->profile = NULL;
-  gisle_mutex_unlock (&gisle_profile_lock);
 
   /* Nothing else reaches the profile now. */
   text = gisle_profile_folded (profile);
@@ -624,9 +638,9 @@ gisle_profile_stop (GisleWorker *worker,
  *
  * Starts the isle's sampling profiler: until g_isle_profile_stop(), a
  * timer samples the stack of whatever job the isle runs, @rate_hz times a
- * second, on the isle's thread (the signal that cancellation uses arms a
- * one-shot hook there). Between samples no hook is installed, and while
- * the profiler is off nothing runs at all.
+ * second of wall-clock time, on the isle's thread (the signal that
+ * cancellation uses arms a one-shot hook there). Between samples no hook
+ * is installed, and while the profiler is off nothing runs at all.
  *
  * Samples count only while a job runs Lua code; time spent in a C function
  * counts for the Lua line that called it. A coroutine or script that set
@@ -664,8 +678,6 @@ g_isle_profile_start (GIsle   *self,
  *
  * - `rate` (`u`): the sampling rate in Hz;
  * - `samples` (`t`): the samples taken;
- * - `ticks` (`t`): timer ticks that found a job running (a tick can miss
- *   its sample if the job ends first or runs no Lua instruction);
  * - `duration` (`t`): microseconds the profiler ran;
  * - `functions` (`a(ssitt)`): per function, the most samples first: label
  *   (`name@source:line`, unique per function; `(main)` for a main chunk,

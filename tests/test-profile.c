@@ -164,10 +164,9 @@ test_profile_hot_function (void)
   g_assert_true (g_variant_lookup (profile, "rate", "u", &rate));
   g_assert_cmpuint (rate, ==, 1000);
   samples = lookup_u64 (profile, "samples");
-  g_test_message ("%" G_GUINT64_FORMAT " samples, %" G_GUINT64_FORMAT " ticks",
-                  samples, lookup_u64 (profile, "ticks"));
+  g_test_message ("%" G_GUINT64_FORMAT " samples in %" G_GUINT64_FORMAT " us",
+                  samples, lookup_u64 (profile, "duration"));
   g_assert_cmpuint (samples, >=, 10);
-  g_assert_cmpuint (samples, <=, lookup_u64 (profile, "ticks") + 1);
 
   g_assert_true (find_function (profile, "hot@prof:1", &hot_self, &hot_total));
   g_assert_true (find_function (profile, "(main)@prof:0", &main_self, &main_total));
