@@ -57,6 +57,7 @@ struct _GisleProfileFunc
 {
   char *label;                  /* "name@source:line", unique per function */
   char *source;                 /* short source, "[C]" for C functions */
+  char *raw_source;             /* short source as Lua gave it */
   int line_defined;             /* -1 for C functions */
   guint64 self;                 /* samples with it innermost */
   guint64 total;                /* samples with it anywhere on the stack */
@@ -84,6 +85,7 @@ typedef struct
   gint64 started_at;
   guint64 samples;
   GHashTable *functions;        /* key -> GisleProfileFunc (owned) */
+  GHashTable *by_source;        /* source pointer and line -> GisleProfileFunc */
   GHashTable *lines;            /* "source\nline" -> GisleProfileLine (owned) */
   GHashTable *stacks;           /* folded stack -> guint64* */
   GString *scratch;
@@ -102,6 +104,7 @@ gisle_profile_func_free (gpointer data)
 
   g_free (func->label);
   g_free (func->source);
+  g_free (func->raw_source);
   g_hash_table_unref (func->callees);
   g_free (func);
 }
@@ -137,6 +140,19 @@ gisle_profile_func_for (GisleProfile *profile,
   char key[LUA_IDSIZE + 32];
   GisleProfileFunc *func;
   gboolean is_c = strcmp (ar->what, "C") == 0;
+  gpointer fast_key = NULL;
+
+  /* The fast path for Lua functions: their source string's address and
+   * first line, checked against the text in case the address was reused. */
+  if (!is_c)
+    {
+      fast_key = GSIZE_TO_POINTER ((gsize) ar->source ^
+                                   ((gsize) (guint) ar->linedefined * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)));
+      func = g_hash_table_lookup (profile->by_source, fast_key);
+      if (func != NULL && func->line_defined == ar->linedefined &&
+          strcmp (func->raw_source, ar->short_src) == 0)
+        return func;
+    }
 
   if (is_c)
     {
@@ -149,7 +165,11 @@ gisle_profile_func_for (GisleProfile *profile,
 
   func = g_hash_table_lookup (profile->functions, key);
   if (func != NULL)
-    return func;
+    {
+      if (fast_key != NULL)
+        g_hash_table_insert (profile->by_source, fast_key, func);
+      return func;
+    }
 
   func = g_new0 (GisleProfileFunc, 1);
   if (is_c)
@@ -171,12 +191,15 @@ gisle_profile_func_for (GisleProfile *profile,
         }
       func->label = g_strdup_printf ("%s@%s:%d", name, ar->short_src, ar->linedefined);
       func->source = g_strdup (ar->short_src);
+      func->raw_source = g_strdup (ar->short_src);
       func->line_defined = ar->linedefined;
     }
   func->label = gisle_profile_sanitize (func->label);
   func->source = gisle_profile_sanitize (func->source);
   func->callees = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   g_hash_table_insert (profile->functions, g_strdup (key), func);
+  if (fast_key != NULL)
+    g_hash_table_insert (profile->by_source, fast_key, func);
   return func;
 }
 
@@ -237,7 +260,9 @@ gisle_profile_record (GisleProfile *profile,
               truncated = TRUE;
               break;
             }
-          lua_getinfo (states[s], "Sl", &ar);
+          /* The current line only for the innermost Lua frame: finding
+           * it can scan the function's line table. */
+          lua_getinfo (states[s], line_done ? "S" : "Sl", &ar);
           if (!line_done && ar.currentline > 0)
             {
               /* Time in a C function counts for the line that called it. */
@@ -518,6 +543,7 @@ gisle_profile_to_variant (GisleProfile *profile,
 static void
 gisle_profile_free (GisleProfile *profile)
 {
+  g_hash_table_unref (profile->by_source);
   g_hash_table_unref (profile->functions);
   g_hash_table_unref (profile->lines);
   g_hash_table_unref (profile->stacks);
@@ -560,6 +586,7 @@ gisle_profile_start (GisleWorker *worker,
   profile->rate_hz = rate_hz;
   profile->functions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               gisle_profile_func_free);
+  profile->by_source = g_hash_table_new (NULL, NULL);
   profile->lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           gisle_profile_line_free);
   profile->stacks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
