@@ -157,6 +157,42 @@ gisle_cancel_signal_thread (pthread_t thread)
   pthread_sigqueue (thread, GISLE_CANCEL_SIGNAL, value);
 }
 
+/* The sampling profiler's signals (gisle-profile.c) carry this one. */
+static const char gisle_sample_signal_tag = 'p';
+
+void
+gisle_cancel_signal_sample (pthread_t thread)
+{
+  union sigval value = { .sival_ptr = (void *) &gisle_sample_signal_tag };
+
+  pthread_sigqueue (thread, GISLE_CANCEL_SIGNAL, value);
+}
+
+/* The signal and value of the profiler's timer. */
+void
+gisle_cancel_sample_sigevent (struct sigevent *event)
+{
+  event->sigev_signo = GISLE_CANCEL_SIGNAL;
+  event->sigev_value.sival_ptr = (void *) &gisle_sample_signal_tag;
+}
+
+/* Async-signal-safe: arms the profiler's one-shot hook on the running
+ * state, unless a hook is active there already (a cancel's, which wins, a
+ * script's, or a sample still pending) or the sample hook is running (its
+ * own lua_sethook calls must not be torn). */
+static void
+gisle_cancel_arm_sample (GisleRun *run)
+{
+  int depth = run != NULL ? run->depth : 0;
+  lua_State *L;
+
+  if (depth <= 0 || run->sampling)
+    return;
+  L = run->stack[depth - 1];
+  if (lua_gethookmask (L) == 0)
+    lua_sethook (L, gisle_profile_hook, LUA_MASKCOUNT, 1);
+}
+
 static void
 gisle_cancel_signal_handler (int        signo,
                              siginfo_t *info,
@@ -166,11 +202,18 @@ gisle_cancel_signal_handler (int        signo,
   GisleRun *run = gisle_tls_run;
   gboolean ours = info != NULL && info->si_code == SI_QUEUE &&
                   info->si_value.sival_ptr == (void *) &gisle_cancel_signal_tag;
+  gboolean sample = info != NULL &&
+                    (info->si_code == SI_QUEUE || info->si_code == SI_TIMER) &&
+                    info->si_value.sival_ptr == (void *) &gisle_sample_signal_tag;
 
-  if (ours)
+  if (ours || sample)
     {
+      /* A sample signal may stand for a cancel signal too: a second
+       * SIGURG sent while one is pending is dropped, whatever its value. */
       if (run != NULL && run->job != NULL && gisle_cancel_should_arm (run->job))
         gisle_cancel_arm_all (run);
+      else if (sample)
+        gisle_cancel_arm_sample (run);
     }
   else if (gisle_previous_action.sa_flags & SA_SIGINFO)
     {
@@ -247,6 +290,26 @@ gisle_cancel_is_requested (lua_State *L)
   GisleJob *job = gisle_cancel_current_job (L);
 
   return job != NULL && g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE;
+}
+
+GisleRun *
+gisle_cancel_get_run (void)
+{
+  return gisle_tls_run;
+}
+
+/* For a hook that removes itself (the profiler's): clears @L's hook, then
+ * gives it the one a cancel needs. In this order a cancel signal that lands
+ * meanwhile is never undone. */
+void
+gisle_cancel_restore_hook (lua_State *L)
+{
+  GisleRun *run = gisle_tls_run;
+
+  lua_sethook (L, NULL, 0, 0);
+  atomic_signal_fence (memory_order_seq_cst);
+  if (run != NULL)
+    gisle_cancel_arm_state (L, run->job);
 }
 
 /* Whether a wait should stop now to let the cancel be raised. */
@@ -337,6 +400,10 @@ gisle_cancel_enter_lua (GisleWorker *worker,
 
   /* A cancel that arrived before the stack was set found nothing to arm. */
   gisle_cancel_arm_state (L, job);
+
+  /* The profiler: one pointer read while it is off. */
+  if (G_UNLIKELY (g_atomic_pointer_get (&worker->profile) != NULL))
+    gisle_profile_enter_lua (run);
 }
 
 void
@@ -345,6 +412,7 @@ gisle_cancel_leave_lua (GisleWorker *worker)
   GisleRun *run = &worker->run;
   lua_State *L = run->stack[0];
 
+  gisle_profile_leave_lua (run);
   run->depth = 0;
   atomic_signal_fence (memory_order_seq_cst);
   run->job = NULL;

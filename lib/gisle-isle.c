@@ -126,9 +126,14 @@ g_isle_dispose (GObject *object)
   GIsle *self = G_ISLE (object);
   GisleWorker *worker = self->worker;
   g_autoptr(GHashTable) functions = NULL;
+  GVariant *unclaimed;
 
   /* Never waits: the thread finishes (or is abandoned) on its own. */
   gisle_worker_close (worker, NULL);
+  /* A profiler nobody stopped: its timer thread ends here. */
+  unclaimed = gisle_profile_stop (worker, NULL);
+  if (unclaimed != NULL)
+    g_variant_unref (unclaimed);
 
   /* Host closures are released here, in the thread that drops the isle,
    * rather than on the worker thread. */
@@ -139,6 +144,12 @@ g_isle_dispose (GObject *object)
   gisle_mutex_unlock (&worker->lock);
 
   G_OBJECT_CLASS (g_isle_parent_class)->dispose (object);
+}
+
+GisleWorker *
+gisle_isle_get_worker (GIsle *self)
+{
+  return self->worker;
 }
 
 static void

@@ -19,6 +19,7 @@
 
 #include <signal.h>
 #include <pthread.h>
+#include <time.h>
 #include <lua.h>
 
 #include "gisle.h"
@@ -183,6 +184,11 @@ typedef struct
   GisleJob *volatile job;
   lua_State *volatile stack[GISLE_MAX_RESUME_DEPTH];
   volatile int depth;
+  volatile int sampling;         /* in the profiler's hook (gisle-profile.c) */
+  /* The profiler's timer for the job in Lua now, if any (gisle-profile.c). */
+  timer_t sample_timer;
+  gboolean sample_timer_created;
+  guint sample_rate;
 } GisleRun;
 
 struct _GisleWorker
@@ -245,6 +251,10 @@ struct _GisleWorker
   lua_State *L;
   GisleRun run;
   GisleJob *running_job;         /* the job whose Lua code runs now */
+
+  /* The sampling profiler's GisleProfile, or NULL; under the profile lock
+   * (gisle-profile.c). */
+  gpointer profile;
 
   /* Delivery to main contexts, under @dispatch_lock. */
   GMutex dispatch_lock;
@@ -341,6 +351,25 @@ void         gisle_cancel_check        (lua_State   *L);
 gboolean     gisle_cancel_is_sentinel  (lua_State   *L,
                                         int          idx);
 GisleJob    *gisle_cancel_current_job  (lua_State   *L);
+GisleRun    *gisle_cancel_get_run      (void);
+void         gisle_cancel_restore_hook (lua_State   *L);
+void         gisle_cancel_signal_sample (pthread_t  thread);
+void         gisle_cancel_sample_sigevent (struct sigevent *event);
+
+/* gisle-profile.c */
+void         gisle_profile_hook        (lua_State   *L,
+                                        lua_Debug   *ar);
+gboolean     gisle_profile_start       (GisleWorker *worker,
+                                        guint        rate_hz,
+                                        GError     **error);
+GVariant    *gisle_profile_stop        (GisleWorker *worker,
+                                        char       **folded);
+gboolean     gisle_profile_is_running  (GisleWorker *worker);
+void         gisle_profile_enter_lua   (GisleRun    *run);
+void         gisle_profile_leave_lua   (GisleRun    *run);
+
+/* gisle-isle.c */
+GisleWorker *gisle_isle_get_worker     (GIsle       *self);
 
 /* gisle-dispatch.c */
 void         gisle_dispatch_complete   (GisleWorker *worker,

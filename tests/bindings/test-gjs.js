@@ -194,6 +194,33 @@ test('call a dotted path, blocking', async () => {
     assertEqual(result.recursiveUnpack(), ['ababab']);
 });
 
+// ---- Profiling ---------------------------------------------------------
+
+test('the profiler finds the hot function; folded text parses', async () => {
+    const isle = newIsle();
+    assert(isle.profile_start(0));
+    assert(isle.is_profiling());
+    await isle.eval_full_async(`
+        local function hot(n) local s = 0 for i = 1, n * 10 do local t = {} s = s + i end return s end
+        local function cold(n) local s = 0 for i = 1, n do local t = {} s = s + i end return s end
+        local deadline = os.clock() + 0.1
+        while os.clock() < deadline do hot(200) cold(200) end`, '=prof', 0, null);
+    const [profile, folded] = isle.profile_stop();
+    assert(!isle.is_profiling());
+    const result = profile.recursiveUnpack();
+    assertEqual(result.rate, 1000);
+    assert(result.samples > 0, 'samples');
+    assertEqual(result.folded, folded);
+    assertEqual(result.functions[0][0], 'hot@prof:2');
+    let counted = 0;
+    for (const line of folded.split('\n').filter(l => l.length > 0)) {
+        const at = line.lastIndexOf(' ');
+        assert(line.slice(0, at).split(';').every(f => f.length > 0), line);
+        counted += Number(line.slice(at + 1));
+    }
+    assertEqual(counted, result.samples);
+});
+
 // ---- Cancelling --------------------------------------------------------
 
 async function runAndCancel(isle, code) {

@@ -209,6 +209,48 @@ class TestCall(IsleTestCase):
         self.assertEqual(self.call_async(isle, 'answer', None).unpack(), (42,))
 
 
+class TestProfile(IsleTestCase):
+    HOT = """
+        local function hot(n) local s = 0 for i = 1, n * 10 do local t = {} s = s + i end return s end
+        local function cold(n) local s = 0 for i = 1, n do local t = {} s = s + i end return s end
+        local deadline = os.clock() + 0.1
+        while os.clock() < deadline do hot(200) cold(200) end
+    """
+
+    def test_profile_finds_the_hot_function(self):
+        isle = self.new_isle()
+        self.assertFalse(isle.is_profiling())
+        self.assertTrue(isle.profile_start(0))
+        self.assertTrue(isle.is_profiling())
+        isle.eval_full(self.HOT, '=prof')
+        profile, folded = isle.profile_stop()
+        self.assertFalse(isle.is_profiling())
+        result = profile.unpack()
+        self.assertEqual(result['rate'], 1000)
+        self.assertGreater(result['samples'], 0)
+        self.assertEqual(result['folded'], folded)
+        top = result['functions'][0]
+        self.assertEqual(top[0], 'hot@prof:2')
+        self.assertEqual(result['lines'][0][:2], ('prof', 2))
+        counted = 0
+        for line in folded.splitlines():
+            stack, count = line.rsplit(' ', 1)
+            self.assertTrue(all(stack.split(';')))
+            counted += int(count)
+        self.assertEqual(counted, result['samples'])
+        # Stopped: nothing more to return.
+        self.assertEqual(isle.profile_stop(), (None, None))
+
+    def test_profile_start_twice_is_refused(self):
+        isle = self.new_isle()
+        self.assertTrue(isle.profile_start(500))
+        with self.assertRaises(GLib.Error) as raised:
+            isle.profile_start(500)
+        self.assertTrue(raised.exception.matches(IO_ERROR, Gio.IOErrorEnum.BUSY))
+        profile, _ = isle.profile_stop()
+        self.assertEqual(profile.unpack()['rate'], 500)
+
+
 class TestCancel(IsleTestCase):
     def run_and_cancel(self, isle, code):
         """Runs code, which emits "started", and cancels it when it does."""
