@@ -15,4 +15,5 @@
 # include "gisle-executor.h"
 # include "gisle-isle.h"
 # include "gisle-pool.h"
+# include "gisle-bridge.h"
 #undef GISLE_INSIDE
