@@ -89,7 +89,7 @@ G_DEFINE_FINAL_TYPE (TestThing, test_thing, G_TYPE_OBJECT)
 enum {
   PROP_0, PROP_FLAG, PROP_I8, PROP_U8, PROP_SMALL, PROP_U, PROP_L, PROP_UL, PROP_I64,
   PROP_U64, PROP_F, PROP_D, PROP_TEXT, PROP_COLOR, PROP_STYLE, PROP_STRV, PROP_BYTES,
-  PROP_VARIANT, PROP_CHILD, PROP_READONLY, PROP_FIXED, PROP_DATE, N_PROPS
+  PROP_VARIANT, PROP_CHILD, PROP_READONLY, PROP_FIXED, PROP_DATE, PROP_SECRET, N_PROPS
 };
 
 static GThread *finalized_in;
@@ -163,6 +163,7 @@ test_thing_set_property (GObject *object, guint id, const GValue *value, GParamS
     case PROP_VARIANT: g_clear_pointer (&self->variant, g_variant_unref); self->variant = g_value_dup_variant (value); break;
     case PROP_CHILD: g_set_object (&self->child, g_value_get_object (value)); break;
     case PROP_FIXED: g_free (self->fixed); self->fixed = g_value_dup_string (value); break;
+    case PROP_SECRET: self->small = g_value_get_int (value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
     }
 }
@@ -218,6 +219,8 @@ test_thing_class_init (TestThingClass *klass)
                                            rw | G_PARAM_CONSTRUCT_ONLY);
   props[PROP_DATE] = g_param_spec_boxed ("date", NULL, NULL, G_TYPE_DATE_TIME,
                                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_SECRET] = g_param_spec_int ("secret", NULL, NULL, 0, 100, 0,
+                                         G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
@@ -492,6 +495,7 @@ test_bridge_errors (void)
   assert_script_error (isle, "thing.read_only = 1", "property “read-only” of TestThing is read-only");
   assert_script_error (isle, "thing.fixed = 'x'",
                        "property “fixed” of TestThing can only be set when the object is made");
+  assert_script_error (isle, "return thing.secret", "property “secret” of TestThing is not readable");
   assert_script_error (isle, "return thing.date",
                        "property “date” of TestThing: values of type GDateTime cannot enter the isle");
   assert_script_error (isle, "thing.flag = 1", "property “flag” of TestThing: a number cannot be a gboolean");
@@ -517,6 +521,8 @@ test_bridge_errors (void)
   g_assert_cmpint (thing->style, ==, 0);
   run_ok (isle, "thing.small_int = 1");
   g_assert_cmpint (thing->small, ==, 1);
+  run_ok (isle, "thing.secret = 7");
+  g_assert_cmpint (thing->small, ==, 7);
 
   isle_close (isle);
   g_object_unref (thing);
