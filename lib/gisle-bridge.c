@@ -10,6 +10,10 @@
  * (a GVariant, or an object reference) travels back to the worker, which
  * turns it into Lua values.
  *
+ * obj:connect() connects a GClosure in the same way; an emission converts
+ * its arguments where it happens and queues a job (g_isle_exec_async) that
+ * calls the script's handler, kept in the registry by handler id.
+ *
  * Thread rules: the worker may take references on objects (g_object_ref
  * is thread-safe) and read their type, nothing more. Every other touch of
  * an object, including every unref, happens in the owner context: a proxy
@@ -21,6 +25,7 @@
 #include "gisle-bridge-private.h"
 #include "gisle-host-private.h"
 #include "gisle-value-private.h"
+#include "gisle-output-private.h"
 
 #include <string.h>
 #include <lauxlib.h>
@@ -31,6 +36,19 @@
 
 static GMutex gisle_bridge_lock;
 static GHashTable *gisle_bridge_exposed;   /* GisleWorker -> GHashTable */
+
+/* Signal handlers scripts connected, by handler id (ids are unique in the
+ * process). A record goes when its closure is invalidated: disconnected,
+ * or its object disposed. */
+typedef struct
+{
+  GisleWorker *worker;       /* a key only, never dereferenced */
+  GObject *object;           /* not owned; valid while the record is */
+} GisleBridgeHandler;
+
+static GHashTable *gisle_bridge_handlers;  /* handler id -> GisleBridgeHandler */
+
+#define GISLE_HANDLERS_KEY "gisle.signal-handlers"
 
 /* ---- Releasing references in the owner context ------------------------ */
 
@@ -162,6 +180,8 @@ gisle_proxy_push_empty (lua_State *L)
 typedef enum {
   GISLE_BRIDGE_GET,
   GISLE_BRIDGE_SET,
+  GISLE_BRIDGE_CONNECT,
+  GISLE_BRIDGE_DISCONNECT,
 } GisleBridgeOp;
 
 typedef struct
@@ -181,6 +201,8 @@ typedef struct
   GVariant *result;
   GObject *result_object;      /* strong */
   GError *error;
+  /* CONNECT: the answer; DISCONNECT: which */
+  gulong handler_id;
 } GisleBridgeCall;
 
 static GisleBridgeCall *
@@ -272,8 +294,9 @@ gisle_bridge_flag_from_word (GFlagsClass  *klass,
 
 /* A GValue of the property's type to what travels to the worker. */
 static gboolean
-gisle_bridge_from_gvalue (GisleBridgeCall  *call,
-                          const GValue     *value,
+gisle_bridge_from_gvalue (const GValue     *value,
+                          GVariant        **out_variant,
+                          GObject         **out_object,
                           const char       *where,
                           GError          **error)
 {
@@ -282,9 +305,9 @@ gisle_bridge_from_gvalue (GisleBridgeCall  *call,
 
   if (g_type_is_a (type, G_TYPE_OBJECT))
     {
-      call->result_object = g_value_dup_object (value);
-      if (call->result_object == NULL)
-        call->result = g_variant_ref_sink (g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL));
+      *out_object = g_value_dup_object (value);
+      if (*out_object == NULL)
+        *out_variant = g_variant_ref_sink (g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL));
       return TRUE;
     }
 
@@ -331,6 +354,13 @@ gisle_bridge_from_gvalue (GisleBridgeCall  *call,
         g_type_class_unref (klass);
       }
       break;
+    case G_TYPE_PARAM:
+      {
+        GParamSpec *pspec = g_value_get_param (value);
+
+        v = pspec != NULL ? g_variant_new_string (pspec->name) : NULL;
+      }
+      break;
     case G_TYPE_VARIANT:
       {
         GVariant *inner = g_value_get_variant (value);
@@ -361,7 +391,7 @@ gisle_bridge_from_gvalue (GisleBridgeCall  *call,
 
   if (v == NULL)
     v = g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL);
-  call->result = g_variant_ref_sink (v);
+  *out_variant = g_variant_ref_sink (v);
   return TRUE;
 }
 
@@ -671,6 +701,212 @@ wrong:
   return FALSE;
 }
 
+/* ---- Signals -------------------------------------------------------------- */
+
+/* One emission, on its way to the isle as a job of its own. */
+typedef struct
+{
+  GisleWorker *worker;       /* strong */
+  gulong handler_id;
+  char *signal;
+  guint n;
+  GVariant **values;         /* NULL where the value cannot enter */
+  GObject **objects;         /* strong */
+} GisleEmission;
+
+static void
+gisle_emission_free (gpointer data)
+{
+  GisleEmission *e = data;
+
+  for (guint i = 0; i < e->n; i++)
+    {
+      g_clear_pointer (&e->values[i], g_variant_unref);
+      gisle_bridge_release (e->worker, g_steal_pointer (&e->objects[i]));
+    }
+  g_free (e->values);
+  g_free (e->objects);
+  g_free (e->signal);
+  gisle_worker_unref (e->worker);
+  g_free (e);
+}
+
+/* On the isle's thread, as a job: calls the script's handler. An error is
+ * not the emitter's (it is long gone): it goes to the isle's stderr. */
+static GVariant *
+gisle_emission_run (GIsle      *isle,
+                    lua_State  *L,
+                    gpointer    data,
+                    GError    **error)
+{
+  GisleEmission *e = data;
+  int status;
+
+  if (lua_getfield (L, LUA_REGISTRYINDEX, GISLE_HANDLERS_KEY) != LUA_TTABLE ||
+      lua_rawgeti (L, -1, (lua_Integer) e->handler_id) != LUA_TFUNCTION)
+    return NULL;   /* disconnected meanwhile */
+
+  for (guint i = 0; i < e->n; i++)
+    {
+      GError *local_error = NULL;
+
+      if (e->objects[i] != NULL)
+        gisle_proxy_push_empty (L)->object = g_steal_pointer (&e->objects[i]);
+      else if (e->values[i] == NULL || !gisle_value_push (L, e->values[i], NULL, &local_error))
+        {
+          g_clear_error (&local_error);
+          lua_pushnil (L);
+        }
+    }
+
+  status = lua_pcall (L, e->n, 0, 0);
+  if (status != LUA_OK)
+    {
+      const char *text;
+      size_t len;
+
+      if (status == LUA_ERRMEM || gisle_cancel_is_sentinel (L, -1))
+        lua_error (L);
+      /* A Lua string, not a C one: writing may raise (a cancel). */
+      text = lua_pushfstring (L, "signal handler for “%s”: %s\n", e->signal,
+                              lua_type (L, -1) == LUA_TSTRING ? lua_tostring (L, -1)
+                                                             : luaL_typename (L, -1));
+      len = strlen (text);
+      gisle_output_write (L, G_ISLE_STREAM_STDERR, text, len);
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  GClosure closure;
+  GWeakRef isle;
+  GisleWorker *worker;       /* a key only */
+  gulong handler_id;
+  char *signal;
+} GisleBridgeClosure;
+
+static void
+gisle_bridge_closure_marshal (GClosure     *closure,
+                              GValue       *return_value,
+                              guint         n_param_values,
+                              const GValue *param_values,
+                              gpointer      invocation_hint,
+                              gpointer      marshal_data)
+{
+  GisleBridgeClosure *c = (GisleBridgeClosure *) closure;
+  g_autoptr(GIsle) isle = g_weak_ref_get (&c->isle);
+  GisleEmission *e;
+
+  if (isle == NULL)
+    return;
+
+  e = g_new0 (GisleEmission, 1);
+  e->worker = gisle_worker_ref (gisle_isle_get_worker (isle));
+  e->handler_id = c->handler_id;
+  e->signal = g_strdup (c->signal);
+  e->n = n_param_values;
+  e->values = g_new0 (GVariant *, n_param_values);
+  e->objects = g_new0 (GObject *, n_param_values);
+  for (guint i = 0; i < n_param_values; i++)
+    if (!gisle_bridge_from_gvalue (&param_values[i], &e->values[i], &e->objects[i], "", NULL))
+      e->values[i] = NULL;
+
+  /* A job of its own, after the emission: it cannot answer the emitter,
+   * whose return value (if any) stays the default. */
+  g_isle_exec_async (isle, gisle_emission_run, e, gisle_emission_free, NULL, NULL, NULL);
+}
+
+static void
+gisle_bridge_closure_invalidated (gpointer  data,
+                                  GClosure *closure)
+{
+  GisleBridgeClosure *c = (GisleBridgeClosure *) closure;
+
+  g_mutex_lock (&gisle_bridge_lock);
+  if (gisle_bridge_handlers != NULL)
+    g_hash_table_remove (gisle_bridge_handlers, GSIZE_TO_POINTER (c->handler_id));
+  g_mutex_unlock (&gisle_bridge_lock);
+}
+
+static void
+gisle_bridge_closure_finalized (gpointer  data,
+                                GClosure *closure)
+{
+  GisleBridgeClosure *c = (GisleBridgeClosure *) closure;
+
+  g_weak_ref_clear (&c->isle);
+  g_free (c->signal);
+}
+
+static void
+gisle_bridge_connect (GisleBridgeCall  *call,
+                      GError          **error)
+{
+  GObject *object = call->object;
+  g_autoptr(GIsle) isle = g_weak_ref_get (&call->worker->isle);
+  GisleBridgeClosure *c;
+  GisleBridgeHandler *record;
+  GClosure *closure;
+  guint signal_id;
+  GQuark detail;
+
+  if (isle == NULL)
+    {
+      g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED, "the isle is gone");
+      return;
+    }
+  if (!g_signal_parse_name (call->property, G_OBJECT_TYPE (object), &signal_id, &detail, TRUE))
+    {
+      g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED, "%s has no signal “%s”",
+                   G_OBJECT_TYPE_NAME (object), call->property);
+      return;
+    }
+
+  closure = g_closure_new_simple (sizeof (GisleBridgeClosure), NULL);
+  c = (GisleBridgeClosure *) closure;
+  g_weak_ref_init (&c->isle, isle);
+  c->worker = call->worker;
+  c->signal = g_strdup (call->property);
+  g_closure_set_marshal (closure, gisle_bridge_closure_marshal);
+  g_closure_add_finalize_notifier (closure, NULL, gisle_bridge_closure_finalized);
+
+  c->handler_id = g_signal_connect_closure_by_id (object, signal_id, detail, closure, FALSE);
+  record = g_new0 (GisleBridgeHandler, 1);
+  record->worker = call->worker;
+  record->object = object;
+  g_mutex_lock (&gisle_bridge_lock);
+  if (gisle_bridge_handlers == NULL)
+    gisle_bridge_handlers = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_hash_table_insert (gisle_bridge_handlers, GSIZE_TO_POINTER (c->handler_id), record);
+  g_mutex_unlock (&gisle_bridge_lock);
+  g_closure_add_invalidate_notifier (closure, NULL, gisle_bridge_closure_invalidated);
+  call->handler_id = c->handler_id;
+}
+
+static void
+gisle_bridge_disconnect (GisleBridgeCall  *call,
+                         GError          **error)
+{
+  GisleBridgeHandler *record = NULL;
+  gboolean ours;
+
+  g_mutex_lock (&gisle_bridge_lock);
+  if (gisle_bridge_handlers != NULL)
+    record = g_hash_table_lookup (gisle_bridge_handlers, GSIZE_TO_POINTER (call->handler_id));
+  ours = record != NULL && record->worker == call->worker && record->object == call->object;
+  g_mutex_unlock (&gisle_bridge_lock);
+
+  if (!ours)
+    {
+      g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED,
+                   "no handler %lu of this isle is connected to this %s",
+                   call->handler_id, G_OBJECT_TYPE_NAME (call->object));
+      return;
+    }
+  g_signal_handler_disconnect (call->object, call->handler_id);
+}
+
 static void
 gisle_bridge_call_execute (GisleBridgeCall  *call,
                            GError          **error)
@@ -679,6 +915,17 @@ gisle_bridge_call_execute (GisleBridgeCall  *call,
   const char *type_name = G_OBJECT_TYPE_NAME (object);
   g_autofree char *where = NULL;
   GParamSpec *pspec;
+
+  if (call->op == GISLE_BRIDGE_CONNECT)
+    {
+      gisle_bridge_connect (call, error);
+      return;
+    }
+  if (call->op == GISLE_BRIDGE_DISCONNECT)
+    {
+      gisle_bridge_disconnect (call, error);
+      return;
+    }
 
   pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object), call->property);
   if (pspec == NULL)
@@ -700,7 +947,7 @@ gisle_bridge_call_execute (GisleBridgeCall  *call,
         }
       g_value_init (&value, pspec->value_type);
       g_object_get_property (object, pspec->name, &value);
-      gisle_bridge_from_gvalue (call, &value, where, error);
+      gisle_bridge_from_gvalue (&value, &call->result, &call->result_object, where, error);
     }
   else
     {
@@ -822,6 +1069,70 @@ gisle_bridge_raise (lua_State       *L,
   return lua_error (L);
 }
 
+/* The script's handlers, by handler id, in the registry. */
+static void
+gisle_bridge_push_handlers (lua_State *L)
+{
+  if (lua_getfield (L, LUA_REGISTRYINDEX, GISLE_HANDLERS_KEY) != LUA_TTABLE)
+    {
+      lua_pop (L, 1);
+      lua_newtable (L);
+      lua_pushvalue (L, -1);
+      lua_setfield (L, LUA_REGISTRYINDEX, GISLE_HANDLERS_KEY);
+    }
+}
+
+/* obj:connect("signal::detail", function (obj, ...) end) -> handler id */
+static int
+gisle_proxy_connect (lua_State *L)
+{
+  GisleProxy *proxy = gisle_proxy_check (L, 1);
+  const char *name = luaL_checkstring (L, 2);
+  GisleBridgeCall *call;
+  gulong id;
+
+  luaL_checktype (L, 3, LUA_TFUNCTION);
+  gisle_cancel_check (L);
+  lua_settop (L, 3);
+  gisle_bridge_push_handlers (L);                           /* 4 */
+
+  call = gisle_bridge_call_new (L, GISLE_BRIDGE_CONNECT, proxy->object, name);
+  gisle_bridge_round_trip (L, call);
+  if (call->error != NULL)
+    return gisle_bridge_raise (L, call);
+  id = call->handler_id;
+  gisle_bridge_call_unref (call);
+
+  lua_pushvalue (L, 3);
+  lua_rawseti (L, 4, (lua_Integer) id);
+  lua_pushinteger (L, (lua_Integer) id);
+  return 1;
+}
+
+/* obj:disconnect(id) */
+static int
+gisle_proxy_disconnect (lua_State *L)
+{
+  GisleProxy *proxy = gisle_proxy_check (L, 1);
+  lua_Integer id = luaL_checkinteger (L, 2);
+  GisleBridgeCall *call;
+
+  gisle_cancel_check (L);
+  lua_settop (L, 2);
+  gisle_bridge_push_handlers (L);                           /* 3 */
+
+  call = gisle_bridge_call_new (L, GISLE_BRIDGE_DISCONNECT, proxy->object, "");
+  call->handler_id = (gulong) id;
+  gisle_bridge_round_trip (L, call);
+  if (call->error != NULL)
+    return gisle_bridge_raise (L, call);
+  gisle_bridge_call_unref (call);
+
+  lua_pushnil (L);
+  lua_rawseti (L, 3, id);
+  return 0;
+}
+
 /* obj.name: one round trip; objects come back as proxies. */
 static int
 gisle_proxy_index (lua_State *L)
@@ -832,6 +1143,13 @@ gisle_proxy_index (lua_State *L)
   GVariant **holder;
   GisleBridgeCall *call;
   GError *error = NULL;
+
+  /* Methods shadow properties of the same name. */
+  if (strcmp (key, "connect") == 0 || strcmp (key, "disconnect") == 0)
+    {
+      lua_pushcfunction (L, key[0] == 'c' ? gisle_proxy_connect : gisle_proxy_disconnect);
+      return 1;
+    }
 
   gisle_cancel_check (L);
   lua_settop (L, 2);
@@ -987,11 +1305,40 @@ void
 gisle_bridge_forget_all (GisleWorker *worker)
 {
   GHashTable *objects = NULL;
+  typedef struct { GObject *object; gulong id; } Connected;
+  g_autoptr(GArray) handlers = g_array_new (FALSE, FALSE, sizeof (Connected));
 
   g_mutex_lock (&gisle_bridge_lock);
   if (gisle_bridge_exposed != NULL)
     g_hash_table_steal_extended (gisle_bridge_exposed, worker, NULL, (gpointer *) &objects);
+  if (gisle_bridge_handlers != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, gisle_bridge_handlers);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          GisleBridgeHandler *record = value;
+
+          if (record->worker == worker)
+            {
+              Connected c = { record->object, GPOINTER_TO_SIZE (key) };
+
+              g_array_append_val (handlers, c);
+            }
+        }
+    }
   g_mutex_unlock (&gisle_bridge_lock);
+
+  /* Disconnecting invalidates the closure, which removes the record: in
+   * the thread that closes the isle, normally the main thread. */
+  for (guint i = 0; i < handlers->len; i++)
+    {
+      Connected *c = &g_array_index (handlers, Connected, i);
+
+      g_signal_handler_disconnect (c->object, c->id);
+    }
 
   /* Outside the lock: a finalizer may be the application's code. */
   g_clear_pointer (&objects, g_hash_table_unref);
@@ -1030,6 +1377,10 @@ gisle_bridge_check_name (const char *name)
  * a property with `obj.prop` and writes it with `obj.prop = value`
  * (`default_width` and `default-width` both work); `tostring(obj)` names
  * its type. Objects read from properties become proxies too.
+ * `obj:connect("signal", handler)` connects a Lua handler, which runs
+ * later as a job of its own (it cannot answer the emitter), and returns an
+ * id for `obj:disconnect(id)`; the isle disconnects its handlers when it
+ * is closed or disposed.
  *
  * Every touch of @object happens in #GIsle:main-context, while the script
  * waits, exactly like a host function added with g_isle_add_function(): a

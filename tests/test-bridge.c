@@ -92,6 +92,7 @@ enum {
   PROP_VARIANT, PROP_CHILD, PROP_READONLY, PROP_FIXED, PROP_DATE, PROP_SECRET, N_PROPS
 };
 
+static guint poked_signal;
 static GThread *finalized_in;
 static volatile gint finalized;
 
@@ -222,6 +223,10 @@ test_thing_class_init (TestThingClass *klass)
   props[PROP_SECRET] = g_param_spec_int ("secret", NULL, NULL, 0, 100, 0,
                                          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
+  /* poked (int, string, TestThing) -> gboolean: the script cannot answer,
+   * so the emitter gets the default FALSE. */
+  poked_signal = g_signal_new ("poked", TEST_TYPE_THING, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                               G_TYPE_BOOLEAN, 3, G_TYPE_INT, G_TYPE_STRING, TEST_TYPE_THING);
 }
 
 static void
@@ -771,6 +776,108 @@ test_bridge_hammer (void)
   g_object_unref (thing);
 }
 
+static void
+on_output (GIsle *isle, guint64 job_id, GIsleStream stream, const char *text, gpointer data)
+{
+  if (stream == G_ISLE_STREAM_STDERR)
+    g_string_append (data, text);
+}
+
+static void
+test_bridge_signals (void)
+{
+  GIsle *isle = isle_new ();
+  TestThing *thing = thing_new ();
+  TestThing *other = thing_new ();
+  g_autoptr(GString) errors = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) result = NULL;
+  g_autofree char *printed = NULL;
+  gboolean handled = TRUE;
+
+  g_signal_connect (isle, "output", G_CALLBACK (on_output), errors);
+  g_isle_expose_object (isle, "thing", G_OBJECT (thing));
+  g_object_set (other, "text", "other", NULL);
+
+  run_ok (isle,
+          "calls = {}\n"
+          "poke_id = thing:connect('poked', function (o, n, s, x)\n"
+          "  calls[#calls + 1] = {o == thing, n, s, x and x.text or 'none'}\n"
+          "  return true\n"
+          "end)\n"
+          "assert(math.type(poke_id) == 'integer')\n"
+          "notify_id = thing:connect('notify::text', function (o, pspec)\n"
+          "  calls[#calls + 1] = {'notify', pspec, o.text}\n"
+          "end)");
+
+  g_signal_emit (thing, poked_signal, 0, 7, "seven", other, &handled);
+  g_assert_false (handled);   /* the handler runs later: the default answer */
+  g_signal_emit (thing, poked_signal, 0, -1, NULL, NULL, &handled);
+  g_object_set (thing, "text", "changed", NULL);
+
+  /* Each handler ran as a job of its own, before this one. */
+  result = run (isle, "return calls", &error);
+  g_assert_no_error (error);
+  printed = g_variant_print (result, FALSE);
+  g_assert_cmpstr (printed, ==,
+                   "([<[<true>, <int64 7>, <'seven'>, <'other'>]>, "
+                   "<{int64 1: <true>, 2: <int64 -1>, 4: <'none'>}>, "
+                   "<[<'notify'>, <'text'>, <'changed'>]>],)");
+
+  /* Disconnected handlers do not run. */
+  run_ok (isle, "thing:disconnect(poke_id); calls = {}");
+  g_signal_emit (thing, poked_signal, 0, 1, "x", NULL, &handled);
+  run_ok (isle, "assert(#calls == 0, #calls)");
+  g_assert_false (g_signal_has_handler_pending (thing, poked_signal, 0, FALSE));
+
+  /* Errors: in the script that connects; in a handler, on stderr. */
+  assert_script_error (isle, "thing:connect('nope', print)", "TestThing has no signal “nope”");
+  assert_script_error (isle, "thing:connect('poked', 5)", "bad argument #2 to 'connect'");
+  assert_script_error (isle, "thing:disconnect(poke_id)", "is connected to this TestThing");
+  run_ok (isle, "thing:connect('poked', function () error('boom', 0) end)");
+  g_signal_emit (thing, poked_signal, 0, 1, "x", NULL, &handled);
+  run_ok (isle, "");
+  GISLE_TEST_WAIT_UNTIL (strstr (errors->str, "signal handler for “poked”: boom\n") != NULL, WAIT_MS);
+
+  /* Closing the isle disconnects what its scripts connected. */
+  g_assert_true (g_signal_has_handler_pending (thing, poked_signal, 0, FALSE));
+  isle_close (isle);
+  g_assert_false (g_signal_has_handler_pending (thing, poked_signal, 0, FALSE));
+  g_assert_cmpint (g_atomic_int_get (&wrong_thread), ==, 0);
+  g_signal_emit (thing, poked_signal, 0, 1, "x", NULL, &handled);
+  g_object_unref (thing);
+  g_object_unref (other);
+}
+
+static void
+on_looping (GIsle *isle, const char *name, GVariant *value, gpointer data)
+{
+  *(gboolean *) data = TRUE;
+}
+
+/* A handler that loops is stopped like any job. */
+static void
+test_bridge_signal_runaway (void)
+{
+  GIsle *isle = isle_new ();
+  TestThing *thing = thing_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) result = NULL;
+  gboolean handled, looping = FALSE;
+
+  g_signal_connect (isle, "event::looping", G_CALLBACK (on_looping), &looping);
+  g_isle_expose_object (isle, "thing", G_OBJECT (thing));
+  run_ok (isle, "thing:connect('poked', function () isle.emit('looping') while true do local t = {} end end)");
+  g_signal_emit (thing, poked_signal, 0, 1, "x", NULL, &handled);
+  GISLE_TEST_WAIT_UNTIL (looping, WAIT_MS);
+  g_isle_cancel_all (isle);
+  result = run (isle, "return 1 + 1", &error);
+  g_assert_no_error (error);
+
+  isle_close (isle);
+  g_object_unref (thing);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -788,6 +895,8 @@ main (int argc, char **argv)
   g_test_add_func ("/bridge/replace", test_bridge_replace);
   g_test_add_func ("/bridge/before-start", test_bridge_before_start);
   g_test_add_func ("/bridge/hammer", test_bridge_hammer);
+  g_test_add_func ("/bridge/signals", test_bridge_signals);
+  g_test_add_func ("/bridge/signal-runaway", test_bridge_signal_runaway);
 
   return g_test_run ();
 }
