@@ -46,4 +46,8 @@ void           gisle_host_call_complete (GisleHostCall *call,
                                          GVariant      *result,
                                          GError        *error);
 
+/* Sets the global at a dotted @path to the value on top (popping it). */
+void           gisle_host_set_path      (lua_State     *L,
+                                         const char    *path);
+
 G_END_DECLS

@@ -418,7 +418,7 @@ gisle_host_trampoline (lua_State *L)
 /* Sets the global at a dotted @path to the value on top of the stack
  * (popping it), creating intermediate tables. Owns no heap memory, since
  * Lua may raise a memory error at any step. */
-static void
+void
 gisle_host_set_path (lua_State  *L,
                      const char *path)
 {

@@ -4,6 +4,7 @@
  */
 #include "gisle-private.h"
 #include "gisle-host-private.h"
+#include "gisle-bridge-private.h"
 #include "gisle-error-info-private.h"
 
 /**
@@ -110,6 +111,13 @@ static const GisleSignalSink g_isle_signal_sink = {
   g_isle_emit_progress,
 };
 
+/* For the object bridge and the profiler (gisle-bridge.c, gisle-profile.c). */
+GisleWorker *
+gisle_isle_get_worker (GIsle *isle)
+{
+  return isle->worker;
+}
+
 /* ---- GObject -------------------------------------------------------- */
 
 static void
@@ -142,14 +150,9 @@ g_isle_dispose (GObject *object)
   worker->host_functions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                   gisle_host_function_free);
   gisle_mutex_unlock (&worker->lock);
+  gisle_bridge_forget_all (worker);
 
   G_OBJECT_CLASS (g_isle_parent_class)->dispose (object);
-}
-
-GisleWorker *
-gisle_isle_get_worker (GIsle *self)
-{
-  return self->worker;
 }
 
 static void
@@ -1467,6 +1470,7 @@ g_isle_close (GIsle         *self,
    * are served like any blocking call's. */
   ignored = g_isle_wait_serving (self->worker, job, TRUE, &local_error);
   gisle_dispatch_notify (self->worker, "closed");
+  gisle_bridge_forget_all (self->worker);
 
   if (local_error != NULL)
     {

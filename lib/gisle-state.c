@@ -12,6 +12,7 @@
  */
 #include "gisle-private.h"
 #include "gisle-sandbox-private.h"
+#include "gisle-bridge-private.h"
 
 #include <stdlib.h>
 #include <lauxlib.h>
@@ -104,5 +105,6 @@ gisle_state_open (GisleWorker  *worker,
       return FALSE;
     }
   gisle_host_install_all (worker, L);
+  gisle_bridge_install_all (worker, L);
   return TRUE;
 }

@@ -16,4 +16,5 @@
 # include "gisle-isle.h"
 # include "gisle-pool.h"
 # include "gisle-profile.h"
+# include "gisle-bridge.h"
 #undef GISLE_INSIDE

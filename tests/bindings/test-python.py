@@ -465,6 +465,53 @@ class TestHostFunctions(IsleTestCase):
         self.assertEqual(self.eval_async(isle, 'return 1').unpack(), (1,))
 
 
+class TestExposedObjects(IsleTestCase):
+    def test_python_object_properties_in_main_thread(self):
+        import threading
+        from gi.repository import GObject
+
+        main = threading.get_ident()
+        seen = []
+
+        class Thing(GObject.Object):
+            __gtype_name__ = 'GIsleTestPyThing'
+            label = GObject.Property(type=str, default='start')
+
+            @GObject.Property(type=int, minimum=0, maximum=1000)
+            def count(self):
+                seen.append(threading.get_ident())
+                return self._count
+
+            @count.setter
+            def count(self, value):
+                seen.append(threading.get_ident())
+                self._count = value
+
+            def __init__(self):
+                super().__init__()
+                self._count = 0
+
+        isle = self.new_isle()
+        thing = Thing()
+        isle.expose_object('app.thing', thing)
+        result = self.eval_async(isle, """
+            app.thing.label = 'from lua'
+            app.thing.count = app.thing.count + 41
+            local ok, e = pcall(function () app.thing.count = 5000 end)
+            return app.thing.label, app.thing.count, tostring(app.thing), ok, e
+        """).unpack()
+        self.assertEqual(result[:2], ('from lua', 41))
+        self.assertTrue(result[2].startswith('GIsleTestPyThing: '))
+        self.assertFalse(result[3])
+        self.assertIn('out of', result[4])
+        self.assertEqual(thing.label, 'from lua')
+        self.assertTrue(seen and all(t == main for t in seen))
+        # A blocking call from the main thread serves the accesses.
+        self.assertEqual(isle.eval('app.thing.count = 7 return app.thing.count', None), 7)
+        self.assertTrue(isle.unexpose_object('app.thing'))
+        self.assertEqual(self.eval_async(isle, 'return app.thing == nil').unpack(), (True,))
+
+
 class TestErrors(IsleTestCase):
     def test_codes(self):
         isle = self.new_isle()

@@ -1,0 +1,19 @@
+/* gisle-bridge-private.h: GObject proxies in Lua (see gisle-bridge.c).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "gisle-private.h"
+
+G_BEGIN_DECLS
+
+/* gisle-isle.c */
+GisleWorker *gisle_isle_get_worker       (GIsle       *isle);
+
+/* gisle-bridge.c */
+void         gisle_bridge_install_all    (GisleWorker *worker,
+                                          lua_State   *L);
+void         gisle_bridge_forget_all     (GisleWorker *worker);
+
+G_END_DECLS
