@@ -62,13 +62,12 @@ gisle_event_new (GisleEventKind kind)
 static void
 gisle_event_free (GisleEvent *event)
 {
-  if (event->kind == GISLE_EVENT_COMPLETE)
+  if (event->release != NULL)
     {
-      /* The event lives in its job: the reference it held goes last. */
-      gisle_job_unref (event->job);
+      /* An event that lives in its owner (a job's completion). */
+      event->release (event);
       return;
     }
-  g_clear_pointer (&event->job, gisle_job_unref);
   if (event->text != NULL)
     g_string_free (event->text, TRUE);
   g_free (event->name);
@@ -198,12 +197,12 @@ gisle_dispatch_emit (GisleDispatcher *dispatcher,
     {
       /* The job wrote its last byte: nothing more will finish a held-back
        * character, and its output must come before its result. */
-      if (dispatcher->carry != NULL && dispatcher->carry_job == event->job->id)
+      if (dispatcher->carry != NULL && dispatcher->carry_job == event->job_id)
         {
           isle = g_weak_ref_get (&worker->isle);
           gisle_dispatch_flush_carry (dispatcher, isle);
         }
-      gisle_job_finish_task (event->job);
+      event->deliver (event);
       return;
     }
   if (event->kind == GISLE_EVENT_INVOKE)
@@ -292,7 +291,7 @@ gisle_dispatch_drain (gpointer data)
           GisleEvent *head = g_queue_peek_head (&dispatcher->events);
 
           if (head->kind == GISLE_EVENT_COMPLETE &&
-              head->job->task_created_at >= iteration_time)
+              head->created_at >= iteration_time)
             {
               next_iteration = TRUE;
               break;
@@ -412,18 +411,18 @@ gisle_dispatch_to_owner (GisleWorker *worker,
   gisle_mutex_unlock (&worker->dispatch_lock);
 }
 
+/* Queues a completion (@event, filled in by its job, with its deliver and
+ * release functions) for @context, after everything queued there before. */
 void
-gisle_dispatch_complete (GisleWorker *worker,
-                         GisleJob    *job)
+gisle_dispatch_complete (GisleWorker  *worker,
+                         GMainContext *context,
+                         GisleEvent   *event)
 {
-  GisleEvent *event = &job->completion;
-
   event->link.data = event;
   event->kind = GISLE_EVENT_COMPLETE;
-  event->job = gisle_job_ref (job);
 
   gisle_mutex_lock (&worker->dispatch_lock);
-  gisle_dispatch_push (gisle_dispatch_get (worker, g_task_get_context (job->task)), event);
+  gisle_dispatch_push (gisle_dispatch_get (worker, context), event);
   gisle_mutex_unlock (&worker->dispatch_lock);
 }
 
@@ -559,7 +558,7 @@ gisle_dispatch_nudge_blocked_caller (GisleWorker *worker)
   gisle_dispatch_registry_init_locked ();
   call = g_hash_table_lookup (gisle_blocked_calls, worker->owner_context);
   if (call != NULL)
-    gisle_job_nudge_waiter (call->job, worker);
+    call->nudge (call->waiter, worker);
   else
     {
       GPtrArray *awaiting = g_hash_table_lookup (gisle_awaiting, worker->owner_context);
@@ -592,17 +591,23 @@ gisle_dispatch_forget_worker (GisleWorker *worker)
   gisle_mutex_unlock (&gisle_blocked_lock);
 }
 
-/* From a thread that acquired @context and is about to wait for @job. */
+/* From a thread that acquired @context and is about to wait (@waiter,
+ * for @worker's work); @nudge tells it what to serve. */
 void
 gisle_dispatch_block_begin (GisleBlockedCall *call,
                             GMainContext     *context,
-                            GisleJob         *job)
+                            GisleWorker      *worker,
+                            void            (*nudge) (gpointer     waiter,
+                                                      GisleWorker *worker),
+                            gpointer          waiter)
 {
   g_autoptr(GPtrArray) earlier = g_ptr_array_new_with_free_func ((GDestroyNotify) gisle_worker_unref);
   GPtrArray *awaiting;
 
   call->context = context;
-  call->job = job;
+  call->nudge = nudge;
+  call->waiter = waiter;
+  call->waiter_worker = worker;
   gisle_mutex_lock (&gisle_blocked_lock);
   gisle_dispatch_registry_init_locked ();
   call->outer = g_hash_table_lookup (gisle_blocked_calls, context);
@@ -616,9 +621,9 @@ gisle_dispatch_block_begin (GisleBlockedCall *call,
   g_hash_table_remove (gisle_awaiting, context);
   gisle_mutex_unlock (&gisle_blocked_lock);
 
-  gisle_job_nudge_waiter (job, job->worker);
+  nudge (waiter, worker);
   for (guint i = 0; i < earlier->len; i++)
-    gisle_job_nudge_waiter (job, earlier->pdata[i]);
+    nudge (waiter, earlier->pdata[i]);
 }
 
 void
@@ -629,7 +634,7 @@ gisle_dispatch_block_end (GisleBlockedCall *call)
     {
       g_hash_table_insert (gisle_blocked_calls, call->context, call->outer);
       /* Nested calls: the outer one looks again once it waits again. */
-      gisle_job_nudge_waiter (call->outer->job, call->outer->job->worker);
+      call->outer->nudge (call->outer->waiter, call->outer->waiter_worker);
     }
   else
     g_hash_table_remove (gisle_blocked_calls, call->context);

@@ -509,6 +509,13 @@ g_isle_class_init (GIsleClass *klass)
 
 /* ---- Starting ------------------------------------------------------- */
 
+static void
+g_isle_nudge_waiting_job (gpointer     job,
+                          GisleWorker *worker)
+{
+  gisle_job_nudge_waiter (job, worker);
+}
+
 /* Waits for @job in a blocking call. On the home thread, while no other
  * thread runs the isle's main context, the caller acquires that context
  * and serves it meanwhile (host calls, output, events), for this isle and
@@ -529,7 +536,8 @@ g_isle_wait_serving (GisleWorker *worker,
   serve = g_thread_self () == worker->home_thread &&
           g_main_context_acquire (worker->owner_context);
   if (serve)
-    gisle_dispatch_block_begin (&blocked, worker->owner_context, job);
+    gisle_dispatch_block_begin (&blocked, worker->owner_context, worker,
+                                g_isle_nudge_waiting_job, job);
 
   if (take_outcome)
     result = gisle_job_wait (job, serve, error);

@@ -84,6 +84,18 @@ gisle_job_cancelled_error (gint reason)
   return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
 }
 
+static void
+gisle_job_deliver_completion (GisleEvent *event)
+{
+  gisle_job_finish_task (G_STRUCT_MEMBER_P (event, -G_STRUCT_OFFSET (GisleJob, completion)));
+}
+
+static void
+gisle_job_release_completion (GisleEvent *event)
+{
+  gisle_job_unref (G_STRUCT_MEMBER_P (event, -G_STRUCT_OFFSET (GisleJob, completion)));
+}
+
 /* Takes the right to hand the outcome over; only one caller ever gets it.
  * Whoever decides an outcome under a lock (the hard deadline) claims there
  * and delivers after unlocking, so no other outcome can slip in between. */
@@ -128,7 +140,16 @@ gisle_job_deliver (GisleJob *job,
       gisle_mutex_unlock (&job->sync_lock);
     }
   if (!job->sync && job->task != NULL)
-    gisle_dispatch_complete (job->worker, job);
+    {
+      /* The completion travels as an event embedded in the job, holding
+       * a reference until it is delivered in the task's context. */
+      job->completion.job_id = job->id;
+      job->completion.created_at = job->task_created_at;
+      job->completion.deliver = gisle_job_deliver_completion;
+      job->completion.release = gisle_job_release_completion;
+      gisle_job_ref (job);
+      gisle_dispatch_complete (job->worker, g_task_get_context (job->task), &job->completion);
+    }
 }
 
 /* Hands the outcome over exactly once, from any thread: the worker, the

@@ -59,13 +59,17 @@ typedef enum {
   GISLE_EVENT_INVOKE,
 } GisleEventKind;
 
-typedef struct
+typedef struct _GisleEvent GisleEvent;
+struct _GisleEvent
 {
   GList link;                    /* link.data is the event itself */
   GisleEventKind kind;           /* COMPLETE: the event embedded in its job */
   gsize cost;                    /* bytes counted in worker->output_pending */
-  GisleJob *job;
   guint64 job_id;
+  /* COMPLETE: set by the job; the queue knows nothing else of jobs. */
+  gint64 created_at;             /* monotonic: when its task was made */
+  void (*deliver) (GisleEvent *event);  /* in the task's context */
+  void (*release) (GisleEvent *event);  /* once delivered or dropped */
   GIsleStream stream;
   GString *text;                 /* OUTPUT */
   char *name;                    /* EVENT: the event's name */
@@ -76,7 +80,7 @@ typedef struct
   GSourceFunc func;
   gpointer data;
   GDestroyNotify notify;
-} GisleEvent;
+};
 
 /* A job's cancellation phase. Written under the worker lock by whoever
  * cancels (or by the watchdog), read lock-free by the worker and its signal
@@ -372,8 +376,9 @@ void         gisle_profile_leave_lua   (GisleRun    *run);
 GisleWorker *gisle_isle_get_worker     (GIsle       *self);
 
 /* gisle-dispatch.c */
-void         gisle_dispatch_complete   (GisleWorker *worker,
-                                        GisleJob    *job);
+void         gisle_dispatch_complete   (GisleWorker  *worker,
+                                        GMainContext *context,
+                                        GisleEvent   *event);
 void         gisle_dispatch_output     (GisleWorker *worker,
                                         guint64      job_id,
                                         GIsleStream  stream,
@@ -404,12 +409,18 @@ typedef struct _GisleBlockedCall GisleBlockedCall;
 struct _GisleBlockedCall
 {
   GMainContext *context;
-  GisleJob *job;
+  /* Tells the waiter that @worker has work in the context for it. */
+  void (*nudge) (gpointer waiter, GisleWorker *worker);
+  gpointer waiter;
+  GisleWorker *waiter_worker;    /* the isle it waits for */
   GisleBlockedCall *outer;
 };
 void         gisle_dispatch_block_begin (GisleBlockedCall *call,
                                          GMainContext     *context,
-                                         GisleJob         *job);
+                                         GisleWorker      *worker,
+                                         void            (*nudge) (gpointer     waiter,
+                                                                   GisleWorker *worker),
+                                         gpointer          waiter);
 void         gisle_dispatch_block_end  (GisleBlockedCall *call);
 
 /* gisle-host.c */
