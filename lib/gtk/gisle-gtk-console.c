@@ -216,29 +216,26 @@ set_profile_state (GIsleGtkConsole *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILING]);
 }
 
-/* Starts the isle's profiler for the chunks to come, if the profile
- * action is on and it is not running yet. If it cannot start (another
- * profiler runs on the isle), says so and turns the action off. */
-static void
+/* Starts the isle's profiler at its default rate, unless it runs for
+ * this console already. If it cannot start (another profiler runs on the
+ * isle), says so and returns FALSE. */
+static gboolean
 start_profiler (GIsleGtkConsole *self)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
 
-  if (!self->profile || self->profiler_started || self->isle == NULL)
-    return;
+  if (self->profiler_started || self->isle == NULL)
+    return TRUE;
   if (g_isle_profile_start (self->isle, 0, &error))
     {
       self->profiler_started = TRUE;
-      return;
+      return TRUE;
     }
-  {
-    g_autofree char *text = NULL;
-
-    /* Translators: %s is the reason, from the library */
-    text = g_strdup_printf (_("Could not start the profiler: %s"), error->message);
-    gisle_gtk_output_append_line (self->output, GISLE_GTK_TEXT_WARNING, text);
-  }
-  set_profile_state (self, FALSE);
+  /* Translators: %s is the reason, from the library */
+  text = g_strdup_printf (_("Could not start the profiler: %s"), error->message);
+  gisle_gtk_output_append_line (self->output, GISLE_GTK_TEXT_WARNING, text);
+  return FALSE;
 }
 
 /* Stops the profiler this console started, if any, and returns what it
@@ -372,8 +369,8 @@ start_job (GIsleGtkConsole *self,
   self->job = job;
 
   set_state (self, GISLE_GTK_CONSOLE_RUNNING);
-  if (self->profile)
-    start_profiler (self);
+  if (self->profile && !start_profiler (self))
+    set_profile_state (self, FALSE);
   submit_job (self, job);
 }
 
@@ -786,8 +783,8 @@ profile_change_state (GSimpleAction *action,
 
   if (g_variant_get_boolean (state))
     {
-      set_profile_state (self, TRUE);
-      start_profiler (self);
+      if (start_profiler (self))
+        set_profile_state (self, TRUE);
     }
   else
     {

@@ -1099,6 +1099,15 @@ finished_count (GisleConsoleWindow *window,
 }
 
 static gboolean
+state_is_on (GActionGroup *group,
+             const char   *action)
+{
+  g_autoptr(GVariant) state = g_action_group_get_action_state (group, action);
+
+  return state != NULL && g_variant_get_boolean (state);
+}
+
+static gboolean
 profiling (GIsleGtkConsole *console)
 {
   gboolean on = FALSE;
@@ -1118,12 +1127,10 @@ test_profile (void)
   GActionGroup *actions = gisle_gtk_console_get_actions (console);
   GtkWidget *titlebar = gtk_window_get_titlebar (GTK_WINDOW (window));
   GtkWidget *button = find_actionable (titlebar, "console.profile");
-  g_autoptr(GVariant) state = NULL;
 
   /* Off by default, and then nothing runs. */
   g_assert_true (g_action_group_has_action (actions, "profile"));
-  state = g_action_group_get_action_state (actions, "profile");
-  g_assert_false (g_variant_get_boolean (state));
+  g_assert_false (state_is_on (actions, "profile"));
   g_assert_false (profiling (console));
   g_assert_false (g_isle_is_profiling (isle));
 
@@ -1183,6 +1190,15 @@ test_profile (void)
   activate (window, "stop", NULL);
   WAIT_FOR (!running (window) && shows (window, GISLE_GTK_TEXT_INFO, "Stopped after"), 5000);
   g_assert_false (shows (window, GISLE_GTK_TEXT_INFO, "Profile: "));
+
+  /* Someone else's profiler on the isle: the console says so, stays off. */
+  g_assert_true (g_isle_profile_start (isle, 0, NULL));
+  g_action_group_activate_action (actions, "profile", NULL);
+  g_assert_false (profiling (console));
+  g_assert_false (state_is_on (actions, "profile"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_WARNING, "Could not start the profiler"));
+  g_assert_true (g_isle_is_profiling (isle));
+  g_variant_unref (g_isle_profile_stop (isle, NULL));
 
   close_window (window);
 }
