@@ -266,6 +266,7 @@ report_profile (GIsleGtkConsole *self,
 {
   g_autoptr(GVariant) functions = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *count = NULL;
   guint64 samples = 0;
   guint32 rate = 0;
   GVariantIter iter;
@@ -284,13 +285,15 @@ report_profile (GIsleGtkConsole *self,
       return;
     }
 
-  /* Translators: the first %s is a number of samples, the second a
-   * rate in Hz, e.g. "Profile: 1234 samples at 1000 Hz; most time in:" */
+  count = g_strdup_printf ("%" G_GUINT64_FORMAT, samples);
+  /* Translators: %s is a number of samples, %u a rate in Hz, e.g.
+   * "Profile: 1234 samples at 1000 Hz; most time in:", followed by
+   * the functions */
   text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                       "Profile: %" G_GUINT64_FORMAT " sample at %u Hz; most time in:",
-                                       "Profile: %" G_GUINT64_FORMAT " samples at %u Hz; most time in:",
-                                       samples),
-                          samples, rate);
+                                       "Profile: %s sample at %u Hz; most time in:",
+                                       "Profile: %s samples at %u Hz; most time in:",
+                                       (gulong) MIN (samples, G_MAXULONG)),
+                          count, rate);
   gisle_gtk_output_append_line (self->output, GISLE_GTK_TEXT_INFO, text);
 
   if (functions == NULL)
