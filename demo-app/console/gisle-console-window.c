@@ -903,6 +903,10 @@ gisle_console_window_init (GisleConsoleWindow *self)
                                                           gtk_named_action_new ("win.run")));
   gtk_widget_add_controller (GTK_WIDGET (self->editor), shortcuts);
 
+  /* The console's own actions (profile among them) for the header bar. */
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "console",
+                                  gisle_gtk_console_get_actions (self->console));
+
   g_signal_connect (self->console, "notify::state", G_CALLBACK (console_state_cb), self);
   g_signal_connect (self->console, "notify::elapsed", G_CALLBACK (console_elapsed_cb), self);
   g_signal_connect (self->console, "notify::progress", G_CALLBACK (console_progress_cb), self);

@@ -55,6 +55,12 @@ typedef struct {
  * [property@GIsleGtk.Console:elapsed] and
  * [property@GIsleGtk.Console:progress] say what runs, for a status
  * display of the application's own.
+ *
+ * The stateful `profile` action (a boolean, off by default) runs the
+ * isle's sampling profiler (see g_isle_profile_start()) while chunks run:
+ * when a chunk ends, the transcript shows how many samples were taken and
+ * the five functions with the most samples of their own.
+ * [property@GIsleGtk.Console:profiling] follows it.
  */
 struct _GIsleGtkConsole {
   GtkWidget parent_instance;
@@ -81,6 +87,12 @@ struct _GIsleGtkConsole {
   guint64 dropping_job;         /* 0: none */
   guint64 dropped_lines;
   guint64 dropped_bytes;
+
+  /* The profile action's state, and whether this console started the
+   * isle's profiler (which it then stops when the chunk ends). While the
+   * action is off, neither is ever set: nothing runs. */
+  gboolean profile;
+  gboolean profiler_started;
 };
 
 G_DEFINE_FINAL_TYPE (GIsleGtkConsole, gisle_gtk_console, GTK_TYPE_WIDGET)
@@ -97,6 +109,7 @@ enum {
   PROP_HISTORY,
   PROP_HISTORY_SIZE,
   PROP_CONTINUING,
+  PROP_PROFILING,
   N_PROPS
 };
 
@@ -186,6 +199,122 @@ set_state (GIsleGtkConsole      *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+/* Profiling */
+
+#define PROFILE_TOP 5
+
+static void
+set_profile_state (GIsleGtkConsole *self,
+                   gboolean         profile)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "profile");
+
+  if (self->profile == profile)
+    return;
+  self->profile = profile;
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (profile));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILING]);
+}
+
+/* Starts the isle's profiler at its default rate, unless it runs for
+ * this console already. If it cannot start (another profiler runs on the
+ * isle), says so and returns FALSE. */
+static gboolean
+start_profiler (GIsleGtkConsole *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->profiler_started || self->isle == NULL)
+    return TRUE;
+  if (g_isle_profile_start (self->isle, 0, &error))
+    {
+      self->profiler_started = TRUE;
+      return TRUE;
+    }
+  /* Translators: %s is the reason, from the library */
+  text = g_strdup_printf (_("Could not start the profiler: %s"), error->message);
+  gisle_gtk_output_append_line (self->output, GISLE_GTK_TEXT_WARNING, text);
+  return FALSE;
+}
+
+/* Stops the profiler this console started, if any, and returns what it
+ * measured. */
+static GVariant *
+stop_profiler (GIsleGtkConsole *self)
+{
+  if (!self->profiler_started)
+    return NULL;
+  self->profiler_started = FALSE;
+  return self->isle != NULL ? g_isle_profile_stop (self->isle, NULL) : NULL;
+}
+
+static void
+discard_profiler (GIsleGtkConsole *self)
+{
+  GVariant *profile = stop_profiler (self);
+
+  if (profile != NULL)
+    g_variant_unref (profile);
+}
+
+/* The short report after a profiled chunk: the samples, then the
+ * functions with the most samples of their own. */
+static void
+report_profile (GIsleGtkConsole *self,
+                GVariant        *profile)
+{
+  g_autoptr(GVariant) functions = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *count = NULL;
+  guint64 samples = 0;
+  guint32 rate = 0;
+  GVariantIter iter;
+  const char *label;
+  guint64 self_count;
+  guint shown = 0;
+
+  g_variant_lookup (profile, "samples", "t", &samples);
+  g_variant_lookup (profile, "rate", "u", &rate);
+  functions = g_variant_lookup_value (profile, "functions", G_VARIANT_TYPE ("a(ssitt)"));
+
+  if (samples == 0)
+    {
+      gisle_gtk_output_append_line (self->output, GISLE_GTK_TEXT_INFO,
+                                    _("Profile: no samples (the chunk ran too briefly)."));
+      return;
+    }
+
+  count = g_strdup_printf ("%" G_GUINT64_FORMAT, samples);
+  /* Translators: %s is a number of samples, %u a rate in Hz, e.g.
+   * "Profile: 1234 samples at 1000 Hz; most time in:", followed by
+   * the functions */
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "Profile: %s sample at %u Hz; most time in:",
+                                       "Profile: %s samples at %u Hz; most time in:",
+                                       (gulong) MIN (samples, G_MAXULONG)),
+                          count, rate);
+  gisle_gtk_output_append_line (self->output, GISLE_GTK_TEXT_INFO, text);
+
+  if (functions == NULL)
+    return;
+  /* Already sorted by the library: the most self samples first. */
+  g_variant_iter_init (&iter, functions);
+  while (shown < PROFILE_TOP
+         && g_variant_iter_next (&iter, "(&s&sitt)", &label, NULL, NULL, &self_count, NULL))
+    {
+      g_autofree char *line = NULL;
+
+      if (self_count == 0)
+        break;
+      /* Translators: a percentage of the samples, then a function's
+       * label, e.g. "   62.5 %  hot@script.lua:1" */
+      line = g_strdup_printf (_("  %5.1f %%  %s"), 100.0 * self_count / samples, label);
+      gisle_gtk_output_append_line (self->output, GISLE_GTK_TEXT_INFO, line);
+      shown++;
+    }
+}
+
 /* Jobs */
 
 static void
@@ -243,6 +372,8 @@ start_job (GIsleGtkConsole *self,
   self->job = job;
 
   set_state (self, GISLE_GTK_CONSOLE_RUNNING);
+  if (self->profile && !start_profiler (self))
+    set_profile_state (self, FALSE);
   submit_job (self, job);
 }
 
@@ -252,6 +383,8 @@ static void
 finish_job (GIsleGtkConsole *self)
 {
   self->job = NULL;
+  /* A chunk that ended without a report (unfinished, abandoned). */
+  discard_profiler (self);
   set_state (self, GISLE_GTK_CONSOLE_IDLE);
 }
 
@@ -440,6 +573,13 @@ eval_cb (GObject      *source,
     report_results (self, job, results);
   else
     report_error (self, job, error);
+  if (self->profiler_started)
+    {
+      g_autoptr(GVariant) profile = stop_profiler (self);
+
+      if (profile != NULL)
+        report_profile (self, profile);
+    }
 
   if (self->job == job)
     finish_job (self);
@@ -637,10 +777,31 @@ clear_action (GSimpleAction *action,
   gisle_gtk_console_clear (GISLE_GTK_CONSOLE (user_data));
 }
 
+static void
+profile_change_state (GSimpleAction *action,
+                      GVariant      *state,
+                      gpointer       user_data)
+{
+  GIsleGtkConsole *self = GISLE_GTK_CONSOLE (user_data);
+
+  if (g_variant_get_boolean (state))
+    {
+      if (start_profiler (self))
+        set_profile_state (self, TRUE);
+    }
+  else
+    {
+      /* What a running chunk was measured for so far is dropped. */
+      discard_profiler (self);
+      set_profile_state (self, FALSE);
+    }
+}
+
 static const GActionEntry console_entries[] = {
   { "run", run_action },
   { "stop", stop_action },
   { "clear", clear_action },
+  { "profile", NULL, NULL, "false", profile_change_state },
 };
 
 /* GObject */
@@ -684,6 +845,9 @@ gisle_gtk_console_get_property (GObject    *object,
       break;
     case PROP_CONTINUING:
       g_value_set_boolean (value, gisle_gtk_repl_is_continuing (self->repl));
+      break;
+    case PROP_PROFILING:
+      g_value_set_boolean (value, self->profile);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -729,6 +893,14 @@ drop_isle (GIsleGtkConsole *self)
 
   if (isle == NULL)
     return;
+  if (self->profiler_started)
+    {
+      GVariant *profile = g_isle_profile_stop (isle, NULL);
+
+      self->profiler_started = FALSE;
+      if (profile != NULL)
+        g_variant_unref (profile);
+    }
   self->generation++;
   if (self->job != NULL)
     {
@@ -879,6 +1051,18 @@ gisle_gtk_console_class_init (GIsleGtkConsoleClass *klass)
    */
   properties[PROP_CONTINUING] =
     g_param_spec_boolean ("continuing", "Continuing", "Whether the REPL waits for more lines", FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GIsleGtkConsole:profiling:
+   *
+   * Whether chunks run with the isle's sampling profiler, each followed
+   * by a short report in the transcript: the state of the `profile`
+   * action, which is how to change it. Off by default; while off, the
+   * profiler is never started and costs nothing.
+   */
+  properties[PROP_PROFILING] =
+    g_param_spec_boolean ("profiling", "Profiling", "Whether chunks run with the profiler", FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -1272,6 +1456,23 @@ gisle_gtk_console_get_continuing (GIsleGtkConsole *self)
 }
 
 /**
+ * gisle_gtk_console_get_profiling:
+ * @self: a console
+ *
+ * Gets whether chunks run with the profiler (the state of the `profile`
+ * action).
+ *
+ * Returns: the value of [property@GIsleGtk.Console:profiling]
+ */
+gboolean
+gisle_gtk_console_get_profiling (GIsleGtkConsole *self)
+{
+  g_return_val_if_fail (GISLE_GTK_IS_CONSOLE (self), FALSE);
+
+  return self->profile;
+}
+
+/**
  * gisle_gtk_console_submit_input:
  * @self: a console
  *
@@ -1355,7 +1556,8 @@ gisle_gtk_console_clear (GIsleGtkConsole *self)
  * gisle_gtk_console_get_actions:
  * @self: a console
  *
- * The console's actions: `run` (the REPL input), `stop` and `clear`.
+ * The console's actions: `run` (the REPL input), `stop`, `clear`, and
+ * `profile`, a boolean state (see [property@GIsleGtk.Console:profiling]).
  * Their enabled state follows the console's state. Insert the group in a
  * window, e.g. as `console`, to use them from a header bar or menus.
  *

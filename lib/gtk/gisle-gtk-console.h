@@ -59,6 +59,8 @@ void                  gisle_gtk_console_set_input_text    (GIsleGtkConsole *self
 GISLE_GTK_AVAILABLE_IN_ALL
 gboolean              gisle_gtk_console_get_continuing    (GIsleGtkConsole *self);
 GISLE_GTK_AVAILABLE_IN_ALL
+gboolean              gisle_gtk_console_get_profiling     (GIsleGtkConsole *self);
+GISLE_GTK_AVAILABLE_IN_ALL
 void                  gisle_gtk_console_submit_input      (GIsleGtkConsole *self);
 GISLE_GTK_AVAILABLE_IN_ALL
 gboolean              gisle_gtk_console_run_script        (GIsleGtkConsole *self,

@@ -51,7 +51,9 @@ def test_console_properties():
     assert isinstance(console.get_output(), GIsleGtk.Output)
     assert isinstance(console.get_input_view(), GtkSource.View)
     group = console.get_actions()
-    assert set(group.list_actions()) == {'run', 'stop', 'clear'}
+    assert set(group.list_actions()) == {'run', 'stop', 'clear', 'profile'}
+    assert console.props.profiling is False
+    assert group.get_action_state('profile').unpack() is False
     window.destroy()
 
 

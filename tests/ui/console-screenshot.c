@@ -6,7 +6,9 @@
  *     _build/tests/ui/console-screenshot data/screenshots/console.png
  *
  * With --running, the picture is taken while the Progress example runs, to
- * check the header bar's spinner, elapsed time and progress bar.
+ * check the header bar's spinner, elapsed time and progress bar. With
+ * --profiled, after a script with hot functions ran with Profile on, to
+ * check the toggle and the report in the transcript.
  *
  * The window is rendered in-process with its own renderer, so the picture
  * does not depend on a window manager or a compositor.
@@ -76,10 +78,11 @@ main (int   argc,
   int width, height;
 
   gboolean while_running = argc == 3 && g_str_equal (argv[2], "--running");
+  gboolean profiled = argc == 3 && g_str_equal (argv[2], "--profiled");
 
-  if (argc != 2 && !while_running)
+  if (argc != 2 && !while_running && !profiled)
     {
-      g_printerr ("Usage: %s OUTPUT.png [--running]\n", argv[0]);
+      g_printerr ("Usage: %s OUTPUT.png [--running|--profiled]\n", argv[0]);
       return 2;
     }
   if (!gtk_init_check ())
@@ -97,14 +100,39 @@ main (int   argc,
   gtk_window_set_default_size (GTK_WINDOW (window), WIDTH, HEIGHT);
   gtk_window_present (GTK_WINDOW (window));
 
-  g_action_group_activate_action (G_ACTION_GROUP (window), "example", g_variant_new_string ("tables"));
-  g_action_group_activate_action (G_ACTION_GROUP (window), "run", NULL);
-  wait_idle (window);
-  repl (window, "2^10, math.maxinteger");
-  repl (window, "for i = 1, 3 do io.write(i, ' ') end print('lift-off')");
-  repl (window, "local _ = io.stderr:write('this went to stderr\\n')");
-  repl (window, "nosuch.field");
-  gisle_gtk_console_set_input_text (gisle_console_window_get_console (window), "string.fo");
+  if (profiled)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (window), "console.profile", NULL);
+      gisle_console_window_set_code (window,
+                                     "local function hot(n)\n"
+                                     "  local s = 0\n"
+                                     "  for i = 1, n do s = s + i end\n"
+                                     "  return s\n"
+                                     "end\n"
+                                     "\n"
+                                     "local function fib(n)\n"
+                                     "  if n < 2 then return n end\n"
+                                     "  return fib(n - 1) + fib(n - 2)\n"
+                                     "end\n"
+                                     "\n"
+                                     "local parts = {}\n"
+                                     "for i = 1, 200 do hot(20000) end\n"
+                                     "for i = 1, 2000 do parts[#parts + 1] = string.rep('x', 1000) end\n"
+                                     "return fib(27), #table.concat(parts)\n");
+      g_action_group_activate_action (G_ACTION_GROUP (window), "run", NULL);
+      wait_idle (window);
+    }
+  else
+    {
+      g_action_group_activate_action (G_ACTION_GROUP (window), "example", g_variant_new_string ("tables"));
+      g_action_group_activate_action (G_ACTION_GROUP (window), "run", NULL);
+      wait_idle (window);
+      repl (window, "2^10, math.maxinteger");
+      repl (window, "for i = 1, 3 do io.write(i, ' ') end print('lift-off')");
+      repl (window, "local _ = io.stderr:write('this went to stderr\\n')");
+      repl (window, "nosuch.field");
+      gisle_gtk_console_set_input_text (gisle_console_window_get_console (window), "string.fo");
+    }
   if (while_running)
     {
       g_action_group_activate_action (G_ACTION_GROUP (window), "example", g_variant_new_string ("progress"));

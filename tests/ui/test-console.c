@@ -1066,6 +1066,143 @@ test_stop_glyph (void)
   close_window (window);
 }
 
+/* The header bar's control for an action of the console, e.g.
+ * "console.profile". */
+static GtkWidget *
+find_actionable (GtkWidget  *widget,
+                 const char *action_name)
+{
+  if (GTK_IS_ACTIONABLE (widget)
+      && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action_name) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_actionable (child, action_name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+finished_count (GisleConsoleWindow *window,
+                guint               expected)
+{
+  g_autofree char *text = gisle_gtk_output_get_text (gisle_gtk_console_get_output (console_of (window)));
+  guint n = 0;
+
+  for (const char *p = text; (p = strstr (p, "Finished in")) != NULL; p++)
+    n++;
+  return n >= expected;
+}
+
+static gboolean
+state_is_on (GActionGroup *group,
+             const char   *action)
+{
+  g_autoptr(GVariant) state = g_action_group_get_action_state (group, action);
+
+  return state != NULL && g_variant_get_boolean (state);
+}
+
+static gboolean
+profiling (GIsleGtkConsole *console)
+{
+  gboolean on = FALSE;
+
+  g_object_get (console, "profiling", &on, NULL);
+  return on;
+}
+
+/* Issue 18: the console's profile action reports the hot functions of
+ * each chunk that runs while it is on, and nothing once it is off. */
+static void
+test_profile (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GIsleGtkConsole *console = console_of (window);
+  GIsle *isle = gisle_console_window_get_isle (window);
+  GActionGroup *actions = gisle_gtk_console_get_actions (console);
+  GtkWidget *titlebar = gtk_window_get_titlebar (GTK_WINDOW (window));
+  GtkWidget *button = find_actionable (titlebar, "console.profile");
+
+  /* Off by default, and then nothing runs. */
+  g_assert_true (g_action_group_has_action (actions, "profile"));
+  g_assert_false (state_is_on (actions, "profile"));
+  g_assert_false (profiling (console));
+  g_assert_false (g_isle_is_profiling (isle));
+
+  /* The window's toggle button, with a name and a tooltip. */
+  g_assert_nonnull (button);
+  g_assert_true (GTK_IS_TOGGLE_BUTTON (button));
+  g_assert_nonnull (gtk_widget_get_tooltip_text (button));
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)));
+
+  gtk_widget_activate (button);
+  WAIT_FOR (profiling (console), 1000);
+  WAIT_FOR (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)), 1000);
+  g_assert_true (g_isle_is_profiling (isle));
+
+  gisle_console_window_set_code (window,
+                                 "local function hot(n) local s = 0 for i = 1, n do s = s + i end return s end\n"
+                                 "for i = 1, 1000 do hot(20000) end\n");
+  activate (window, "run", NULL);
+  WAIT_FOR (!running (window), 20000);
+  dump_output (window);
+  g_assert_true (shows (window, GISLE_GTK_TEXT_INFO, "Finished in"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_INFO, "Profile: "));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_INFO, " samples at 1000 Hz"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_INFO, "%  hot@untitled.lua:1"));
+  /* The profiler stopped with the chunk; the action stays on. */
+  g_assert_false (g_isle_is_profiling (isle));
+  g_assert_true (profiling (console));
+
+  /* The next chunk, from the REPL, is profiled too. */
+  gisle_gtk_console_clear (console);
+  repl_enter (window, "for i = 1, 200 do string.rep('x', 1000) end");
+  WAIT_FOR (!running (window), 20000);
+  g_assert_true (shows (window, GISLE_GTK_TEXT_INFO, "Profile: "));
+  g_assert_false (g_isle_is_profiling (isle));
+
+  /* Off: no report, and no profiler. */
+  g_action_group_change_action_state (actions, "profile", g_variant_new_boolean (FALSE));
+  WAIT_FOR (!gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)), 1000);
+  g_assert_false (profiling (console));
+  gisle_gtk_console_clear (console);
+  activate (window, "run", NULL);
+  g_assert_false (g_isle_is_profiling (isle));
+  WAIT_FOR (!running (window) && finished_count (window, 1), 20000);
+  dump_output (window);
+  g_assert_false (shows (window, GISLE_GTK_TEXT_INFO, "Profile: "));
+  g_assert_false (shows (window, GISLE_GTK_TEXT_INFO, "hot@"));
+
+  /* On while a chunk runs: it is measured from then on; off while it
+   * runs drops the measurement. */
+  gisle_gtk_console_clear (console);
+  repl_enter (window, "while true do end");
+  g_action_group_activate_action (actions, "profile", NULL);
+  g_assert_true (g_isle_is_profiling (isle));
+  g_action_group_activate_action (actions, "profile", NULL);
+  g_assert_false (g_isle_is_profiling (isle));
+  g_assert_false (profiling (console));
+  activate (window, "stop", NULL);
+  WAIT_FOR (!running (window) && shows (window, GISLE_GTK_TEXT_INFO, "Stopped after"), 5000);
+  g_assert_false (shows (window, GISLE_GTK_TEXT_INFO, "Profile: "));
+
+  /* Someone else's profiler on the isle: the console says so, stays off. */
+  g_assert_true (g_isle_profile_start (isle, 0, NULL));
+  g_action_group_activate_action (actions, "profile", NULL);
+  g_assert_false (profiling (console));
+  g_assert_false (state_is_on (actions, "profile"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_WARNING, "Could not start the profiler"));
+  g_assert_true (g_isle_is_profiling (isle));
+  g_variant_unref (g_isle_profile_stop (isle, NULL));
+
+  close_window (window);
+}
+
 static void
 skip_without_display (void)
 {
@@ -1122,6 +1259,7 @@ main (int   argc,
   g_test_add_func ("/console/error-navigation", test_error_navigation);
   g_test_add_func ("/console/unsaved", test_unsaved);
   g_test_add_func ("/console/stop-glyph", test_stop_glyph);
+  g_test_add_func ("/console/profile", test_profile);
 
   status = g_test_run ();
   g_application_release (G_APPLICATION (app));
