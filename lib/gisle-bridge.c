@@ -1344,28 +1344,6 @@ gisle_bridge_forget_all (GisleWorker *worker)
   g_clear_pointer (&objects, g_hash_table_unref);
 }
 
-/* The same rule as for host function names (see gisle-isle.c). */
-static gboolean
-gisle_bridge_check_name (const char *name)
-{
-  g_auto(GStrv) parts = NULL;
-
-  if (name == NULL || *name == '\0')
-    return FALSE;
-  parts = g_strsplit (name, ".", -1);
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      const char *p = parts[i];
-
-      if (!g_ascii_isalpha (*p) && *p != '_')
-        return FALSE;
-      for (; *p != '\0'; p++)
-        if (!g_ascii_isalnum (*p) && *p != '_')
-          return FALSE;
-    }
-  return TRUE;
-}
-
 /**
  * g_isle_expose_object:
  * @self: a #GIsle
@@ -1406,7 +1384,7 @@ g_isle_expose_object (GIsle      *self,
   char *old_name = NULL;
 
   g_return_if_fail (G_IS_ISLE (self));
-  g_return_if_fail (gisle_bridge_check_name (name));
+  g_return_if_fail (gisle_host_name_is_valid (name));
   g_return_if_fail (G_IS_OBJECT (object));
 
   worker = gisle_isle_get_worker (self);

@@ -47,6 +47,7 @@ void           gisle_host_call_complete (GisleHostCall *call,
                                          GError        *error);
 
 /* Sets the global at a dotted @path to the value on top (popping it). */
+gboolean       gisle_host_name_is_valid (const char    *name);
 void           gisle_host_set_path      (lua_State     *L,
                                          const char    *path);
 

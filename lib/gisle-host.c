@@ -415,6 +415,29 @@ gisle_host_trampoline (lua_State *L)
   return gisle_host_call_main (L, worker, fn, args);
 }
 
+/* The names scripts reach host functions and exposed objects by: Lua
+ * identifiers, with dots for nested tables. */
+gboolean
+gisle_host_name_is_valid (const char *name)
+{
+  g_auto(GStrv) parts = NULL;
+
+  if (name == NULL || *name == '\0')
+    return FALSE;
+  parts = g_strsplit (name, ".", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      const char *p = parts[i];
+
+      if (!g_ascii_isalpha (*p) && *p != '_')
+        return FALSE;
+      for (; *p != '\0'; p++)
+        if (!g_ascii_isalnum (*p) && *p != '_')
+          return FALSE;
+    }
+  return TRUE;
+}
+
 /* Sets the global at a dotted @path to the value on top of the stack
  * (popping it), creating intermediate tables. Owns no heap memory, since
  * Lua may raise a memory error at any step. */

@@ -1540,27 +1540,6 @@ g_isle_close_finish (GIsle         *self,
 
 /* ---- Host functions ------------------------------------------------- */
 
-static gboolean
-g_isle_check_function_name (const char *name)
-{
-  g_auto(GStrv) parts = NULL;
-
-  if (name == NULL || *name == '\0')
-    return FALSE;
-  parts = g_strsplit (name, ".", -1);
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      const char *p = parts[i];
-
-      if (!g_ascii_isalpha (*p) && *p != '_')
-        return FALSE;
-      for (; *p != '\0'; p++)
-        if (!g_ascii_isalnum (*p) && *p != '_')
-          return FALSE;
-    }
-  return TRUE;
-}
-
 /**
  * g_isle_add_function:
  * @self: a #GIsle
@@ -1588,7 +1567,7 @@ g_isle_add_function (GIsle          *self,
                      GDestroyNotify  notify)
 {
   g_return_if_fail (G_IS_ISLE (self));
-  g_return_if_fail (g_isle_check_function_name (name));
+  g_return_if_fail (gisle_host_name_is_valid (name));
   g_return_if_fail (func != NULL);
 
   gisle_host_add (self->worker, name, GISLE_HOST_MAIN, func, user_data, notify);
@@ -1616,7 +1595,7 @@ g_isle_add_async_function (GIsle               *self,
                            GDestroyNotify       notify)
 {
   g_return_if_fail (G_IS_ISLE (self));
-  g_return_if_fail (g_isle_check_function_name (name));
+  g_return_if_fail (gisle_host_name_is_valid (name));
   g_return_if_fail (func != NULL);
 
   gisle_host_add (self->worker, name, GISLE_HOST_ASYNC, func, user_data, notify);
@@ -1642,7 +1621,7 @@ g_isle_add_worker_function (GIsle           *self,
                             GDestroyNotify   notify)
 {
   g_return_if_fail (G_IS_ISLE (self));
-  g_return_if_fail (g_isle_check_function_name (name));
+  g_return_if_fail (gisle_host_name_is_valid (name));
   g_return_if_fail (func != NULL);
 
   gisle_host_add (self->worker, name, GISLE_HOST_WORKER, func, user_data, notify);
