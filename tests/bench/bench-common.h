@@ -207,3 +207,24 @@ bench_print_machine (const char *name)
           glib_major_version, glib_minor_version, glib_micro_version);
   fflush (stdout);
 }
+
+#ifdef _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+
+/* Pins the whole process (@who: the threads it has, for the message) to
+ * the CPU it runs on now, so both sides of a comparison share one core. */
+static inline void
+bench_pin_to_current_cpu (const char *who)
+{
+  cpu_set_t set;
+  int cpu = sched_getcpu ();
+
+  CPU_ZERO (&set);
+  CPU_SET (cpu, &set);
+  if (sched_setaffinity (0, sizeof set, &set) == 0)
+    printf ("pinned to CPU %d (%s; --no-pin to keep the default affinity)\n", cpu, who);
+  else
+    printf ("could not pin to one CPU: %s\n", g_strerror (errno));
+}
+#endif

@@ -175,17 +175,7 @@ main (int argc, char **argv)
 
   bench_print_machine ("gisle-bench-overhead");
   if (pin)
-    {
-      cpu_set_t set;
-      int cpu = sched_getcpu ();
-
-      CPU_ZERO (&set);
-      CPU_SET (cpu, &set);
-      if (sched_setaffinity (0, sizeof set, &set) == 0)
-        printf ("pinned to CPU %d (both threads; --no-pin to keep the default affinity)\n", cpu);
-      else
-        printf ("could not pin to one CPU: %s\n", g_strerror (errno));
-    }
+    bench_pin_to_current_cpu ("both threads");
 
   isle = g_isle_new (NULL, &error);
   g_assert_no_error (error);
