@@ -12,6 +12,7 @@
 #include "gisle-host-private.h"
 #include "gisle-value-private.h"
 #include "gisle-output-private.h"
+#include "gisle-invocation-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -114,6 +115,33 @@ gisle_host_call_complete (GisleHostCall *call,
   g_clear_error (&error);
 }
 
+/* How a GIsleInvocation, on the floor below, reaches its call. */
+static gpointer
+gisle_host_call_class_ref (gpointer call)
+{
+  return gisle_host_call_ref (call);
+}
+
+static void
+gisle_host_call_class_unref (gpointer call)
+{
+  gisle_host_call_unref (call);
+}
+
+static void
+gisle_host_call_class_complete (gpointer  call,
+                                GVariant *result,
+                                GError   *error)
+{
+  gisle_host_call_complete (call, result, error);
+}
+
+static const GisleInvocationCallClass gisle_host_call_class = {
+  .ref = gisle_host_call_class_ref,
+  .unref = gisle_host_call_class_unref,
+  .complete = gisle_host_call_class_complete,
+};
+
 /* The isle whose host function runs on this thread now, if any: a
  * blocking call on that isle would wait for the job that waits for this
  * very function. Set only while the function itself runs. */
@@ -143,7 +171,9 @@ gisle_host_call_run (gpointer data)
   gisle_host_running_for = call->worker;
   if (call->fn->flavour == GISLE_HOST_ASYNC)
     {
-      GIsleInvocation *invocation = gisle_invocation_new (isle, call);
+      GIsleInvocation *invocation = gisle_invocation_new (isle, &gisle_host_call_class, call,
+                                                          call->fn->name, call->args,
+                                                          call->cancellable, call->job_id);
 
       ((GIsleAsyncHostFunc) call->fn->func) (isle, call->args, invocation, call->fn->user_data);
     }

@@ -446,8 +446,5 @@ void         gisle_host_add            (GisleWorker *worker,
 gboolean     gisle_host_remove         (GisleWorker *worker,
                                         const char  *name);
 
-/* gisle-invocation.c (the call is a GisleHostCall, see gisle-host-private.h) */
-GIsleInvocation *gisle_invocation_new  (GIsle       *isle,
-                                        gpointer     call);
 
 G_END_DECLS
