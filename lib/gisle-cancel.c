@@ -176,6 +176,17 @@ gisle_cancel_sample_sigevent (struct sigevent *event)
   event->sigev_value.sival_ptr = (void *) &gisle_sample_signal_tag;
 }
 
+/* The sampling profiler, on a floor above, registers its hook and its
+ * enter/leave steps here, so this floor calls no profiler by name. Set
+ * before the first sample signal can be sent, never unset. */
+static const GisleSampler *gisle_cancel_sampler;
+
+void
+gisle_cancel_set_sampler (const GisleSampler *sampler)
+{
+  g_atomic_pointer_set (&gisle_cancel_sampler, sampler);
+}
+
 /* Async-signal-safe: arms the profiler's one-shot hook on the running
  * state, unless a hook is active there already (a cancel's, which wins, a
  * script's, or a sample still pending) or the sample hook is running (its
@@ -183,14 +194,15 @@ gisle_cancel_sample_sigevent (struct sigevent *event)
 static void
 gisle_cancel_arm_sample (GisleRun *run)
 {
+  const GisleSampler *sampler = g_atomic_pointer_get (&gisle_cancel_sampler);
   int depth = run != NULL ? run->depth : 0;
   lua_State *L;
 
-  if (depth <= 0 || run->sampling)
+  if (depth <= 0 || run->sampling || sampler == NULL)
     return;
   L = run->stack[depth - 1];
   if (lua_gethookmask (L) == 0)
-    lua_sethook (L, gisle_profile_hook, LUA_MASKCOUNT, 1);
+    lua_sethook (L, sampler->hook, LUA_MASKCOUNT, 1);
 }
 
 static void
@@ -403,7 +415,12 @@ gisle_cancel_enter_lua (GisleWorker *worker,
 
   /* The profiler: one pointer read while it is off. */
   if (G_UNLIKELY (g_atomic_pointer_get (&worker->profile) != NULL))
-    gisle_profile_enter_lua (run);
+    {
+      const GisleSampler *sampler = g_atomic_pointer_get (&gisle_cancel_sampler);
+
+      if (sampler != NULL)
+        sampler->enter_lua (run);
+    }
 }
 
 void
@@ -411,8 +428,10 @@ gisle_cancel_leave_lua (GisleWorker *worker)
 {
   GisleRun *run = &worker->run;
   lua_State *L = run->stack[0];
+  const GisleSampler *sampler = g_atomic_pointer_get (&gisle_cancel_sampler);
 
-  gisle_profile_leave_lua (run);
+  if (sampler != NULL)
+    sampler->leave_lua (run);
   run->depth = 0;
   atomic_signal_fence (memory_order_seq_cst);
   run->job = NULL;

@@ -195,6 +195,16 @@ typedef struct
   guint sample_rate;
 } GisleRun;
 
+/* A sampler (the profiler) registered with gisle_cancel_set_sampler(): the
+ * one-shot count hook its signal arms, and what it does as a job enters
+ * and leaves Lua (on the worker thread). */
+typedef struct
+{
+  lua_Hook hook;
+  void   (*enter_lua) (GisleRun *run);
+  void   (*leave_lua) (GisleRun *run);
+} GisleSampler;
+
 struct _GisleWorker
 {
   gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
@@ -359,6 +369,7 @@ GisleRun    *gisle_cancel_get_run      (void);
 void         gisle_cancel_restore_hook (lua_State   *L);
 void         gisle_cancel_signal_sample (pthread_t  thread);
 void         gisle_cancel_sample_sigevent (struct sigevent *event);
+void         gisle_cancel_set_sampler  (const GisleSampler *sampler);
 
 /* gisle-profile.c */
 void         gisle_profile_hook        (lua_State   *L,

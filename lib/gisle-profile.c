@@ -554,6 +554,14 @@ gisle_profile_free (GisleProfile *profile)
 
 /* ---- Starting and stopping ------------------------------------------- */
 
+/* What the cancel floor calls as jobs enter and leave Lua, and the hook
+ * its sample signal arms. */
+static const GisleSampler gisle_profile_sampler = {
+  .hook = gisle_profile_hook,
+  .enter_lua = gisle_profile_enter_lua,
+  .leave_lua = gisle_profile_leave_lua,
+};
+
 gboolean
 gisle_profile_start (GisleWorker *worker,
                      guint        rate_hz,
@@ -602,6 +610,9 @@ gisle_profile_start (GisleWorker *worker,
                            "the isle's profiler is already running");
       return FALSE;
     }
+  /* Before the profile is visible: the worker reaches the sampler only
+   * when it sees one. */
+  gisle_cancel_set_sampler (&gisle_profile_sampler);
   g_atomic_pointer_set (&worker->profile, profile);
   gisle_mutex_unlock (&gisle_profile_lock);
 
