@@ -352,7 +352,7 @@ gisle_dispatch_source_done (gpointer data)
 {
   GisleDispatcher *dispatcher = data;
 
-  gisle_worker_unref (dispatcher->worker);
+  dispatcher->worker->owner_class->unref (dispatcher->worker);
 }
 
 /* Under dispatch_lock. */
@@ -393,7 +393,7 @@ gisle_dispatch_push (GisleDispatcher *dispatcher,
       /* Results are as urgent as any other default-priority work. */
       g_source_set_priority (source, G_PRIORITY_DEFAULT);
       g_source_set_static_name (source, "[gisle] dispatch");
-      gisle_worker_ref (dispatcher->worker);
+      dispatcher->worker->owner_class->ref (dispatcher->worker);
       g_source_set_callback (source, gisle_dispatch_drain, dispatcher,
                              gisle_dispatch_source_done);
       dispatcher->source = source;
@@ -601,7 +601,7 @@ gisle_dispatch_block_begin (GisleBlockedCall *call,
                                                       GisleWorker *worker),
                             gpointer          waiter)
 {
-  g_autoptr(GPtrArray) earlier = g_ptr_array_new_with_free_func ((GDestroyNotify) gisle_worker_unref);
+  g_autoptr(GPtrArray) earlier = g_ptr_array_new ();
   GPtrArray *awaiting;
 
   call->context = context;
@@ -616,14 +616,23 @@ gisle_dispatch_block_begin (GisleBlockedCall *call,
    * served too. (A worker on its way to being freed is skipped.) */
   awaiting = g_hash_table_lookup (gisle_awaiting, context);
   for (guint i = 0; awaiting != NULL && i < awaiting->len; i++)
-    if (gisle_worker_try_ref (awaiting->pdata[i]))
-      g_ptr_array_add (earlier, awaiting->pdata[i]);
+    {
+      GisleWorker *other = awaiting->pdata[i];
+
+      if (other->owner_class->try_ref (other))
+        g_ptr_array_add (earlier, other);
+    }
   g_hash_table_remove (gisle_awaiting, context);
   gisle_mutex_unlock (&gisle_blocked_lock);
 
   nudge (waiter, worker);
   for (guint i = 0; i < earlier->len; i++)
-    nudge (waiter, earlier->pdata[i]);
+    {
+      GisleWorker *other = earlier->pdata[i];
+
+      nudge (waiter, other);
+      other->owner_class->unref (other);
+    }
 }
 
 void

@@ -205,9 +205,19 @@ typedef struct
   void   (*leave_lua) (GisleRun *run);
 } GisleSampler;
 
+/* How the delivery queue holds the worker it delivers for while a source
+ * of its is attached, without calling the worker floor above it. */
+typedef struct
+{
+  GisleWorker *(*ref) (GisleWorker *worker);
+  gboolean (*try_ref) (GisleWorker *worker);  /* FALSE: being freed */
+  void     (*unref)   (GisleWorker *worker);
+} GisleDispatchOwnerClass;
+
 struct _GisleWorker
 {
   gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
+  const GisleDispatchOwnerClass *owner_class;  /* set at creation */
 
   /* Configuration, fixed once the thread starts. */
   char *thread_name;

@@ -10,12 +10,20 @@
 #define DEFAULT_GRACE_MS       100
 #define DEFAULT_HARD_MS        1000
 
+/* How the delivery queue, a floor below, holds a worker. */
+static const GisleDispatchOwnerClass gisle_worker_owner_class = {
+  .ref = gisle_worker_ref,
+  .try_ref = gisle_worker_try_ref,
+  .unref = gisle_worker_unref,
+};
+
 GisleWorker *
 gisle_worker_new (void)
 {
   GisleWorker *worker = g_new0 (GisleWorker, 1);
 
   worker->ref_count = 1;
+  worker->owner_class = &gisle_worker_owner_class;
   worker->thread_name = g_strdup ("gisle");
   worker->queue_capacity = DEFAULT_QUEUE_CAPACITY;
   worker->libraries = G_ISLE_LIBRARIES_SAFE;
