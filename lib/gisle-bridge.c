@@ -1344,6 +1344,23 @@ gisle_bridge_forget_all (GisleWorker *worker)
   g_clear_pointer (&objects, g_hash_table_unref);
 }
 
+static void
+gisle_bridge_on_isle_closed (GisleWorker *worker,
+                             gboolean     disposing)
+{
+  gisle_bridge_forget_all (worker);
+}
+
+/* Everything the bridge does starts from an exposed object: from then on
+ * new states install the exposed objects and closing isles forget them,
+ * through the floors below, which do not know the bridge. */
+static void
+gisle_bridge_register (void)
+{
+  gisle_state_add_installer (gisle_bridge_install_all);
+  gisle_isle_add_close_hook (gisle_bridge_on_isle_closed);
+}
+
 /**
  * g_isle_expose_object:
  * @self: a #GIsle
@@ -1388,6 +1405,7 @@ g_isle_expose_object (GIsle      *self,
   g_return_if_fail (G_IS_OBJECT (object));
 
   worker = gisle_isle_get_worker (self);
+  gisle_bridge_register ();
   g_mutex_lock (&gisle_bridge_lock);
   if (gisle_bridge_exposed == NULL)
     gisle_bridge_exposed = g_hash_table_new (NULL, NULL);

@@ -329,6 +329,12 @@ lua_State   *gisle_state_new           (GisleWorker *worker);
 gboolean     gisle_state_open          (GisleWorker *worker,
                                         lua_State   *L,
                                         GError     **error);
+/* Floors above the state (the object bridge) install what every new state
+ * of an isle must have through these, run by gisle_state_open() on the
+ * worker thread after the host functions. Idempotent; never removed. */
+typedef void (*GisleStateInstaller) (GisleWorker *worker,
+                                     lua_State   *L);
+void         gisle_state_add_installer (GisleStateInstaller install);
 
 /* gisle-job.c */
 GisleJob    *gisle_job_new             (GisleWorker *worker,
@@ -392,9 +398,6 @@ GVariant    *gisle_profile_stop        (GisleWorker *worker,
 gboolean     gisle_profile_is_running  (GisleWorker *worker);
 void         gisle_profile_enter_lua   (GisleRun    *run);
 void         gisle_profile_leave_lua   (GisleRun    *run);
-
-/* gisle-isle.c */
-GisleWorker *gisle_isle_get_worker     (GIsle       *self);
 
 /* gisle-dispatch.c */
 void         gisle_dispatch_complete   (GisleWorker  *worker,

@@ -34,6 +34,7 @@
 /* gettid(), SIGEV_THREAD_ID */
 #define _GNU_SOURCE
 #include "gisle-private.h"
+#include "gisle-isle-private.h"
 #include "gisle-profile.h"
 
 #include <stdatomic.h>
@@ -554,6 +555,20 @@ gisle_profile_free (GisleProfile *profile)
 
 /* ---- Starting and stopping ------------------------------------------- */
 
+/* A profiler nobody stopped: its timer thread ends with the isle. */
+static void
+gisle_profile_on_isle_closed (GisleWorker *worker,
+                              gboolean     disposing)
+{
+  GVariant *unclaimed;
+
+  if (!disposing)
+    return;
+  unclaimed = gisle_profile_stop (worker, NULL);
+  if (unclaimed != NULL)
+    g_variant_unref (unclaimed);
+}
+
 /* What the cancel floor calls as jobs enter and leave Lua, and the hook
  * its sample signal arms. */
 static const GisleSampler gisle_profile_sampler = {
@@ -613,6 +628,7 @@ gisle_profile_start (GisleWorker *worker,
   /* Before the profile is visible: the worker reaches the sampler only
    * when it sees one. */
   gisle_cancel_set_sampler (&gisle_profile_sampler);
+  gisle_isle_add_close_hook (gisle_profile_on_isle_closed);
   g_atomic_pointer_set (&worker->profile, profile);
   gisle_mutex_unlock (&gisle_profile_lock);
 

@@ -12,9 +12,9 @@
  */
 #include "gisle-private.h"
 #include "gisle-sandbox-private.h"
-#include "gisle-bridge-private.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <lauxlib.h>
 
 /* The allocator enforces GIsle:memory-limit. Refusing an allocation makes
@@ -84,6 +84,12 @@ gisle_state_open_protected (lua_State *L)
   return 0;
 }
 
+/* What floors above add to every state (gisle_state_add_installer()). A
+ * handful at most: the object bridge today. */
+static GMutex gisle_state_installers_lock;
+static GisleStateInstaller gisle_state_installers[4];
+static guint gisle_state_n_installers;
+
 /* Opens the isle's library set, with the cancel-aware replacements and
  * the `isle` module, and installs the host functions registered so far. */
 gboolean
@@ -91,6 +97,8 @@ gisle_state_open (GisleWorker  *worker,
                   lua_State    *L,
                   GError      **error)
 {
+  GisleStateInstaller installers[G_N_ELEMENTS (gisle_state_installers)];
+  guint n_installers;
   int status;
 
   lua_pushcfunction (L, gisle_state_open_protected);
@@ -105,6 +113,26 @@ gisle_state_open (GisleWorker  *worker,
       return FALSE;
     }
   gisle_host_install_all (worker, L);
-  gisle_bridge_install_all (worker, L);
+  gisle_mutex_lock (&gisle_state_installers_lock);
+  n_installers = gisle_state_n_installers;
+  memcpy (installers, gisle_state_installers, sizeof installers);
+  gisle_mutex_unlock (&gisle_state_installers_lock);
+  for (guint i = 0; i < n_installers; i++)
+    installers[i] (worker, L);
   return TRUE;
+}
+
+void
+gisle_state_add_installer (GisleStateInstaller install)
+{
+  gisle_mutex_lock (&gisle_state_installers_lock);
+  for (guint i = 0; i < gisle_state_n_installers; i++)
+    if (gisle_state_installers[i] == install)
+      {
+        gisle_mutex_unlock (&gisle_state_installers_lock);
+        return;
+      }
+  g_assert (gisle_state_n_installers < G_N_ELEMENTS (gisle_state_installers));
+  gisle_state_installers[gisle_state_n_installers++] = install;
+  gisle_mutex_unlock (&gisle_state_installers_lock);
 }
