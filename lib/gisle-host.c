@@ -46,7 +46,7 @@ gisle_host_function_unref (GisleHostFunction *fn)
   if (!g_atomic_int_dec_and_test (&fn->ref_count))
     return;
 
-  if (!gisle_worker_in_any_worker ())
+  if (gisle_thread_worker == NULL)
     {
       gisle_host_function_destroy (fn);
       return;
@@ -84,7 +84,7 @@ gisle_host_call_unref (GisleHostCall *call)
   g_clear_pointer (&call->result, g_variant_unref);
   g_clear_error (&call->error);
   g_clear_object (&call->cancellable);
-  gisle_worker_unref (call->worker);
+  call->worker->owner_class->unref (call->worker);
   g_free (call);
 }
 
@@ -375,7 +375,7 @@ gisle_host_call_main (lua_State         *L,
 
   call = g_new0 (GisleHostCall, 1);
   call->ref_count = 1;
-  call->worker = gisle_worker_ref (worker);
+  call->worker = worker->owner_class->ref (worker);
   call->fn = fn;
   call->args = args;
   call->cancellable = gisle_host_call_cancellable (worker, job);

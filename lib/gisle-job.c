@@ -18,7 +18,7 @@ gisle_job_new (GisleWorker  *worker,
 
   job->ref_count = 1;
   job->kind = kind;
-  job->worker = gisle_worker_ref (worker);
+  job->worker = worker->owner_class->ref (worker);
   job->id = (guint64) __atomic_add_fetch (&worker->next_job_id, 1, __ATOMIC_RELAXED);
   g_mutex_init (&job->sync_lock);
   g_cond_init (&job->sync_cond);
@@ -55,7 +55,7 @@ gisle_job_unref (GisleJob *job)
     g_ptr_array_unref (job->serve_workers);
   g_mutex_clear (&job->sync_lock);
   g_cond_clear (&job->sync_cond);
-  gisle_worker_unref (job->worker);
+  job->worker->owner_class->unref (job->worker);
   g_free (job);
 }
 
@@ -169,6 +169,14 @@ gisle_job_complete (GisleJob *job,
   gisle_job_deliver (job, result, error);
 }
 
+static void
+gisle_job_unref_worker (gpointer data)
+{
+  GisleWorker *worker = data;
+
+  worker->owner_class->unref (worker);
+}
+
 /* Tells a blocked caller waiting for @job that @worker (any isle whose
  * main context the caller owns) has work in that context for it (see
  * gisle_job_wait_done()). */
@@ -178,9 +186,9 @@ gisle_job_nudge_waiter (GisleJob    *job,
 {
   gisle_mutex_lock (&job->sync_lock);
   if (job->serve_workers == NULL)
-    job->serve_workers = g_ptr_array_new_with_free_func ((GDestroyNotify) gisle_worker_unref);
+    job->serve_workers = g_ptr_array_new_with_free_func (gisle_job_unref_worker);
   if (!g_ptr_array_find (job->serve_workers, worker, NULL))
-    g_ptr_array_add (job->serve_workers, gisle_worker_ref (worker));
+    g_ptr_array_add (job->serve_workers, worker->owner_class->ref (worker));
   job->serve_pending = TRUE;
   g_cond_broadcast (&job->sync_cond);
   gisle_mutex_unlock (&job->sync_lock);

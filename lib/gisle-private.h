@@ -26,6 +26,7 @@
 #include "gisle-lock-private.h"
 #include "gisle-executor-private.h"
 #include "gisle-watchdog-private.h"
+#include "gisle-thread-private.h"
 
 G_BEGIN_DECLS
 
@@ -205,19 +206,19 @@ typedef struct
   void   (*leave_lua) (GisleRun *run);
 } GisleSampler;
 
-/* How the delivery queue holds the worker it delivers for while a source
- * of its is attached, without calling the worker floor above it. */
+/* How the floors below the worker (jobs, host calls, the delivery queue)
+ * hold the worker they belong to without calling the floor above them. */
 typedef struct
 {
   GisleWorker *(*ref) (GisleWorker *worker);
   gboolean (*try_ref) (GisleWorker *worker);  /* FALSE: being freed */
   void     (*unref)   (GisleWorker *worker);
-} GisleDispatchOwnerClass;
+} GisleOwnerClass;
 
 struct _GisleWorker
 {
   gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
-  const GisleDispatchOwnerClass *owner_class;  /* set at creation */
+  const GisleOwnerClass *owner_class;  /* set at creation */
 
   /* Configuration, fixed once the thread starts. */
   char *thread_name;

@@ -10,8 +10,9 @@
 #define DEFAULT_GRACE_MS       100
 #define DEFAULT_HARD_MS        1000
 
-/* How the delivery queue, a floor below, holds a worker. */
-static const GisleDispatchOwnerClass gisle_worker_owner_class = {
+/* How the floors below (jobs, host calls, the delivery queue) hold a
+ * worker. */
+static const GisleOwnerClass gisle_worker_owner_class = {
   .ref = gisle_worker_ref,
   .try_ref = gisle_worker_try_ref,
   .unref = gisle_worker_unref,
@@ -103,19 +104,19 @@ gisle_worker_unref (GisleWorker *worker)
   g_free (worker);
 }
 
-/* Which isle, if any, owns the calling thread. */
-static __thread GisleWorker *gisle_worker_self;
+/* Which isle, if any, owns the calling thread: gisle_thread_worker
+ * (gisle-thread.c, low enough for the host functions to read it). */
 
 gboolean
 gisle_worker_is_self (GisleWorker *worker)
 {
-  return gisle_worker_self == worker;
+  return gisle_thread_worker == worker;
 }
 
 gboolean
 gisle_worker_in_any_worker (void)
 {
-  return gisle_worker_self != NULL;
+  return gisle_thread_worker != NULL;
 }
 
 /* Whether waiting here for @worker could wait for ourselves: we run a job
@@ -123,9 +124,9 @@ gisle_worker_in_any_worker (void)
 gboolean
 gisle_worker_waiting_could_deadlock (GisleWorker *worker)
 {
-  return gisle_worker_self == worker ||
-         (gisle_worker_self != NULL && worker->executor != NULL &&
-          gisle_worker_self->executor == worker->executor);
+  return gisle_thread_worker == worker ||
+         (gisle_thread_worker != NULL && worker->executor != NULL &&
+          ((GisleWorker *) gisle_thread_worker)->executor == worker->executor);
 }
 
 /* Under worker->lock: makes the next queued job current. */
@@ -445,7 +446,7 @@ gisle_worker_setup_done (GisleJob     *setup_job,
 static void
 gisle_worker_enter_thread (GisleWorker *worker)
 {
-  gisle_worker_self = worker;
+  gisle_thread_worker = worker;
   /* Cancellers signal this thread; they read this under the lock, after
    * a job became current, so they always see it. */
   gisle_mutex_lock (&worker->lock);
@@ -492,7 +493,7 @@ gisle_worker_main (gpointer data)
     gisle_worker_run_job (worker, job);
 
   gisle_worker_exit (worker);
-  gisle_worker_self = NULL;
+  gisle_thread_worker = NULL;
   gisle_worker_unref (worker);
   return NULL;
 }
@@ -533,7 +534,7 @@ gisle_worker_run_slice (gpointer data)
       /* Back from a call the watchdog gave up on: another thread has
        * already replaced this one. Finish the isle and let it go. */
       gisle_worker_exit (worker);
-      gisle_worker_self = NULL;
+      gisle_thread_worker = NULL;
       return GISLE_SLICE_ABANDONED;
     }
   if (exit_now)
@@ -541,7 +542,7 @@ gisle_worker_run_slice (gpointer data)
       gboolean abandoned;
 
       gisle_worker_exit (worker);
-      gisle_worker_self = NULL;
+      gisle_thread_worker = NULL;
       gisle_mutex_lock (&worker->lock);
       abandoned = worker->close_abandoned;
       gisle_mutex_unlock (&worker->lock);
@@ -559,7 +560,7 @@ gisle_worker_run_slice (gpointer data)
     }
   gisle_mutex_unlock (&worker->lock);
 
-  gisle_worker_self = NULL;
+  gisle_thread_worker = NULL;
   return result;
 }
 
