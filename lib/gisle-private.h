@@ -206,13 +206,17 @@ typedef struct
   void   (*leave_lua) (GisleRun *run);
 } GisleSampler;
 
-/* How the floors below the worker (jobs, host calls, the delivery queue)
- * hold the worker they belong to without calling the floor above them. */
+/* How the floors below the worker (jobs, host calls, the delivery queue,
+ * the cancel policy) hold and reach the worker they belong to without
+ * calling the file above them. */
 typedef struct
 {
   GisleWorker *(*ref) (GisleWorker *worker);
   gboolean (*try_ref) (GisleWorker *worker);  /* FALSE: being freed */
   void     (*unref)   (GisleWorker *worker);
+  /* The cancel policy's last resort, at the hard deadline. */
+  void     (*make_defunct) (GisleWorker *worker,
+                            GisleJob    *stuck);
 } GisleOwnerClass;
 
 struct _GisleWorker

@@ -1,8 +1,9 @@
 /* gisle-worker-cancel.c: the cancel policy of a worker: who may cancel
  * which job when, the time limit, the grace period and the hard deadline.
  *
- * Floor: with the worker (it makes isles defunct and completes queued
- * jobs); it uses the Lua-side mechanism of gisle-cancel.c (the signal that
+ * Floor: the worker's, just below gisle-worker.c, which calls it; it
+ * reaches the worker only through its GisleOwnerClass (to make the isle
+ * defunct at the hard deadline) and completes queued jobs; it uses the Lua-side mechanism of gisle-cancel.c (the signal that
  * arms the hook on the worker thread) and the timers of gisle-watchdog.c.
  *
  * Thread rule: gisle_cancel_request() from any thread, under the worker
@@ -53,7 +54,7 @@ gisle_cancel_on_hard_deadline (gpointer data)
   GisleJob *job = data;
 
   if (!g_atomic_int_get (&job->completed))
-    gisle_worker_make_defunct (job->worker, job);
+    job->worker->owner_class->make_defunct (job->worker, job);
   return G_SOURCE_REMOVE;
 }
 

@@ -16,6 +16,7 @@ static const GisleOwnerClass gisle_worker_owner_class = {
   .ref = gisle_worker_ref,
   .try_ref = gisle_worker_try_ref,
   .unref = gisle_worker_unref,
+  .make_defunct = gisle_worker_make_defunct,
 };
 
 GisleWorker *
