@@ -1,5 +1,9 @@
 /* gisle-bridge.c: the application's GObjects, exposed to scripts.
  *
+ * Floor 14 (above the isle): it uses the isle, the worker, host
+ * functions, values and output; it registers a state installer and a
+ * close hook so the floors below never call it.
+ *
  * A script sees an exposed object as a proxy userdata. Reading or writing
  * one of its properties is one round trip to the isle's main context, the
  * same way a main-context host function is called: the worker queues a

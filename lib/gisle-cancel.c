@@ -1,9 +1,10 @@
 /* gisle-cancel.c: stopping a running script, at no cost until it is asked.
  *
- * Floor: the Lua side of cancelling (signal handler, hook, sentinel,
- * coroutine wrappers, the per-run record); it decides nothing. Who cancels
+ * Floor 4 (the Lua side of cancelling): signal handler, hook, sentinel,
+ * coroutine wrappers, the per-run record; it decides nothing. Who cancels
  * what and when (requests, time limits, grace, hard deadline, defunct) is
- * the worker's policy, in gisle-worker-cancel.c.
+ * the worker's policy, in gisle-worker-cancel.c. A sampler (the profiler)
+ * registers its hook here; this floor calls no file above it.
  *
  * Thread rule: everything that touches a lua_State runs on the worker
  * thread, the signal handler included; gisle_cancel_signal_thread() may be

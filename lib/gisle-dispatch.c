@@ -1,6 +1,14 @@
 /* gisle-dispatch.c: delivering results, output and events in the right
  * GMainContext.
  *
+ * Floor 5 (the delivery queue): it knows events, not jobs (each event
+ * carries its own deliver function), reaches the isle's signals through
+ * the GisleSignalSink the GIsle registers, and holds the worker through
+ * its GisleOwnerClass.
+ *
+ * Thread rule: queueing from any thread under worker->dispatch_lock;
+ * draining and delivering only in the queue's own context.
+ *
  * The worker never calls into a main context. It appends to a queue per
  * context, and one GSource attached to that context drains the queue in
  * order, many items per wake-up. Output, events and host calls always go to

@@ -1,5 +1,11 @@
 /* gisle-error-info.c: GIsleErrorInfo, where a Lua error happened, as data.
  *
+ * Floor 1 (base): GLib and Lua's debug API only; every floor above
+ * makes its errors here.
+ *
+ * Thread rule: any thread; the capture runs on the worker, the
+ * remembered last info is per thread.
+ *
  * Why this design: a GError carries a domain, a code and a message, and an
  * IDE should not have to parse the message for the chunk, line and stack.
  * GLib's extended error domains (2.68) let a GError carry more, and C code

@@ -1,5 +1,13 @@
 /* gisle-host.c: functions the host gives to scripts, and the `isle` module.
  *
+ * Floor 7 (sandbox and host functions): it uses values, output,
+ * invocations, the delivery queue and the cancel floor; it holds the
+ * worker through its GisleOwnerClass and calls nothing above it.
+ *
+ * Thread rule: the table is under worker->lock; Lua-side calls run on
+ * the isle's thread; main-context and async functions run in the owner
+ * context, reached through the delivery queue.
+ *
  * Main-context and async host functions run in the isle's owner context:
  * the worker queues the call through the dispatcher and waits. The wait is
  * a cancellation point; on cancel the call's GCancellable is cancelled so

@@ -1,8 +1,9 @@
 /* gisle-invocation.c: one pending call of an asynchronous host function.
  *
- * Floor: host functions (with gisle-host.c, which makes invocations and
- * knows the call; this file reaches the call only through the
- * GisleInvocationCallClass it is given, so it calls nothing of the table).
+ * Floor 6 (values, output, invocations): below the host-function table,
+ * which makes invocations; it reaches the call only through the
+ * GisleInvocationCallClass it is given.
+ *
  * Thread rule: an invocation is made, answered and dropped in the isle's
  * main context.
  *

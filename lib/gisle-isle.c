@@ -1,5 +1,12 @@
 /* gisle-isle.c: the GIsle object and its public API.
  *
+ * Floor 13 (the isle): the public GIsle, on top of the worker, jobs and
+ * the delivery queue. Floors above it (bridge, profiler) register close
+ * hooks (gisle_isle_add_close_hook()); it calls none of them.
+ *
+ * Thread rule: the API may be called from any thread unless a function
+ * says otherwise; signals are emitted only in #GIsle:main-context.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"

@@ -1,6 +1,14 @@
 /* gisle-job.c: one unit of work: what it runs on the worker thread and how
  * its outcome reaches the caller.
  *
+ * Floor 9 (jobs): it opens the state for the setup job, runs chunks and
+ * converts results; it completes through the delivery queue and holds
+ * its worker through its GisleOwnerClass.
+ *
+ * Thread rule: gisle_job_run() on the thread that runs the isle; the
+ * completion is claimed once by whichever thread gets there first and
+ * delivered in the task's context; waits on the caller's thread.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"

@@ -1,5 +1,11 @@
 /* gisle-output.c: what scripts print, on its way to the main context.
  *
+ * Floor 6 (values, output, invocations): it queues on the delivery queue
+ * and waits for room there, a cancellation point.
+ *
+ * Thread rule: runs on the thread that runs the isle; the text is
+ * emitted later in the owner context.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"

@@ -1,5 +1,9 @@
 /* gisle-pool.c: GIslePool, isles checked out and given back.
  *
+ * Floor 14 (above the isle): the public API of GIsle only.
+ *
+ * Thread rule: any thread; the bookkeeping is under one mutex, as follows.
+ *
  * The pool's bookkeeping (idle isles, the number of slots in use, the line
  * of waiters) lives under one mutex that is never held while calling out:
  * not while creating, closing or dropping an isle, not while completing a

@@ -1,8 +1,9 @@
 /* gisle-profile.c: the sampling profiler, at no cost while it is off.
  *
- * Floor: beside the cancel policy; it uses the Lua-side mechanism of
- * gisle-cancel.c (the same signal, with its own tag) and knows the worker's
- * lock and current job. docs/profiling.md has the model and the figures.
+ * Floor 14 (above the isle): it uses the Lua-side mechanism of
+ * gisle-cancel.c (the same signal, with its own tag, and a GisleSampler it
+ * registers) and knows the worker's lock and current job; it registers a
+ * close hook with the isle. docs/profiling.md has the model and the figures.
  *
  * How it works:
  *

@@ -1,9 +1,9 @@
 /* gisle-state.c: the isle's Lua state: its allocator, its panic handler,
  * and what every state gets before any job runs.
  *
- * Floor: above the sandbox, the cancel mechanism and the host-function
- * table (it opens them); below jobs and the worker, which create the state
- * and run the setup through it.
+ * Floor 8 (the Lua state): above the sandbox, the cancel mechanism and
+ * the host-function table (it opens them); floors above the state (the
+ * object bridge) add to every new state through gisle_state_add_installer().
  *
  * Thread rule: everything here runs on the thread that runs the isle (its
  * own, or the executor thread of the turn), the only one that touches L.

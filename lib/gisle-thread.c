@@ -1,9 +1,8 @@
 /* gisle-thread.c: the thread-local "which isle runs here".
  *
- * Floor: with the locks, at the bottom; it knows nothing of isles, only an
- * opaque pointer. It lives this low so that the host functions, which
- * must know whether they are released on a worker thread, need nothing
- * from the worker floor above them.
+ * Floor 1 (base): it knows nothing of isles, only an opaque pointer. It
+ * lives this low so that the host functions, which must know whether they
+ * are released on a worker thread, need nothing from the worker above.
  *
  * Thread rule: each thread reads and writes only its own copy.
  *

@@ -1,5 +1,10 @@
 /* gisle-value.c: the GVariant <-> Lua value bridge.
  *
+ * Floor 6 (values, output, invocations): Lua and GVariant; it asks the
+ * cancel floor whether a long conversion should stop.
+ *
+ * Thread rule: runs on the thread that runs the isle (it touches L).
+ *
  * docs/values.md is the user-facing table of the mapping; this file is its
  * only implementation. Both directions run on every call, so neither
  * allocates or formats anything for error messages until an error happens:

@@ -1,10 +1,11 @@
 /* gisle-worker-cancel.c: the cancel policy of a worker: who may cancel
  * which job when, the time limit, the grace period and the hard deadline.
  *
- * Floor: the worker's, just below gisle-worker.c, which calls it; it
- * reaches the worker only through its GisleOwnerClass (to make the isle
- * defunct at the hard deadline) and completes queued jobs; it uses the Lua-side mechanism of gisle-cancel.c (the signal that
- * arms the hook on the worker thread) and the timers of gisle-watchdog.c.
+ * Floor 10 (the worker's cancel policy): just below gisle-worker.c,
+ * which calls it; it reaches the worker only through its GisleOwnerClass
+ * (to make the isle defunct at the hard deadline) and completes queued
+ * jobs; it uses the Lua-side mechanism of gisle-cancel.c (the signal
+ * that arms the hook on the worker thread) and the watchdog's timers.
  *
  * Thread rule: gisle_cancel_request() from any thread, under the worker
  * lock for its decisions; the timers' callbacks run on the watchdog thread.

@@ -1,5 +1,12 @@
 /* gisle-worker.c: the isle's thread, its job queue and its Lua allocator.
  *
+ * Floor 11 (the worker): thread or executor turns, the queue, the
+ * lifecycle and setup; the cancel policy below it decides the cancels.
+ *
+ * Thread rule: the queue and lifecycle are under worker->lock; the Lua
+ * state is made, used and closed only by the thread running the isle's
+ * turn (gisle_thread_worker names it).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
