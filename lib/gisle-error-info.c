@@ -22,6 +22,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-error-info-private.h"
+#include "gisle-i18n-private.h"
 
 #include <string.h>
 #include <lauxlib.h>
@@ -513,13 +514,13 @@ gisle_error_new_memory (guint64 limit,
 {
   if (limit == 0)
     return g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_MEMORY,
-                        "not enough memory: the system refused an allocation (no memory-limit; "
-                        "%" G_GUINT64_FORMAT " bytes were in use)",
-                        in_use);
+                        _("Not enough memory: the system refused an allocation "
+                          "(no memory-limit; %llu bytes were in use)"),
+                        (unsigned long long) in_use);
   return g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_MEMORY,
-                      "not enough memory: the isle's memory-limit is %" G_GUINT64_FORMAT
-                      " bytes and %" G_GUINT64_FORMAT " bytes were in use",
-                      limit, in_use);
+                      _("Not enough memory: the isle’s memory-limit is %llu bytes "
+                        "and %llu bytes were in use"),
+                      (unsigned long long) limit, (unsigned long long) in_use);
 }
 
 /* ---- The last error of this thread ---------------------------------------- */

@@ -13,6 +13,7 @@
 #include "gisle-host-private.h"
 #include "gisle-isle-private.h"
 #include "gisle-error-info-private.h"
+#include "gisle-i18n-private.h"
 
 #include <string.h>
 
@@ -820,7 +821,7 @@ g_isle_start_for_job (GIsle   *self,
     g_propagate_error (error, g_steal_pointer (&setup_error));
   else
     g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
-                 "The isle could not be set up: %s", setup_error->message);
+                 _("The isle could not be set up: %s"), setup_error->message);
   return FALSE;
 }
 
@@ -1468,7 +1469,7 @@ g_isle_on_close_cancelled (GCancellable *cancellable,
 {
   gisle_job_complete (data, NULL,
                       g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                           "Stopped waiting for the isle to close"));
+                                           _("Stopped waiting for the isle to close")));
 }
 
 /**

@@ -14,6 +14,7 @@
 #include "gisle-private.h"
 #include "gisle-error-info-private.h"
 #include "gisle-value-private.h"
+#include "gisle-i18n-private.h"
 
 #include <string.h>
 #include <lauxlib.h>
@@ -88,8 +89,8 @@ gisle_job_cancelled_error (gint reason)
 {
   if (reason == G_IO_ERROR_TIMED_OUT)
     return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                "The job did not finish within its time limit");
-  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+                                _("The job did not finish within its time limit"));
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Operation was cancelled"));
 }
 
 static void
@@ -401,7 +402,7 @@ gisle_job_collect_results (GisleJob  *job,
     {
       gisle_job_complete (job, NULL,
                           g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_MEMORY,
-                                               "not enough memory to return the results"));
+                                               _("Not enough memory to return the results")));
       return;
     }
 
@@ -674,7 +675,7 @@ gisle_job_run_c (GisleJob  *job,
       g_clear_pointer (&ctx.result, g_variant_unref);
       if (ctx.error == NULL)
         ctx.error = g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_FAILED,
-                                         "the callback failed without saying why");
+                                         _("The callback failed without saying why"));
       g_propagate_error (error, ctx.error);
     }
   else if (ctx.result != NULL)

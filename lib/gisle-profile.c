@@ -37,6 +37,7 @@
 #include "gisle-private.h"
 #include "gisle-isle-private.h"
 #include "gisle-profile.h"
+#include "gisle-i18n-private.h"
 
 #include <stdatomic.h>
 #include <string.h>
@@ -591,7 +592,7 @@ gisle_profile_start (GisleWorker *worker,
   if (rate_hz > GISLE_PROFILE_MAX_RATE)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "a profiler rate of %u Hz is above the limit of %d Hz",
+                   _("A profiler rate of %u Hz is above the limit of %d Hz"),
                    rate_hz, GISLE_PROFILE_MAX_RATE);
       return FALSE;
     }
@@ -601,7 +602,7 @@ gisle_profile_start (GisleWorker *worker,
   gisle_mutex_unlock (&worker->lock);
   if (closed)
     {
-      g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED, "the isle is closed");
+      g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED, _("The isle is closed"));
       return FALSE;
     }
 
@@ -623,7 +624,7 @@ gisle_profile_start (GisleWorker *worker,
       gisle_mutex_unlock (&gisle_profile_lock);
       gisle_profile_free (profile);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                           "the isle's profiler is already running");
+                           _("The isle’s profiler is already running"));
       return FALSE;
     }
   /* Before the profile is visible: the worker reaches the sampler only

@@ -12,6 +12,7 @@
  */
 #include "gisle-private.h"
 #include "gisle-sandbox-private.h"
+#include "gisle-i18n-private.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +108,7 @@ gisle_state_open (GisleWorker  *worker,
     {
       g_set_error (error, G_ISLE_ERROR,
                    status == LUA_ERRMEM ? G_ISLE_ERROR_MEMORY : G_ISLE_ERROR_FAILED,
-                   "could not open the Lua libraries: %s",
+                   _("Could not open the Lua libraries: %s"),
                    lua_tostring (L, -1) ? lua_tostring (L, -1) : "unknown error");
       lua_settop (L, 0);
       return FALSE;

@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-i18n-private.h"
 
 #include <lauxlib.h>
 
@@ -356,7 +357,7 @@ gisle_worker_ensure_started (GisleWorker  *worker,
   if (worker->closing)
     {
       gisle_mutex_unlock (&worker->lock);
-      g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED, "The isle is closed");
+      g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED, _("The isle is closed"));
       return FALSE;
     }
 
@@ -437,7 +438,7 @@ gisle_worker_setup_done (GisleJob     *setup_job,
 
   if (error != NULL)
     {
-      g_autofree char *message = g_strdup_printf ("The isle could not be set up: %s",
+      g_autofree char *message = g_strdup_printf (_("The isle could not be set up: %s"),
                                                   error->message);
 
       gisle_worker_fail_jobs (dropped, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED, message);
@@ -476,7 +477,7 @@ gisle_worker_run_job (GisleWorker *worker,
   if (job->kind == GISLE_JOB_SETUP && worker->L == NULL)
     gisle_job_complete (job, NULL,
                         g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_MEMORY,
-                                             "not enough memory to create a Lua state"));
+                                             _("Not enough memory to create a Lua state")));
   else if (g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE ||
            g_cancellable_is_cancelled (job->cancellable))
     /* A job cancelled before it starts never runs. */
@@ -649,12 +650,12 @@ gisle_worker_refusal (GisleWorker *worker)
 {
   if (worker->defunct)
     return g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT,
-                                "The isle is defunct: an earlier job could not be stopped");
+                                _("The isle is defunct: an earlier job could not be stopped"));
   if (worker->setup_error != NULL)
     return g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
-                        "The isle could not be set up: %s", worker->setup_error->message);
+                        _("The isle could not be set up: %s"), worker->setup_error->message);
   return g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
-                              "The isle is closed");
+                              _("The isle is closed"));
 }
 
 /* Queues @job (taking a reference), or completes it at once with the
@@ -769,7 +770,7 @@ gisle_worker_close (GisleWorker *worker,
     gisle_executor_schedule (worker->executor, &worker->turn);
 
   gisle_worker_fail_jobs (dropped, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
-                          "The isle was closed before the job could run");
+                          _("The isle was closed before the job could run"));
 
   if (current != NULL)
     {
@@ -881,12 +882,12 @@ gisle_worker_make_defunct (GisleWorker *worker,
 
   gisle_job_deliver (stuck, NULL,
                      g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT,
-                                  "The job did not stop within %u ms of being cancelled "
-                                  "(it is stuck where Lua cannot interrupt it); "
-                                  "the isle is defunct, create a new one",
+                                  _("The job did not stop within %u ms of being cancelled "
+                                    "(it is stuck where Lua cannot interrupt it); "
+                                    "the isle is defunct, create a new one"),
                                   g_atomic_int_get (&worker->hard_ms)));
   gisle_worker_fail_jobs (dropped, G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT,
-                          "The isle is defunct: an earlier job could not be stopped");
+                          _("The isle is defunct: an earlier job could not be stopped"));
   for (guint i = 0; i < waiters->len; i++)
     {
       gisle_job_complete (waiters->pdata[i], NULL, NULL);
