@@ -25,6 +25,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "gisle.h"
 #include "gisle-private.h"
 #include "gisle-bridge-private.h"
 #include "gisle-host-private.h"

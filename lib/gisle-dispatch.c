@@ -192,11 +192,14 @@ gisle_dispatch_emit (GisleDispatcher *dispatcher,
                      GisleEvent      *event)
 {
   GisleWorker *worker = dispatcher->worker;
-  g_autoptr(GIsle) isle = NULL;
+  /* Held while its signals are emitted; a plain GObject to this floor,
+   * which reaches the isle only through its signal sink. */
+  g_autoptr(GObject) held = NULL;
+  GIsle *isle = NULL;
 
   if (event->kind == GISLE_EVENT_OUTPUT)
     {
-      isle = g_weak_ref_get (&worker->isle);
+      isle = (GIsle *) (held = g_weak_ref_get (&worker->isle));
       gisle_dispatch_emit_output (dispatcher, isle, event);
       return;
     }
@@ -207,7 +210,7 @@ gisle_dispatch_emit (GisleDispatcher *dispatcher,
        * character, and its output must come before its result. */
       if (dispatcher->carry != NULL && dispatcher->carry_job == event->job_id)
         {
-          isle = g_weak_ref_get (&worker->isle);
+          isle = (GIsle *) (held = g_weak_ref_get (&worker->isle));
           gisle_dispatch_flush_carry (dispatcher, isle);
         }
       event->deliver (event);
@@ -220,7 +223,7 @@ gisle_dispatch_emit (GisleDispatcher *dispatcher,
     }
 
   /* Signals need the object; if it is gone, nobody is listening. */
-  isle = g_weak_ref_get (&worker->isle);
+  isle = (GIsle *) (held = g_weak_ref_get (&worker->isle));
   if (isle == NULL)
     return;
 

@@ -6,7 +6,8 @@
 
 #include <lua.h>
 
-#include "gisle.h"
+#include "gisle-version.h"
+#include "gisle-types.h"
 
 G_BEGIN_DECLS
 

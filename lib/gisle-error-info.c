@@ -21,6 +21,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "gisle.h"
 #include "gisle-error-info-private.h"
 #include "gisle-i18n-private.h"
 

@@ -8,7 +8,8 @@
  */
 #pragma once
 
-#include "gisle.h"
+#include "gisle-version.h"
+#include "gisle-types.h"
 
 G_BEGIN_DECLS
 

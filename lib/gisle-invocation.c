@@ -9,6 +9,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "gisle.h"
 #include "gisle-invocation-private.h"
 
 /**

@@ -12,6 +12,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-isle.h"            /* GIsle, handed to exec functions */
 #include "gisle-error-info-private.h"
 #include "gisle-value-private.h"
 #include "gisle-i18n-private.h"

@@ -18,6 +18,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "gisle.h"
 #include "gisle-private.h"
 #include "gisle-i18n-private.h"
 

@@ -22,7 +22,10 @@
 #include <time.h>
 #include <lua.h>
 
-#include "gisle.h"
+/* The public types only, not the umbrella header: a file implementing
+ * public API includes "gisle.h" itself. */
+#include "gisle-version.h"
+#include "gisle-types.h"
 #include "gisle-lock-private.h"
 #include "gisle-executor-private.h"
 #include "gisle-watchdog-private.h"

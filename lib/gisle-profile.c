@@ -34,6 +34,7 @@
  */
 /* gettid(), SIGEV_THREAD_ID */
 #define _GNU_SOURCE
+#include "gisle.h"
 #include "gisle-private.h"
 #include "gisle-isle-private.h"
 #include "gisle-profile.h"

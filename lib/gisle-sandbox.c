@@ -12,7 +12,6 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "gisle.h"
 
 #include <stdio.h>
 #include <string.h>

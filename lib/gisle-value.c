@@ -16,7 +16,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "gisle.h"
 #include "gisle-value-private.h"
 #include "gisle-private.h"
 
