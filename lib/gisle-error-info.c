@@ -1,7 +1,7 @@
 /* gisle-error-info.c: GIsleErrorInfo, where a Lua error happened, as data.
  *
- * Floor 1 (base): GLib and Lua's debug API only; every floor above
- * makes its errors here.
+ * Floor 2 (errors, timers and threads): GLib, Lua's debug API and the
+ * library's gettext domain; every floor above makes its errors here.
  *
  * Thread rule: any thread; the capture runs on the worker, the
  * remembered last info is per thread.

@@ -1,6 +1,6 @@
 /* gisle-executor.c: a few threads taking turns at many items.
  *
- * Floor 2 (timers and threads): above the locks, below Lua and isles
+ * Floor 2 (errors, timers and threads): above the locks, below Lua and isles
  * (see gisle-executor-private.h); the isles' use of it is in
  * gisle-worker.c, the public GIsleExecutor in gisle-isle-executor.c.
  *
