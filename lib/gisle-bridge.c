@@ -27,6 +27,10 @@
  */
 #include "gisle.h"
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-dispatch-private.h"
+#include "gisle-state-private.h"
+#include "gisle-worker-private.h"
 #include "gisle-bridge-private.h"
 #include "gisle-host-private.h"
 #include "gisle-value-private.h"

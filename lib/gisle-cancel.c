@@ -45,6 +45,7 @@
 /* pthread_sigqueue() */
 #define _GNU_SOURCE
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
 #include "gisle-debug-hook-private.h"
 
 #include <errno.h>

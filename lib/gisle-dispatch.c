@@ -23,6 +23,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-dispatch-private.h"
 
 #include <string.h>
 

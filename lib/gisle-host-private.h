@@ -51,4 +51,27 @@ gboolean       gisle_host_name_is_valid (const char    *name);
 void           gisle_host_set_path      (lua_State     *L,
                                          const char    *path);
 
+/* The table and the `isle` module. */
+void         gisle_host_open           (lua_State   *L);
+void         gisle_host_install_all    (GisleWorker *worker,
+                                        lua_State   *L);
+void         gisle_host_function_free  (gpointer     data);
+gboolean     gisle_host_is_running     (GisleWorker *worker);
+void         gisle_host_control_install (GisleWorker *worker,
+                                        lua_State   *L,
+                                        gpointer     name);
+void         gisle_host_control_uninstall (GisleWorker *worker,
+                                        lua_State   *L,
+                                        gpointer     name);
+void         gisle_host_cancel_job_calls (GisleWorker *worker,
+                                        GCancellable *host_cancellable);
+void         gisle_host_add            (GisleWorker *worker,
+                                        const char  *name,
+                                        int          flavour,
+                                        gpointer     func,
+                                        gpointer     user_data,
+                                        GDestroyNotify notify);
+gboolean     gisle_host_remove         (GisleWorker *worker,
+                                        const char  *name);
+
 G_END_DECLS

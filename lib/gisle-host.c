@@ -17,6 +17,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-dispatch-private.h"
 #include "gisle-host-private.h"
 #include "gisle-value-private.h"
 #include "gisle-output-private.h"

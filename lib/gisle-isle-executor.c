@@ -9,6 +9,7 @@
  */
 #include "gisle.h"
 #include "gisle-private.h"
+#include "gisle-isle-executor-private.h"
 
 
 /**

@@ -11,6 +11,11 @@
  */
 #include "gisle.h"
 #include "gisle-private.h"
+#include "gisle-dispatch-private.h"
+#include "gisle-isle-executor-private.h"
+#include "gisle-job-private.h"
+#include "gisle-worker-cancel-private.h"
+#include "gisle-worker-private.h"
 #include "gisle-host-private.h"
 #include "gisle-isle-private.h"
 #include "gisle-error-info-private.h"

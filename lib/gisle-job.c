@@ -12,6 +12,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-dispatch-private.h"
+#include "gisle-job-private.h"
+#include "gisle-state-private.h"
 #include "gisle-error-info-private.h"
 #include "gisle-value-private.h"
 #include "gisle-i18n-private.h"

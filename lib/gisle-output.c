@@ -9,6 +9,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-dispatch-private.h"
 #include "gisle-output-private.h"
 
 /* Warnings never wait (Lua may emit them from the garbage collector, where

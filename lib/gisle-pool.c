@@ -20,6 +20,7 @@
  */
 #include "gisle.h"
 #include "gisle-private.h"
+#include "gisle-isle-executor-private.h"
 #include "gisle-i18n-private.h"
 
 /**

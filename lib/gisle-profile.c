@@ -36,6 +36,9 @@
 #define _GNU_SOURCE
 #include "gisle.h"
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-profile-private.h"
+#include "gisle-worker-private.h"
 #include "gisle-isle-private.h"
 #include "gisle-profile.h"
 #include "gisle-i18n-private.h"

@@ -11,6 +11,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-host-private.h"
+#include "gisle-state-private.h"
 #include "gisle-sandbox-private.h"
 #include "gisle-i18n-private.h"
 

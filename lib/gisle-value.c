@@ -18,6 +18,7 @@
 
 #include "gisle-value-private.h"
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
 
 /* Error paths longer than this are shortened to their first PATH_HEAD and
  * last PATH_TAIL elements; string keys to FIELD_SHOWN characters. */

@@ -13,6 +13,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-host-private.h"
+#include "gisle-job-private.h"
+#include "gisle-worker-cancel-private.h"
 #include "gisle-watchdog-private.h"
 
 static GSource *

@@ -10,6 +10,13 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-dispatch-private.h"
+#include "gisle-host-private.h"
+#include "gisle-job-private.h"
+#include "gisle-state-private.h"
+#include "gisle-worker-cancel-private.h"
+#include "gisle-worker-private.h"
 #include "gisle-i18n-private.h"
 
 #include <lauxlib.h>

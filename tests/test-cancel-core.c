@@ -11,6 +11,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
