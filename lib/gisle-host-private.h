@@ -14,31 +14,9 @@ typedef enum {
   GISLE_HOST_WORKER,   /* GIsleWorkerFunc, on the worker thread */
 } GisleHostFlavour;
 
-typedef struct
-{
-  gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
-  char *name;
-  GisleHostFlavour flavour;
-  gpointer func;
-  gpointer user_data;
-  GDestroyNotify notify;
-  GMainContext *context;       /* where @notify must run: the owner context */
-} GisleHostFunction;
-
-/* One call from a script to a main-context function. The worker waits for
- * @done under worker->lock; the owner context sets it. */
-typedef struct
-{
-  gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
-  GisleWorker *worker;
-  GisleHostFunction *fn;
-  GVariant *args;
-  GCancellable *cancellable;   /* cancelled when the script stops waiting */
-  guint64 job_id;
-  gboolean done;
-  GVariant *result;
-  GError *error;
-} GisleHostCall;
+/* Both are defined in gisle-host.c, which alone reads their fields. */
+typedef struct _GisleHostFunction GisleHostFunction;
+typedef struct _GisleHostCall     GisleHostCall;
 
 GisleHostCall *gisle_host_call_ref      (GisleHostCall *call);
 void           gisle_host_call_unref    (GisleHostCall *call);

@@ -28,6 +28,32 @@
 #include <string.h>
 #include <lauxlib.h>
 
+struct _GisleHostFunction
+{
+  gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
+  char *name;
+  GisleHostFlavour flavour;
+  gpointer func;
+  gpointer user_data;
+  GDestroyNotify notify;
+  GMainContext *context;       /* where @notify must run: the owner context */
+};
+
+/* One call from a script to a main-context function. The worker waits for
+ * @done under worker->lock; the owner context sets it. */
+struct _GisleHostCall
+{
+  gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
+  GisleWorker *worker;
+  GisleHostFunction *fn;
+  GVariant *args;
+  GCancellable *cancellable;   /* cancelled when the script stops waiting */
+  guint64 job_id;
+  gboolean done;
+  GVariant *result;
+  GError *error;
+};
+
 static GisleHostFunction *
 gisle_host_function_ref (GisleHostFunction *fn)
 {
