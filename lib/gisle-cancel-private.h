@@ -10,11 +10,28 @@
 
 G_BEGIN_DECLS
 
+/* A job's cancel state: its phase, why, the end of its grace period and
+ * the cancellable of its host calls. Made by the job, set by the cancel
+ * policy, read by the signal handler and the hook. */
+GisleCancelState *gisle_cancel_state_new     (guint64           job_id);
+void             gisle_cancel_state_free     (GisleCancelState *state);
+GisleCancelPhase gisle_cancel_state_get_phase (GisleCancelState *state);
+gint             gisle_cancel_state_get_reason (GisleCancelState *state);
+gboolean         gisle_cancel_state_begin    (GisleCancelState  *state,
+                                              gint               reason,
+                                              gint64             grace_ends_at,
+                                              GCancellable     **host_cancellable);
+gboolean         gisle_cancel_state_harden   (GisleCancelState *state);
+void             gisle_cancel_state_force    (GisleCancelState *state,
+                                              GisleCancelPhase  phase,
+                                              gint64            grace_ends_at);
+gboolean         gisle_cancel_state_soft_delivered (GisleCancelState *state);
+
 void         gisle_cancel_init_process (void);
 void         gisle_cancel_signal_thread (pthread_t  thread);
 void         gisle_cancel_open         (lua_State   *L);
 void         gisle_cancel_enter_lua    (GisleWorker *worker,
-                                        GisleJob    *job,
+                                        GisleCancelState *state,
                                         lua_State   *L);
 void         gisle_cancel_leave_lua    (GisleWorker *worker);
 gboolean     gisle_cancel_is_requested (lua_State   *L);
@@ -24,7 +41,9 @@ void         gisle_cancel_raise        (lua_State   *L);
 void         gisle_cancel_check        (lua_State   *L);
 gboolean     gisle_cancel_is_sentinel  (lua_State   *L,
                                         int          idx);
-GisleJob    *gisle_cancel_current_job  (lua_State   *L);
+GisleCancelState *gisle_cancel_current (lua_State *L);
+guint64      gisle_cancel_current_job_id (lua_State *L);
+GCancellable *gisle_cancel_ref_host_cancellable (lua_State *L);
 GisleRun    *gisle_cancel_get_run      (void);
 void         gisle_cancel_restore_hook (lua_State   *L);
 void         gisle_cancel_signal_sample (pthread_t  thread);

@@ -72,6 +72,112 @@ static struct sigaction gisle_previous_action;
 #ifdef GISLE_TSAN
 GMutex gisle_tsan_signal_lock;
 #endif
+/* A job's cancel state. The canceller writes it (under its own lock, or
+ * the watchdog), the worker thread and its signal handler read it
+ * lock-free: here, on this floor, so that the handler needs nothing from
+ * the job above. @phase publishes @reason and @grace_ends_at, which are
+ * written before it. */
+struct _GisleCancelState
+{
+  volatile gint phase;           /* GisleCancelPhase, atomic */
+  gint reason;                   /* GIOErrorEnum: CANCELLED or TIMED_OUT */
+  gboolean soft_delivered;       /* worker thread only */
+  gint64 grace_ends_at;          /* monotonic */
+  guint64 job_id;
+  /* Handed to the main-context host functions the job calls before it is
+   * cancelled, and cancelled (by the canceller) when it is: GIO work a host
+   * function started keeps to the job's lifetime. Under @lock, with the
+   * step from NONE to SOFT, so no call gets one that is never cancelled. */
+  GMutex lock;
+  GCancellable *host_cancellable;
+};
+
+GisleCancelState *
+gisle_cancel_state_new (guint64 job_id)
+{
+  GisleCancelState *state = g_new0 (GisleCancelState, 1);
+
+  state->job_id = job_id;
+  g_mutex_init (&state->lock);
+  return state;
+}
+
+void
+gisle_cancel_state_free (GisleCancelState *state)
+{
+  g_clear_object (&state->host_cancellable);
+  g_mutex_clear (&state->lock);
+  g_free (state);
+}
+
+GisleCancelPhase
+gisle_cancel_state_get_phase (GisleCancelState *state)
+{
+  return g_atomic_int_get (&state->phase);
+}
+
+/* Once the phase is not NONE. */
+gint
+gisle_cancel_state_get_reason (GisleCancelState *state)
+{
+  return state->reason;
+}
+
+/* From any thread: NONE turns SOFT with @reason; the grace period ends at
+ * @grace_ends_at (monotonic). Returns FALSE if the job was cancelled
+ * already. *@host_cancellable gets a reference to the cancellable the
+ * job's host calls hold, if any, for the caller to cancel. */
+gboolean
+gisle_cancel_state_begin (GisleCancelState  *state,
+                          gint               reason,
+                          gint64             grace_ends_at,
+                          GCancellable     **host_cancellable)
+{
+  gboolean begun = FALSE;
+
+  *host_cancellable = NULL;
+  gisle_mutex_lock (&state->lock);
+  if (g_atomic_int_get (&state->phase) == GISLE_CANCEL_NONE)
+    {
+      state->reason = reason;
+      state->grace_ends_at = grace_ends_at;
+      g_atomic_int_set (&state->phase, GISLE_CANCEL_SOFT);
+      if (state->host_cancellable != NULL)
+        *host_cancellable = g_object_ref (state->host_cancellable);
+      begun = TRUE;
+    }
+  gisle_mutex_unlock (&state->lock);
+  return begun;
+}
+
+/* SOFT turns HARD (the grace period is over); whoever gets there first,
+ * the worker's hook or the watchdog. Lock-free: the hook calls it. */
+gboolean
+gisle_cancel_state_harden (GisleCancelState *state)
+{
+  return g_atomic_int_compare_and_exchange (&state->phase,
+                                            GISLE_CANCEL_SOFT, GISLE_CANCEL_HARD);
+}
+
+/* Sets the phase as is (white-box tests, which play the canceller). */
+void
+gisle_cancel_state_force (GisleCancelState *state,
+                          GisleCancelPhase  phase,
+                          gint64            grace_ends_at)
+{
+  state->reason = G_IO_ERROR_CANCELLED;
+  state->grace_ends_at = grace_ends_at;
+  if (phase == GISLE_CANCEL_NONE)
+    state->soft_delivered = FALSE;
+  g_atomic_int_set (&state->phase, phase);
+}
+
+gboolean
+gisle_cancel_state_soft_delivered (GisleCancelState *state)
+{
+  return state->soft_delivered;
+}
+
 static const char gisle_sentinel_key = 'c';
 static const char gisle_traceback_key = 't';    /* Lua's debug.traceback */
 
@@ -87,14 +193,14 @@ typedef enum {
 } GisleArming;
 
 static GisleArming
-gisle_cancel_arming (GisleJob *job)
+gisle_cancel_arming (GisleCancelState *state)
 {
   gint phase;
 
-  if (job == NULL)
+  if (state == NULL)
     return GISLE_ARM_NONE;
-  phase = g_atomic_int_get (&job->cancel_phase);
-  if (phase == GISLE_CANCEL_HARD || (phase == GISLE_CANCEL_SOFT && !job->soft_delivered))
+  phase = g_atomic_int_get (&state->phase);
+  if (phase == GISLE_CANCEL_HARD || (phase == GISLE_CANCEL_SOFT && !state->soft_delivered))
     return GISLE_ARM_CANCEL;
   if (phase == GISLE_CANCEL_SOFT)
     return GISLE_ARM_GRACE;
@@ -102,17 +208,17 @@ gisle_cancel_arming (GisleJob *job)
 }
 
 static gboolean
-gisle_cancel_should_arm (GisleJob *job)
+gisle_cancel_should_arm (GisleCancelState *state)
 {
-  return gisle_cancel_arming (job) == GISLE_ARM_CANCEL;
+  return gisle_cancel_arming (state) == GISLE_ARM_CANCEL;
 }
 
-/* Gives @L the hook @job needs; leaves a state that needs none alone. */
+/* Gives @L the hook @state needs; leaves a state that needs none alone. */
 static void
-gisle_cancel_arm_state (lua_State *L,
-                        GisleJob  *job)
+gisle_cancel_arm_state (lua_State        *L,
+                        GisleCancelState *state)
 {
-  switch (gisle_cancel_arming (job))
+  switch (gisle_cancel_arming (state))
     {
     case GISLE_ARM_CANCEL:
       lua_sethook (L, gisle_cancel_hook, GISLE_HOOK_MASK, 1);
@@ -143,7 +249,7 @@ gisle_cancel_rearm_all (GisleRun *run)
   int depth = run->depth;
 
   for (int i = 0; i < depth; i++)
-    gisle_cancel_arm_state (run->stack[i], run->job);
+    gisle_cancel_arm_state (run->stack[i], run->cancel);
 }
 
 /* GIsle's own signals carry this address as their value (sigqueue), so
@@ -224,7 +330,7 @@ gisle_cancel_signal_handler (int        signo,
     {
       /* A sample signal may stand for a cancel signal too: a second
        * SIGURG sent while one is pending is dropped, whatever its value. */
-      if (run != NULL && run->job != NULL && gisle_cancel_should_arm (run->job))
+      if (run != NULL && run->cancel != NULL && gisle_cancel_should_arm (run->cancel))
         gisle_cancel_arm_all (run);
       else if (sample)
         gisle_cancel_arm_sample (run);
@@ -290,20 +396,55 @@ gisle_cancel_raise (lua_State *L)
   g_assert_not_reached ();
 }
 
-GisleJob *
-gisle_cancel_current_job (lua_State *L)
+/* The cancel state of the job running in Lua on this thread, or NULL. */
+GisleCancelState *
+gisle_cancel_current (lua_State *L)
 {
   GisleRun *run = gisle_tls_run;
 
-  return run != NULL ? run->job : NULL;
+  return run != NULL ? run->cancel : NULL;
+}
+
+/* The id of the job running in Lua on this thread, or 0. */
+guint64
+gisle_cancel_current_job_id (lua_State *L)
+{
+  GisleCancelState *state = gisle_cancel_current (L);
+
+  return state != NULL ? state->job_id : 0;
+}
+
+/* The cancellable for a host call made now by the running job: the job's
+ * own while it is not cancelled (gisle_cancel_state_begin() hands it to the
+ * canceller), a fresh one for calls made by cleanup code after the cancel
+ * or outside any job. */
+GCancellable *
+gisle_cancel_ref_host_cancellable (lua_State *L)
+{
+  GisleCancelState *state = gisle_cancel_current (L);
+  GCancellable *cancellable;
+
+  if (state == NULL)
+    return g_cancellable_new ();
+  gisle_mutex_lock (&state->lock);
+  if (g_atomic_int_get (&state->phase) != GISLE_CANCEL_NONE)
+    cancellable = g_cancellable_new ();
+  else
+    {
+      if (state->host_cancellable == NULL)
+        state->host_cancellable = g_cancellable_new ();
+      cancellable = g_object_ref (state->host_cancellable);
+    }
+  gisle_mutex_unlock (&state->lock);
+  return cancellable;
 }
 
 gboolean
 gisle_cancel_is_requested (lua_State *L)
 {
-  GisleJob *job = gisle_cancel_current_job (L);
+  GisleCancelState *state = gisle_cancel_current (L);
 
-  return job != NULL && g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE;
+  return state != NULL && g_atomic_int_get (&state->phase) != GISLE_CANCEL_NONE;
 }
 
 GisleRun *
@@ -323,7 +464,7 @@ gisle_cancel_restore_hook (lua_State *L)
   lua_sethook (L, NULL, 0, 0);
   atomic_signal_fence (memory_order_seq_cst);
   if (run != NULL)
-    gisle_cancel_arm_state (L, run->job);
+    gisle_cancel_arm_state (L, run->cancel);
 }
 
 /* Whether a wait should stop now to let the cancel be raised. */
@@ -332,7 +473,7 @@ gisle_cancel_is_due (lua_State *L)
 {
   GisleRun *run = gisle_tls_run;
 
-  return run != NULL && gisle_cancel_should_arm (run->job);
+  return run != NULL && gisle_cancel_should_arm (run->cancel);
 }
 
 /* A cancellation point for GIsle's own waits and built-ins: raises the
@@ -342,17 +483,17 @@ void
 gisle_cancel_check (lua_State *L)
 {
   GisleRun *run = gisle_tls_run;
-  GisleJob *job = run != NULL ? run->job : NULL;
+  GisleCancelState *state = run != NULL ? run->cancel : NULL;
   gint phase;
 
-  if (job == NULL)
+  if (state == NULL)
     return;
-  phase = g_atomic_int_get (&job->cancel_phase);
+  phase = g_atomic_int_get (&state->phase);
   if (phase == GISLE_CANCEL_HARD)
     gisle_cancel_raise (L);
-  if (phase == GISLE_CANCEL_SOFT && !job->soft_delivered)
+  if (phase == GISLE_CANCEL_SOFT && !state->soft_delivered)
     {
-      job->soft_delivered = TRUE;
+      state->soft_delivered = TRUE;
       /* Cleanups run at full speed but for the rare clock check. */
       gisle_cancel_rearm_all (run);
       gisle_cancel_raise (L);
@@ -364,9 +505,9 @@ gisle_cancel_hook (lua_State *L,
                    lua_Debug *ar)
 {
   GisleRun *run = gisle_tls_run;
-  GisleJob *job = run != NULL ? run->job : NULL;
+  GisleCancelState *state = run != NULL ? run->cancel : NULL;
 
-  switch (gisle_cancel_arming (job))
+  switch (gisle_cancel_arming (state))
     {
     case GISLE_ARM_NONE:
       /* Left over on a coroutine from an earlier cancelled job. */
@@ -374,18 +515,17 @@ gisle_cancel_hook (lua_State *L,
       return;
 
     case GISLE_ARM_GRACE:
-      if (g_get_monotonic_time () < job->grace_ends_at)
+      if (g_get_monotonic_time () < state->grace_ends_at)
         {
           /* A coroutine made while the cancel was due inherited the
            * every-instruction hook: calm it down. */
           if (lua_gethookmask (L) != LUA_MASKCOUNT)
-            gisle_cancel_arm_state (L, job);
+            gisle_cancel_arm_state (L, state);
           return;
         }
       /* The grace period is over: turn hard here and now. The watchdog
        * may do the same at any moment; either way it ends HARD. */
-      g_atomic_int_compare_and_exchange (&job->cancel_phase,
-                                         GISLE_CANCEL_SOFT, GISLE_CANCEL_HARD);
+      gisle_cancel_state_harden (state);
       gisle_cancel_arm_all (run);
       break;
 
@@ -399,21 +539,21 @@ gisle_cancel_hook (lua_State *L,
 /* ---- Entering and leaving Lua --------------------------------------- */
 
 void
-gisle_cancel_enter_lua (GisleWorker *worker,
-                        GisleJob    *job,
-                        lua_State   *L)
+gisle_cancel_enter_lua (GisleWorker      *worker,
+                        GisleCancelState *state,
+                        lua_State        *L)
 {
   GisleRun *run = &worker->run;
 
   gisle_tls_run = run;
-  run->job = job;
+  run->cancel = state;
   run->stack[0] = L;
   atomic_signal_fence (memory_order_seq_cst);
   run->depth = 1;
   atomic_signal_fence (memory_order_seq_cst);
 
   /* A cancel that arrived before the stack was set found nothing to arm. */
-  gisle_cancel_arm_state (L, job);
+  gisle_cancel_arm_state (L, state);
 
   /* The profiler: one pointer read while it is off. */
   if (G_UNLIKELY (g_atomic_pointer_get (&worker->profile) != NULL))
@@ -436,7 +576,7 @@ gisle_cancel_leave_lua (GisleWorker *worker)
     sampler->leave_lua (run);
   run->depth = 0;
   atomic_signal_fence (memory_order_seq_cst);
-  run->job = NULL;
+  run->cancel = NULL;
   atomic_signal_fence (memory_order_seq_cst);
   /* An executor thread goes on to other isles: a late signal must not find
    * this one's state, which may be freed by then. */
@@ -466,7 +606,7 @@ gisle_cancel_push_co (lua_State *co)
   atomic_signal_fence (memory_order_seq_cst);
   run->depth = depth + 1;
   atomic_signal_fence (memory_order_seq_cst);
-  gisle_cancel_arm_state (co, run->job);
+  gisle_cancel_arm_state (co, run->cancel);
   return depth;
 }
 

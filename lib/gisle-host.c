@@ -373,30 +373,6 @@ gisle_host_cancel_job_calls (GisleWorker  *worker,
   gisle_dispatch_invoke (worker, gisle_host_cancel_in_owner, host_cancellable, g_object_unref);
 }
 
-/* The cancellable for a host call made now by @job: the job's own while it
- * is not cancelled (gisle_cancel_request() cancels it), a fresh one for
- * calls made by cleanup code after the cancel. */
-static GCancellable *
-gisle_host_call_cancellable (GisleWorker *worker,
-                             GisleJob    *job)
-{
-  GCancellable *cancellable;
-
-  if (job == NULL)
-    return g_cancellable_new ();
-  gisle_mutex_lock (&worker->lock);
-  if (g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE)
-    cancellable = g_cancellable_new ();
-  else
-    {
-      if (job->host_cancellable == NULL)
-        job->host_cancellable = g_cancellable_new ();
-      cancellable = g_object_ref (job->host_cancellable);
-    }
-  gisle_mutex_unlock (&worker->lock);
-  return cancellable;
-}
-
 /* Hands the call to the owner context and waits for its answer. */
 static int
 gisle_host_call_main (lua_State         *L,
@@ -404,7 +380,6 @@ gisle_host_call_main (lua_State         *L,
                       GisleHostFunction *fn,
                       GVariant          *args)
 {
-  GisleJob *job = gisle_cancel_current_job (L);
   GisleHostCall *call;
   GVariant *result;
   gboolean answered;
@@ -415,8 +390,9 @@ gisle_host_call_main (lua_State         *L,
   call->worker = worker->owner_class->ref (worker);
   call->fn = fn;
   call->args = args;
-  call->cancellable = gisle_host_call_cancellable (worker, job);
-  call->job_id = job != NULL ? job->id : 0;
+  /* The job's own, cancelled with it (gisle_cancel_request()). */
+  call->cancellable = gisle_cancel_ref_host_cancellable (L);
+  call->job_id = gisle_cancel_current_job_id (L);
 
   gisle_dispatch_invoke (worker, gisle_host_call_run, gisle_host_call_ref (call),
                          (GDestroyNotify) gisle_host_call_unref);
@@ -681,13 +657,12 @@ static int
 gisle_isle_lua_progress (lua_State *L)
 {
   GisleWorker *worker = gisle_worker_from_lua (L);
-  GisleJob *job = gisle_cancel_current_job (L);
   double fraction = luaL_checknumber (L, 1);
   const char *text = luaL_optstring (L, 2, NULL);
 
   if (isnan (fraction))
     return luaL_argerror (L, 1, "not a number");
-  gisle_dispatch_progress (worker, job != NULL ? job->id : 0, CLAMP (fraction, 0.0, 1.0), text);
+  gisle_dispatch_progress (worker, gisle_cancel_current_job_id (L), CLAMP (fraction, 0.0, 1.0), text);
   gisle_output_wait_room (L);
   return 0;
 }
@@ -726,9 +701,7 @@ gisle_isle_lua_sleep (lua_State *L)
 static int
 gisle_isle_lua_job_id (lua_State *L)
 {
-  GisleJob *job = gisle_cancel_current_job (L);
-
-  lua_pushinteger (L, job != NULL ? (lua_Integer) job->id : 0);
+  lua_pushinteger (L, (lua_Integer) gisle_cancel_current_job_id (L));
   return 1;
 }
 

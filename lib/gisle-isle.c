@@ -642,16 +642,17 @@ g_isle_async_initable_init_async (GAsyncInitable      *initable,
 {
   GIsle *self = G_ISLE (initable);
   g_autoptr(GisleJob) waiter = NULL;
+  GTask *task;
   GError *error = NULL;
 
   /* Never blocks, however many times it is called and from wherever: each
    * call waits for the one setup as a job of its own, completed in the
    * caller's context when the setup ends. */
   waiter = gisle_job_new (self->worker, GISLE_JOB_CONTROL);
-  waiter->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (waiter->task, g_isle_async_initable_init_async);
-  g_task_set_check_cancellable (waiter->task, FALSE);
-  waiter->task_created_at = g_get_monotonic_time ();
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, g_isle_async_initable_init_async);
+  g_task_set_check_cancellable (task, FALSE);
+  gisle_job_set_task (waiter, task);
 
   if (!gisle_worker_ensure_started (self->worker, NULL, &error))
     {
@@ -853,11 +854,7 @@ g_isle_attach_cancellable (GisleJob     *job,
   if (g_cancellable_is_cancelled (cancellable))
     return FALSE;
 
-  job->cancellable = g_object_ref (cancellable);
-  GISLE_TSAN_RELEASE (job);
-  job->cancel_handler = gisle_cancellable_connect (cancellable, G_CALLBACK (g_isle_on_cancelled),
-                                               gisle_job_ref (job),
-                                               (GDestroyNotify) gisle_job_unref);
+  gisle_job_connect_cancellable (job, cancellable, G_CALLBACK (g_isle_on_cancelled));
   return TRUE;
 }
 
@@ -891,8 +888,7 @@ g_isle_submit_async (GIsle               *self,
       return;
     }
 
-  job->task = g_steal_pointer (&task);
-  job->task_created_at = g_get_monotonic_time ();
+  gisle_job_set_task (job, g_steal_pointer (&task));
   gisle_worker_submit (self->worker, job, FALSE);
 }
 
@@ -935,7 +931,7 @@ g_isle_run_sync (GIsle         *self,
       return NULL;
     }
 
-  job->sync = TRUE;
+  gisle_job_set_sync (job);
   gisle_worker_submit (worker, job, TRUE);
   result = g_isle_wait_serving (worker, job, TRUE, &local_error);
   gisle_error_info_remember (local_error);
@@ -1011,9 +1007,8 @@ g_isle_eval_job (GIsle      *self,
 {
   GisleJob *job = gisle_job_new (self->worker, GISLE_JOB_EVAL);
 
-  job->code = g_strdup (code);
-  job->chunk_name = g_strdup (chunk_name);
-  job->timeout_ms = timeout_ms;
+  gisle_job_set_chunk (job, code, chunk_name);
+  gisle_job_set_timeout (job, timeout_ms);
   return job;
 }
 
@@ -1025,9 +1020,8 @@ g_isle_call_job (GIsle      *self,
 {
   GisleJob *job = gisle_job_new (self->worker, GISLE_JOB_CALL);
 
-  job->function = g_strdup (function);
-  job->args = args != NULL ? g_variant_ref_sink (args) : NULL;
-  job->timeout_ms = timeout_ms;
+  gisle_job_set_call (job, function, args);
+  gisle_job_set_timeout (job, timeout_ms);
   return job;
 }
 
@@ -1177,7 +1171,7 @@ g_isle_eval_full_async (GIsle               *self,
 
   job = g_isle_eval_job (self, code, chunk_name, timeout_ms);
   g_isle_submit_async (self, job, cancellable, callback, user_data, g_isle_eval_full_async);
-  return job->id;
+  return gisle_job_get_id (job);
 }
 
 /**
@@ -1346,7 +1340,7 @@ g_isle_call_full_async (GIsle               *self,
 
   job = g_isle_call_job (self, function, args, timeout_ms);
   g_isle_submit_async (self, job, cancellable, callback, user_data, g_isle_call_full_async);
-  return job->id;
+  return gisle_job_get_id (job);
 }
 
 /**
@@ -1395,8 +1389,7 @@ g_isle_exec (GIsle          *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   job = gisle_job_new (self->worker, GISLE_JOB_EXEC);
-  job->exec_func = func;
-  job->func_data = user_data;
+  gisle_job_set_exec (job, func, user_data, NULL);
   return g_isle_run_sync (self, job, cancellable, error);
 }
 
@@ -1427,9 +1420,7 @@ g_isle_exec_async (GIsle               *self,
   g_return_if_fail (func != NULL);
 
   job = gisle_job_new (self->worker, GISLE_JOB_EXEC);
-  job->exec_func = func;
-  job->func_data = user_data;
-  job->func_notify = notify;
+  gisle_job_set_exec (job, func, user_data, notify);
   g_isle_submit_async (self, job, cancellable, callback, callback_data, g_isle_exec_async);
 }
 
@@ -1512,14 +1503,9 @@ g_isle_close (GIsle         *self,
     }
 
   job = gisle_job_new (self->worker, GISLE_JOB_CONTROL);
-  job->sync = TRUE;
+  gisle_job_set_sync (job);
   if (cancellable != NULL)
-    {
-      job->cancellable = g_object_ref (cancellable);
-      job->cancel_handler = gisle_cancellable_connect (cancellable, G_CALLBACK (g_isle_on_close_cancelled),
-                                                   gisle_job_ref (job),
-                                                   (GDestroyNotify) gisle_job_unref);
-    }
+    gisle_job_connect_cancellable (job, cancellable, G_CALLBACK (g_isle_on_close_cancelled));
   gisle_worker_close (self->worker, job);
   /* Finalizers that print or call host functions while the state closes
    * are served like any blocking call's. */
@@ -1553,13 +1539,15 @@ g_isle_close_async (GIsle               *self,
                     gpointer             user_data)
 {
   g_autoptr(GisleJob) job = NULL;
+  GTask *task;
 
   g_return_if_fail (G_IS_ISLE (self));
 
   job = gisle_job_new (self->worker, GISLE_JOB_CONTROL);
-  job->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (job->task, g_isle_close_async);
-  g_task_set_check_cancellable (job->task, FALSE);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, g_isle_close_async);
+  g_task_set_check_cancellable (task, FALSE);
+  gisle_job_set_task (job, task);
   gisle_worker_close (self->worker, job);
   gisle_dispatch_notify (self->worker, "closed");
 }
@@ -1848,7 +1836,7 @@ guint
 g_isle_get_default_timeout (GIsle *self)
 {
   g_return_val_if_fail (G_IS_ISLE (self), 0);
-  return g_atomic_int_get (&self->worker->default_timeout_ms);
+  return gisle_cancel_policy_get_timeout (self->worker->cancel_policy);
 }
 
 /**
@@ -1864,7 +1852,7 @@ g_isle_set_default_timeout (GIsle *self,
 {
   g_return_if_fail (G_IS_ISLE (self));
 
-  if ((guint) g_atomic_int_exchange (&self->worker->default_timeout_ms, (gint) timeout_ms) != timeout_ms)
+  if (gisle_cancel_policy_set_timeout (self->worker->cancel_policy, timeout_ms))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEFAULT_TIMEOUT]);
 }
 
@@ -1880,7 +1868,7 @@ guint
 g_isle_get_grace_period (GIsle *self)
 {
   g_return_val_if_fail (G_IS_ISLE (self), 0);
-  return g_atomic_int_get (&self->worker->grace_ms);
+  return gisle_cancel_policy_get_grace (self->worker->cancel_policy);
 }
 
 /**
@@ -1896,7 +1884,7 @@ g_isle_set_grace_period (GIsle *self,
 {
   g_return_if_fail (G_IS_ISLE (self));
 
-  if ((guint) g_atomic_int_exchange (&self->worker->grace_ms, (gint) grace_ms) != grace_ms)
+  if (gisle_cancel_policy_set_grace (self->worker->cancel_policy, grace_ms))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GRACE_PERIOD]);
 }
 
@@ -1912,7 +1900,7 @@ guint
 g_isle_get_hard_deadline (GIsle *self)
 {
   g_return_val_if_fail (G_IS_ISLE (self), 0);
-  return g_atomic_int_get (&self->worker->hard_ms);
+  return gisle_cancel_policy_get_hard (self->worker->cancel_policy);
 }
 
 /**
@@ -1929,7 +1917,7 @@ g_isle_set_hard_deadline (GIsle *self,
   g_return_if_fail (G_IS_ISLE (self));
   g_return_if_fail (deadline_ms > 0);
 
-  if ((guint) g_atomic_int_exchange (&self->worker->hard_ms, (gint) deadline_ms) != deadline_ms)
+  if (gisle_cancel_policy_set_hard (self->worker->cancel_policy, deadline_ms))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HARD_DEADLINE]);
 }
 

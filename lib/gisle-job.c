@@ -23,6 +23,64 @@
 #include <string.h>
 #include <lauxlib.h>
 
+/* Only this file reads a job's fields; the worker, the isle and the
+ * cancel policy use the functions of gisle-job-private.h. What the signal
+ * handler needs lock-free is in the job's GisleCancelState, on the cancel
+ * floor below. */
+struct _GisleJob
+{
+  gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
+  GisleJobKind kind;
+  guint64 id;
+  GisleWorker *worker;           /* strong */
+
+  /* What to run */
+  char *code;
+  char *chunk_name;
+  char *function;
+  GVariant *args;
+  GIsleExecFunc exec_func;
+  GisleControlFunc control_func;
+  gpointer func_data;
+  GDestroyNotify func_notify;
+  guint timeout_ms;
+
+  /* How it completes: exactly one of task / sync is used. */
+  GTask *task;
+  gint64 task_created_at;        /* monotonic, just after the task; or 0 */
+  gboolean sync;
+  GMutex sync_lock;
+  GCond sync_cond;
+  gboolean sync_done;             /* also set for SETUP jobs, which many may wait for */
+  gboolean serve_pending;        /* under sync_lock: owner-context work to serve */
+  GPtrArray *serve_workers;      /* under sync_lock: GisleWorker (strong) whose
+                                  * owner-context work the blocked caller serves */
+
+  GCancellable *cancellable;
+  gulong cancel_handler;
+
+  /* Its phase, reason and host calls' cancellable (gisle-cancel.c). */
+  GisleCancelState *cancel;
+
+  const char *error_prefix;      /* static string put before the error */
+  /* Called by whichever thread hands the outcome over, before anyone can
+   * see it; set by the job's creator. */
+  void (*on_outcome) (GisleJob *job, const GError *error);
+  gboolean failed;               /* set before the outcome is handed over */
+
+  /* Outcome */
+  volatile gint completed;       /* atomic: 1 once the outcome is handed over */
+  GVariant *result;
+  GError *error;
+  gboolean queued;               /* in its worker's queue; under the worker lock */
+  GList queue_link;              /* that queue's link to this job */
+
+  /* Made by the submitting thread, so the worker allocates nothing to hand
+   * the outcome over, and the receiving thread frees nothing it did not
+   * allocate. */
+  GisleEvent completion;
+};
+
 GisleJob *
 gisle_job_new (GisleWorker  *worker,
                GisleJobKind  kind)
@@ -33,10 +91,211 @@ gisle_job_new (GisleWorker  *worker,
   job->kind = kind;
   job->worker = worker->owner_class->ref (worker);
   job->id = (guint64) __atomic_add_fetch (&worker->next_job_id, 1, __ATOMIC_RELAXED);
+  job->cancel = gisle_cancel_state_new (job->id);
+  job->queue_link.data = job;
   g_mutex_init (&job->sync_lock);
   g_cond_init (&job->sync_cond);
 
   return job;
+}
+
+/* ---- What it runs and how it completes, set before it is submitted -- */
+
+/* The worker it was made for (the job holds a reference). */
+GisleWorker *
+gisle_job_get_worker (GisleJob *job)
+{
+  return job->worker;
+}
+
+GisleJobKind
+gisle_job_get_kind (GisleJob *job)
+{
+  return job->kind;
+}
+
+guint64
+gisle_job_get_id (GisleJob *job)
+{
+  return job->id;
+}
+
+/* The library's own work (the setup, host function changes, closing),
+ * which a caller's cancel_all leaves alone. */
+gboolean
+gisle_job_is_internal (GisleJob *job)
+{
+  return job->kind == GISLE_JOB_CONTROL || job->kind == GISLE_JOB_SETUP;
+}
+
+void
+gisle_job_set_chunk (GisleJob   *job,
+                     const char *code,
+                     const char *chunk_name)
+{
+  job->code = g_strdup (code);
+  job->chunk_name = g_strdup (chunk_name);
+}
+
+/* Sinks @args if floating. */
+void
+gisle_job_set_call (GisleJob   *job,
+                    const char *function,
+                    GVariant   *args)
+{
+  job->function = g_strdup (function);
+  job->args = args != NULL ? g_variant_ref_sink (args) : NULL;
+}
+
+void
+gisle_job_set_exec (GisleJob       *job,
+                    GIsleExecFunc   func,
+                    gpointer        data,
+                    GDestroyNotify  notify)
+{
+  job->exec_func = func;
+  job->func_data = data;
+  job->func_notify = notify;
+}
+
+void
+gisle_job_set_control (GisleJob         *job,
+                       GisleControlFunc  func,
+                       gpointer          data,
+                       GDestroyNotify    notify)
+{
+  job->control_func = func;
+  job->func_data = data;
+  job->func_notify = notify;
+}
+
+/* 0: the isle's default time limit. */
+void
+gisle_job_set_timeout (GisleJob *job,
+                       guint     timeout_ms)
+{
+  job->timeout_ms = timeout_ms;
+}
+
+guint
+gisle_job_get_timeout (GisleJob *job)
+{
+  return job->timeout_ms;
+}
+
+/* The job completes by returning @task (taken) in its context. */
+void
+gisle_job_set_task (GisleJob *job,
+                    GTask    *task)
+{
+  job->task = task;
+  job->task_created_at = g_get_monotonic_time ();
+}
+
+/* The job completes by waking a caller blocked in gisle_job_wait(). */
+void
+gisle_job_set_sync (GisleJob *job)
+{
+  job->sync = TRUE;
+}
+
+/* Called by whichever thread hands the outcome over, before anyone hears
+ * of it. */
+void
+gisle_job_set_on_outcome (GisleJob                *job,
+                          GisleJobOutcomeFunc      on_outcome)
+{
+  job->on_outcome = on_outcome;
+}
+
+/* Connects @on_cancelled (data: a reference to @job) to @cancellable, which
+ * the job keeps; disconnected when the outcome is taken. */
+void
+gisle_job_connect_cancellable (GisleJob     *job,
+                               GCancellable *cancellable,
+                               GCallback     on_cancelled)
+{
+  job->cancellable = g_object_ref (cancellable);
+  GISLE_TSAN_RELEASE (job);
+  job->cancel_handler = gisle_cancellable_connect (cancellable, on_cancelled,
+                                                   gisle_job_ref (job),
+                                                   (GDestroyNotify) gisle_job_unref);
+}
+
+/* Whether its caller's cancellable was cancelled. */
+gboolean
+gisle_job_is_cancelled_by_caller (GisleJob *job)
+{
+  return g_cancellable_is_cancelled (job->cancellable);
+}
+
+/* ---- Its cancel state and its place in the queue -------------------- */
+
+GisleCancelState *
+gisle_job_get_cancel (GisleJob *job)
+{
+  return job->cancel;
+}
+
+GisleCancelPhase
+gisle_job_cancel_phase (GisleJob *job)
+{
+  return gisle_cancel_state_get_phase (job->cancel);
+}
+
+/* Whether its outcome was handed over (or is being). */
+gboolean
+gisle_job_is_completed (GisleJob *job)
+{
+  return g_atomic_int_get (&job->completed);
+}
+
+/* Under the lock of @queue's owner: appends @job, which the queue then
+ * holds a reference to. The link lives in the job, so queueing allocates
+ * nothing. */
+void
+gisle_job_enqueue (GisleJob *job,
+                   GQueue   *queue)
+{
+  job->queued = TRUE;
+  gisle_job_ref (job);
+  g_queue_push_tail_link (queue, &job->queue_link);
+}
+
+/* As gisle_job_enqueue(), ahead of every other job (the setup). */
+void
+gisle_job_enqueue_first (GisleJob *job,
+                         GQueue   *queue)
+{
+  job->queued = TRUE;
+  gisle_job_ref (job);
+  g_queue_push_head_link (queue, &job->queue_link);
+}
+
+/* Under the same lock: the first job of @queue, or NULL; the caller takes
+ * the queue's reference. */
+GisleJob *
+gisle_job_pop (GQueue *queue)
+{
+  GList *link = g_queue_pop_head_link (queue);
+  GisleJob *job = link != NULL ? link->data : NULL;
+
+  if (job != NULL)
+    job->queued = FALSE;
+  return job;
+}
+
+/* Under the same lock: takes @job out of @queue if it is there; then the
+ * caller has the queue's reference. */
+gboolean
+gisle_job_unqueue (GisleJob *job,
+                   GQueue   *queue)
+{
+  if (!job->queued)
+    return FALSE;
+  g_queue_unlink (queue, &job->queue_link);
+  job->queued = FALSE;
+  return TRUE;
 }
 
 GisleJob *
@@ -63,7 +322,7 @@ gisle_job_unref (GisleJob *job)
   g_clear_error (&job->error);
   g_clear_object (&job->task);
   g_clear_object (&job->cancellable);
-  g_clear_object (&job->host_cancellable);
+  gisle_cancel_state_free (job->cancel);
   if (job->serve_workers != NULL)
     g_ptr_array_unref (job->serve_workers);
   g_mutex_clear (&job->sync_lock);
@@ -332,7 +591,7 @@ gisle_job_msgh (lua_State *L)
 static GError *
 gisle_job_cancel_error (GisleJob *job)
 {
-  return gisle_job_cancelled_error (job->cancel_reason);
+  return gisle_job_cancelled_error (gisle_cancel_state_get_reason (job->cancel));
 }
 
 /* The one conversion of a failed protected call (@status, the message on
@@ -415,7 +674,7 @@ gisle_job_collect_results (GisleJob  *job,
   lua_pushlightuserdata (L, &ctx);
   status = lua_pcall (L, n + 1, 0, 0);
 
-  if (g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE)
+  if (gisle_job_cancel_phase (job) != GISLE_CANCEL_NONE)
     {
       g_clear_pointer (&ctx.result, g_variant_unref);
       g_clear_error (&ctx.error);
@@ -448,12 +707,12 @@ gisle_job_pcall (GisleJob  *job,
 {
   int status;
 
-  gisle_cancel_enter_lua (job->worker, job, L);
+  gisle_cancel_enter_lua (job->worker, job->cancel, L);
   status = lua_pcall (L, nargs, LUA_MULTRET, base + 1);
 
   /* Decided by the flag, never by the error: a script that caught the
    * cancel and returned normally was still cancelled. */
-  if (g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE)
+  if (gisle_job_cancel_phase (job) != GISLE_CANCEL_NONE)
     gisle_job_complete (job, NULL, gisle_job_cancel_error (job));
   else if (status == LUA_ERRMEM)
     gisle_job_complete (job, NULL, gisle_job_lua_failure (job, L, status, G_ISLE_ERROR_MEMORY, NULL));
@@ -583,12 +842,12 @@ gisle_job_run_call (GisleJob  *job,
   lua_pushcfunction (L, gisle_job_call_prepare);
   lua_pushlightuserdata (L, job);
   /* The lookup may run __index metamethods: script code, so cancellable. */
-  gisle_cancel_enter_lua (job->worker, job, L);
+  gisle_cancel_enter_lua (job->worker, job->cancel, L);
   status = lua_pcall (L, 1, LUA_MULTRET, 0);
   gisle_cancel_leave_lua (job->worker);
   pushed = lua_gettop (L) - base - 1;
 
-  if (g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE)
+  if (gisle_job_cancel_phase (job) != GISLE_CANCEL_NONE)
     {
       gisle_job_complete (job, NULL, gisle_job_cancel_error (job));
       lua_settop (L, base);
@@ -659,11 +918,11 @@ gisle_job_run_c (GisleJob  *job,
   lua_pushcfunction (L, gisle_job_msgh);
   lua_pushcfunction (L, gisle_job_exec_protected);
   lua_pushlightuserdata (L, &ctx);
-  gisle_cancel_enter_lua (job->worker, job, L);
+  gisle_cancel_enter_lua (job->worker, job->cancel, L);
   status = lua_pcall (L, 1, 0, base + 1);
   gisle_cancel_leave_lua (job->worker);
 
-  if (g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE)
+  if (gisle_job_cancel_phase (job) != GISLE_CANCEL_NONE)
     {
       g_clear_pointer (&ctx.result, g_variant_unref);
       g_clear_error (&ctx.error);

@@ -20,9 +20,7 @@
 static guint64
 gisle_output_job_id (lua_State *L)
 {
-  GisleJob *job = gisle_cancel_current_job (L);
-
-  return job != NULL ? job->id : 0;
+  return gisle_cancel_current_job_id (L);
 }
 
 /* When the host falls behind, the script waits here instead of growing

@@ -40,6 +40,8 @@ G_BEGIN_DECLS
 typedef struct _GisleWorker     GisleWorker;
 typedef struct _GisleJob        GisleJob;
 typedef struct _GisleDispatcher GisleDispatcher;
+typedef struct _GisleCancelState GisleCancelState;
+typedef struct _GisleCancelPolicy GisleCancelPolicy;
 
 /* Nested coroutine resumes are bounded by Lua's C-stack limit (200). */
 #define GISLE_MAX_RESUME_DEPTH 256
@@ -90,10 +92,11 @@ struct _GisleEvent
   GDestroyNotify notify;
 };
 
-/* A job's cancellation phase. Written under the worker lock by whoever
- * cancels (or by the watchdog), read lock-free by the worker and its signal
- * handler, hence atomic. The worker itself may turn SOFT into HARD, by
- * compare-and-exchange, when it sees the grace period is over. */
+/* A job's cancellation phase, in its GisleCancelState (gisle-cancel.c).
+ * Written by whoever cancels (or by the watchdog), read lock-free by the
+ * worker and its signal handler, hence atomic. The worker itself may turn
+ * SOFT into HARD, by compare-and-exchange, when it sees the grace period
+ * is over. */
 typedef enum {
   GISLE_CANCEL_NONE,
   GISLE_CANCEL_SOFT,      /* one catchable error, cleanups may run */
@@ -121,70 +124,6 @@ typedef enum {
   GISLE_SETUP_DONE,
 } GisleSetupState;
 
-struct _GisleJob
-{
-  gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
-  GisleJobKind kind;
-  guint64 id;
-  GisleWorker *worker;           /* strong */
-
-  /* What to run */
-  char *code;
-  char *chunk_name;
-  char *function;
-  GVariant *args;
-  GIsleExecFunc exec_func;
-  GIsleSetupFunc setup_func;
-  GisleControlFunc control_func;
-  gpointer func_data;
-  GDestroyNotify func_notify;
-  guint timeout_ms;
-
-  /* How it completes: exactly one of task / sync is used. */
-  GTask *task;
-  gint64 task_created_at;        /* monotonic, just after the task; or 0 */
-  gboolean sync;
-  GMutex sync_lock;
-  GCond sync_cond;
-  gboolean sync_done;             /* also set for SETUP jobs, which many may wait for */
-  gboolean serve_pending;        /* under sync_lock: owner-context work to serve */
-  GPtrArray *serve_workers;      /* under sync_lock: GisleWorker (strong) whose
-                                  * owner-context work the blocked caller serves */
-
-  GCancellable *cancellable;
-  gulong cancel_handler;
-  /* Handed to the main-context host functions this job calls before it is
-   * cancelled, and cancelled (in the owner context) when it is: GIO work a
-   * host function started keeps to the job's lifetime. Under worker lock. */
-  GCancellable *host_cancellable;
-
-  /* Cancellation (see gisle-cancel.c) */
-  volatile gint cancel_phase;    /* GisleCancelPhase, atomic */
-  gint cancel_reason;            /* GIOErrorEnum: CANCELLED or TIMED_OUT */
-  gboolean soft_delivered;       /* worker thread only */
-  gint64 grace_ends_at;          /* monotonic; set before the phase turns SOFT */
-  GSource *deadline_source;      /* watchdog context; under worker lock */
-  GSource *grace_source;
-  GSource *hard_source;
-
-  const char *error_prefix;      /* static string put before the error */
-  /* Called by whichever thread hands the outcome over, before anyone can
-   * see it; set by the job's creator. */
-  void (*on_outcome) (GisleJob *job, const GError *error);
-  gboolean failed;               /* set before the outcome is handed over */
-
-  /* Outcome */
-  volatile gint completed;       /* atomic: 1 once the outcome is handed over */
-  GVariant *result;
-  GError *error;
-  gboolean queued;               /* in worker->queue; under worker lock */
-  GList queue_link;              /* worker->queue's link to this job */
-
-  /* Made by the submitting thread, so the worker allocates nothing to hand
-   * the outcome over, and the receiving thread frees nothing it did not
-   * allocate. */
-  GisleEvent completion;
-};
 
 /* What the cancellation signal handler needs, reachable from a
  * thread-local pointer on the worker thread. Written only by the worker
@@ -193,7 +132,7 @@ struct _GisleJob
 typedef struct
 {
   GisleWorker *worker;
-  GisleJob *volatile job;
+  GisleCancelState *volatile cancel;  /* the running job's (gisle-cancel.c) */
   lua_State *volatile stack[GISLE_MAX_RESUME_DEPTH];
   volatile int depth;
   volatile int sampling;         /* in the profiler's hook (gisle-profile.c) */
@@ -240,9 +179,7 @@ struct _GisleWorker
   GIsleSetupFunc setup_func;
   gpointer setup_data;
   GDestroyNotify setup_notify;
-  volatile gint default_timeout_ms;    /* milliseconds, atomic */
-  volatile gint grace_ms;
-  volatile gint hard_ms;
+  GisleCancelPolicy *cancel_policy;  /* time limits and timers (gisle-worker-cancel.c) */
 
   GMainContext *owner_context;   /* thread-default context at construction */
   GThread *home_thread;          /* the thread that created the isle */

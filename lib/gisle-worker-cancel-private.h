@@ -13,6 +13,19 @@ G_BEGIN_DECLS
 void         gisle_cancel_request      (GisleJob    *job,
                                         gint         reason);
 void         gisle_cancel_job_started  (GisleJob    *job);
-void         gisle_cancel_job_ended_locked (GisleJob *job);
+void         gisle_cancel_job_ended_locked (GisleCancelPolicy *policy);
+
+GisleCancelPolicy *gisle_cancel_policy_new (guint grace_ms,
+                                            guint hard_ms);
+void         gisle_cancel_policy_free  (GisleCancelPolicy *policy);
+guint        gisle_cancel_policy_get_timeout (GisleCancelPolicy *policy);
+gboolean     gisle_cancel_policy_set_timeout (GisleCancelPolicy *policy,
+                                              guint              ms);
+guint        gisle_cancel_policy_get_grace (GisleCancelPolicy *policy);
+gboolean     gisle_cancel_policy_set_grace (GisleCancelPolicy *policy,
+                                            guint              ms);
+guint        gisle_cancel_policy_get_hard (GisleCancelPolicy *policy);
+gboolean     gisle_cancel_policy_set_hard (GisleCancelPolicy *policy,
+                                           guint              ms);
 
 G_END_DECLS

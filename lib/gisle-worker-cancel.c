@@ -19,6 +19,79 @@
 #include "gisle-worker-cancel-private.h"
 #include "gisle-watchdog-private.h"
 
+/* The policy's settings and the timers of the worker's current job (only
+ * the current job has timers: they are dropped as it stops being
+ * current). The worker holds it. */
+struct _GisleCancelPolicy
+{
+  volatile gint default_timeout_ms;    /* milliseconds, atomic */
+  volatile gint grace_ms;
+  volatile gint hard_ms;
+  /* Under the worker lock. */
+  GSource *deadline_source;
+  GSource *grace_source;
+  GSource *hard_source;
+};
+
+GisleCancelPolicy *
+gisle_cancel_policy_new (guint grace_ms,
+                         guint hard_ms)
+{
+  GisleCancelPolicy *policy = g_new0 (GisleCancelPolicy, 1);
+
+  policy->grace_ms = (gint) grace_ms;
+  policy->hard_ms = (gint) hard_ms;
+  return policy;
+}
+
+void
+gisle_cancel_policy_free (GisleCancelPolicy *policy)
+{
+  g_assert (policy->deadline_source == NULL && policy->grace_source == NULL &&
+            policy->hard_source == NULL);
+  g_free (policy);
+}
+
+/* From any thread. The setters return whether the value changed. */
+guint
+gisle_cancel_policy_get_timeout (GisleCancelPolicy *policy)
+{
+  return (guint) g_atomic_int_get (&policy->default_timeout_ms);
+}
+
+gboolean
+gisle_cancel_policy_set_timeout (GisleCancelPolicy *policy,
+                                 guint              ms)
+{
+  return (guint) g_atomic_int_exchange (&policy->default_timeout_ms, (gint) ms) != ms;
+}
+
+guint
+gisle_cancel_policy_get_grace (GisleCancelPolicy *policy)
+{
+  return (guint) g_atomic_int_get (&policy->grace_ms);
+}
+
+gboolean
+gisle_cancel_policy_set_grace (GisleCancelPolicy *policy,
+                               guint              ms)
+{
+  return (guint) g_atomic_int_exchange (&policy->grace_ms, (gint) ms) != ms;
+}
+
+guint
+gisle_cancel_policy_get_hard (GisleCancelPolicy *policy)
+{
+  return (guint) g_atomic_int_get (&policy->hard_ms);
+}
+
+gboolean
+gisle_cancel_policy_set_hard (GisleCancelPolicy *policy,
+                              guint              ms)
+{
+  return (guint) g_atomic_int_exchange (&policy->hard_ms, (gint) ms) != ms;
+}
+
 static GSource *
 gisle_watchdog_add (guint        ms,
                     GSourceFunc  func,
@@ -38,13 +111,11 @@ static gboolean
 gisle_cancel_on_grace_over (gpointer data)
 {
   GisleJob *job = data;
-  GisleWorker *worker = job->worker;
+  GisleWorker *worker = gisle_job_get_worker (job);
 
   gisle_mutex_lock (&worker->lock);
-  if (worker->current == job &&
-      g_atomic_int_get (&job->cancel_phase) == GISLE_CANCEL_SOFT)
+  if (worker->current == job && gisle_cancel_state_harden (gisle_job_get_cancel (job)))
     {
-      g_atomic_int_set (&job->cancel_phase, GISLE_CANCEL_HARD);
       gisle_cancel_signal_thread (worker->pthread);
       g_cond_broadcast (&worker->work_cond);
     }
@@ -57,26 +128,28 @@ static gboolean
 gisle_cancel_on_hard_deadline (gpointer data)
 {
   GisleJob *job = data;
+  GisleWorker *worker = gisle_job_get_worker (job);
 
-  if (!g_atomic_int_get (&job->completed))
-    job->worker->owner_class->make_defunct (job->worker, job);
+  if (!gisle_job_is_completed (job))
+    worker->owner_class->make_defunct (worker, job);
   return G_SOURCE_REMOVE;
 }
 
 void
 gisle_cancel_job_started (GisleJob *job)
 {
-  GisleWorker *worker = job->worker;
-  guint timeout = job->timeout_ms;
+  GisleWorker *worker = gisle_job_get_worker (job);
+  GisleCancelPolicy *policy = worker->cancel_policy;
+  guint timeout = gisle_job_get_timeout (job);
 
   if (timeout == 0)
-    timeout = (guint) g_atomic_int_get (&worker->default_timeout_ms);
+    timeout = gisle_cancel_policy_get_timeout (policy);
 
-  if (timeout == 0 || job->kind == GISLE_JOB_CONTROL)
+  if (timeout == 0 || gisle_job_get_kind (job) == GISLE_JOB_CONTROL)
     return;
 
   gisle_mutex_lock (&worker->lock);
-  job->deadline_source = gisle_watchdog_add (timeout, gisle_cancel_on_deadline, job);
+  policy->deadline_source = gisle_watchdog_add (timeout, gisle_cancel_on_deadline, job);
   gisle_mutex_unlock (&worker->lock);
 }
 
@@ -96,11 +169,11 @@ gisle_cancel_drop_source (GSource *source)
  * Most jobs have no timers, and the worker takes its lock only once per
  * job, so this adds nothing to the common path. */
 void
-gisle_cancel_job_ended_locked (GisleJob *job)
+gisle_cancel_job_ended_locked (GisleCancelPolicy *policy)
 {
-  gisle_cancel_drop_source (g_steal_pointer (&job->deadline_source));
-  gisle_cancel_drop_source (g_steal_pointer (&job->grace_source));
-  gisle_cancel_drop_source (g_steal_pointer (&job->hard_source));
+  gisle_cancel_drop_source (g_steal_pointer (&policy->deadline_source));
+  gisle_cancel_drop_source (g_steal_pointer (&policy->grace_source));
+  gisle_cancel_drop_source (g_steal_pointer (&policy->hard_source));
 }
 
 /* From any thread: stops @job if it is queued (it then never runs) or
@@ -110,39 +183,34 @@ void
 gisle_cancel_request (GisleJob *job,
                       gint      reason)
 {
-  GisleWorker *worker = job->worker;
+  GisleWorker *worker = gisle_job_get_worker (job);
+  GisleCancelPolicy *policy = worker->cancel_policy;
+  gboolean control = gisle_job_get_kind (job) == GISLE_JOB_CONTROL;
   gboolean was_queued = FALSE;
   gboolean signalled = FALSE;
   GCancellable *host_cancellable = NULL;
 
   gisle_mutex_lock (&worker->lock);
-  if (job->queued)
+  if (gisle_job_unqueue (job, &worker->queue))
     {
-      g_queue_unlink (&worker->queue, &job->queue_link);
-      job->queued = FALSE;
       was_queued = TRUE;
       if (worker->space_waiters > 0)
         g_cond_signal (&worker->space_cond);
     }
   else if (worker->current == job && !worker->defunct &&
-           g_atomic_int_get (&job->cancel_phase) == GISLE_CANCEL_NONE)
+           gisle_cancel_state_begin (gisle_job_get_cancel (job), reason,
+                                     control ? G_MAXINT64
+                                             : g_get_monotonic_time () +
+                                               (gint64) gisle_cancel_policy_get_grace (policy) * 1000,
+                                     &host_cancellable))
     {
-      job->cancel_reason = reason;
-      /* Written before the phase, which publishes it to the worker. */
-      job->grace_ends_at = job->kind == GISLE_JOB_CONTROL
-                           ? G_MAXINT64
-                           : g_get_monotonic_time () +
-                             (gint64) g_atomic_int_get (&worker->grace_ms) * 1000;
-      g_atomic_int_set (&job->cancel_phase, GISLE_CANCEL_SOFT);
       gisle_cancel_signal_thread (worker->pthread);
-      if (job->host_cancellable != NULL)
-        host_cancellable = g_object_ref (job->host_cancellable);
-      if (job->kind != GISLE_JOB_CONTROL)
+      if (!control)
         {
-          job->grace_source = gisle_watchdog_add ((guint) g_atomic_int_get (&worker->grace_ms),
-                                                  gisle_cancel_on_grace_over, job);
-          job->hard_source = gisle_watchdog_add ((guint) g_atomic_int_get (&worker->hard_ms),
-                                                 gisle_cancel_on_hard_deadline, job);
+          policy->grace_source = gisle_watchdog_add (gisle_cancel_policy_get_grace (policy),
+                                                     gisle_cancel_on_grace_over, job);
+          policy->hard_source = gisle_watchdog_add (gisle_cancel_policy_get_hard (policy),
+                                                    gisle_cancel_on_hard_deadline, job);
         }
       g_cond_broadcast (&worker->work_cond);
       signalled = TRUE;

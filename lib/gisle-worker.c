@@ -44,8 +44,7 @@ gisle_worker_new (void)
   worker->thread_name = g_strdup ("gisle");
   worker->queue_capacity = DEFAULT_QUEUE_CAPACITY;
   worker->libraries = G_ISLE_LIBRARIES_SAFE;
-  worker->grace_ms = DEFAULT_GRACE_MS;
-  worker->hard_ms = DEFAULT_HARD_MS;
+  worker->cancel_policy = gisle_cancel_policy_new (DEFAULT_GRACE_MS, DEFAULT_HARD_MS);
   worker->owner_context = g_main_context_ref_thread_default ();
   worker->home_thread = g_thread_self ();
   g_weak_ref_init (&worker->isle, NULL);
@@ -117,6 +116,7 @@ gisle_worker_unref (GisleWorker *worker)
   g_cond_clear (&worker->output_cond);
   g_free (worker->thread_name);
   g_free (worker->setup_code);
+  gisle_cancel_policy_free (worker->cancel_policy);
   g_free (worker);
 }
 
@@ -149,12 +149,10 @@ gisle_worker_waiting_could_deadlock (GisleWorker *worker)
 static GisleJob *
 gisle_worker_pop_locked (GisleWorker *worker)
 {
-  GList *link = g_queue_pop_head_link (&worker->queue);
-  GisleJob *job = link != NULL ? link->data : NULL;
+  GisleJob *job = gisle_job_pop (&worker->queue);
 
   if (job != NULL)
     {
-      job->queued = FALSE;
       worker->current = job;
       if (worker->space_waiters > 0)
         g_cond_signal (&worker->space_cond);
@@ -169,7 +167,7 @@ gisle_worker_retire_locked (GisleWorker *worker,
                             GisleJob    *job)
 {
   worker->current = NULL;
-  gisle_cancel_job_ended_locked (job);
+  gisle_cancel_job_ended_locked (worker->cancel_policy);
   return worker->defunct;
 }
 
@@ -220,7 +218,7 @@ gisle_worker_arm_close_deadline_locked (GisleWorker *worker)
       worker->defunct || worker->close_waiters->len == 0)
     return;
   worker->close_deadline =
-    gisle_watchdog_add_full ((guint) g_atomic_int_get (&worker->hard_ms),
+    gisle_watchdog_add_full ((guint) gisle_cancel_policy_get_hard (worker->cancel_policy),
                              gisle_worker_on_close_deadline,
                              gisle_worker_ref (worker),
                              (GDestroyNotify) gisle_worker_unref);
@@ -296,7 +294,7 @@ gisle_worker_on_close_deadline (gpointer data)
 
   g_message ("Isle “%s” did not finish closing within %d ms; its thread is abandoned",
              worker->name != NULL ? worker->name : worker->thread_name,
-             g_atomic_int_get (&worker->hard_ms));
+             gisle_cancel_policy_get_hard (worker->cancel_policy));
   for (guint i = 0; i < waiters->len; i++)
     {
       gisle_job_complete (waiters->pdata[i], NULL, NULL);
@@ -313,13 +311,12 @@ static void gisle_worker_fail_taken (GList *jobs, GError *error);
 static GList *
 gisle_worker_take_queue_locked (GisleWorker *worker)
 {
-  GList *jobs;
+  GList *jobs = NULL;
+  GisleJob *job;
 
-  for (GList *l = worker->queue.head; l != NULL; l = l->next)
-    ((GisleJob *) l->data)->queued = FALSE;
-  jobs = g_steal_pointer (&worker->queue.head);
-  g_queue_init (&worker->queue);
-  return jobs;
+  while ((job = gisle_job_pop (&worker->queue)) != NULL)
+    jobs = g_list_prepend (jobs, job);
+  return g_list_reverse (jobs);
 }
 static gboolean gisle_worker_launch (GisleWorker *worker, gboolean needs_turn, GError **error);
 static gboolean gisle_worker_needs_turn_locked (GisleWorker *worker);
@@ -369,13 +366,11 @@ gisle_worker_ensure_started (GisleWorker  *worker,
     }
 
   setup = gisle_job_new (worker, GISLE_JOB_SETUP);
-  setup->on_outcome = gisle_worker_setup_done;
+  gisle_job_set_on_outcome (setup, gisle_worker_setup_done);
   worker->setup_job = gisle_job_ref (setup);
   worker->setup_state = GISLE_SETUP_RUNNING;
   worker->started = TRUE;
-  setup->queued = TRUE;
-  setup->queue_link.data = gisle_job_ref (setup);
-  g_queue_push_head_link (&worker->queue, &setup->queue_link);
+  gisle_job_enqueue_first (setup, &worker->queue);
   needs_turn = gisle_worker_needs_turn_locked (worker);
   gisle_mutex_unlock (&worker->lock);
 
@@ -422,7 +417,7 @@ static void
 gisle_worker_setup_done (GisleJob     *setup_job,
                          const GError *error)
 {
-  GisleWorker *worker = setup_job->worker;
+  GisleWorker *worker = gisle_job_get_worker (setup_job);
   g_autoptr(GPtrArray) waiters = NULL;
   g_autoptr(GisleJob) setup = NULL;
   GList *dropped = NULL;
@@ -481,12 +476,12 @@ static void
 gisle_worker_run_job (GisleWorker *worker,
                       GisleJob    *job)
 {
-  if (job->kind == GISLE_JOB_SETUP && worker->L == NULL)
+  if (gisle_job_get_kind (job) == GISLE_JOB_SETUP && worker->L == NULL)
     gisle_job_complete (job, NULL,
                         g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_MEMORY,
                                              _("Not enough memory to create a Lua state")));
-  else if (g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE ||
-           g_cancellable_is_cancelled (job->cancellable))
+  else if (gisle_job_cancel_phase (job) != GISLE_CANCEL_NONE ||
+           gisle_job_is_cancelled_by_caller (job))
     /* A job cancelled before it starts never runs. */
     gisle_job_complete (job, NULL, gisle_job_cancelled_error (G_IO_ERROR_CANCELLED));
   else
@@ -690,9 +685,7 @@ gisle_worker_submit (GisleWorker *worker,
     refusal = gisle_worker_refusal (worker);
   else
     {
-      job->queued = TRUE;
-      job->queue_link.data = gisle_job_ref (job);
-      g_queue_push_tail_link (&worker->queue, &job->queue_link);
+      gisle_job_enqueue (job, &worker->queue);
       /* One wake-up is enough: until the woken thread runs, which takes
        * tens of microseconds, later submitters must not signal again. */
       if (worker->idle)
@@ -720,15 +713,12 @@ static void
 gisle_worker_fail_taken (GList  *jobs,
                          GError *error)
 {
-  /* The links live in the jobs: step on before a job can be freed. */
-  for (GList *l = jobs, *next; l != NULL; l = next)
+  for (GList *l = jobs; l != NULL; l = l->next)
     {
-      GisleJob *job = l->data;
-
-      next = l->next;
-      gisle_job_complete (job, NULL, g_error_copy (error));
-      gisle_job_unref (job);
+      gisle_job_complete (l->data, NULL, g_error_copy (error));
+      gisle_job_unref (l->data);
     }
+  g_list_free (jobs);
   g_error_free (error);
 }
 
@@ -810,9 +800,7 @@ gisle_worker_submit_control (GisleWorker      *worker,
     }
 
   job = gisle_job_new (worker, GISLE_JOB_CONTROL);
-  job->control_func = func;
-  job->func_data = data;
-  job->func_notify = g_free;
+  gisle_job_set_control (job, func, data, g_free);
   gisle_worker_submit (worker, job, FALSE);
 }
 
@@ -830,17 +818,12 @@ gisle_worker_cancel_all (GisleWorker *worker)
       GList *next = l->next;
       GisleJob *job = l->data;
 
-      if (job->kind != GISLE_JOB_CONTROL && job->kind != GISLE_JOB_SETUP)
-        {
-          job->queued = FALSE;
-          g_queue_unlink (&worker->queue, l);
-          dropped = g_list_concat (l, dropped);
-        }
+      if (!gisle_job_is_internal (job) && gisle_job_unqueue (job, &worker->queue))
+        dropped = g_list_prepend (dropped, job);
       l = next;
     }
   dropped = g_list_reverse (dropped);
-  if (worker->current != NULL && worker->current->kind != GISLE_JOB_CONTROL &&
-      worker->current->kind != GISLE_JOB_SETUP)
+  if (worker->current != NULL && !gisle_job_is_internal (worker->current))
     current = gisle_job_ref (worker->current);
   g_cond_broadcast (&worker->space_cond);
   gisle_mutex_unlock (&worker->lock);
@@ -885,14 +868,14 @@ gisle_worker_make_defunct (GisleWorker *worker,
   g_message ("Isle “%s” did not stop within %d ms of being cancelled; "
              "its thread is abandoned and the isle is defunct",
              worker->name != NULL ? worker->name : worker->thread_name,
-             g_atomic_int_get (&worker->hard_ms));
+             gisle_cancel_policy_get_hard (worker->cancel_policy));
 
   gisle_job_deliver (stuck, NULL,
                      g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT,
                                   _("The job did not stop within %u ms of being cancelled "
                                     "(it is stuck where Lua cannot interrupt it); "
                                     "the isle is defunct, create a new one"),
-                                  g_atomic_int_get (&worker->hard_ms)));
+                                  gisle_cancel_policy_get_hard (worker->cancel_policy)));
   gisle_worker_fail_jobs (dropped, G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT,
                           _("The isle is defunct: an earlier job could not be stopped"));
   for (guint i = 0; i < waiters->len; i++)

@@ -1,6 +1,6 @@
 /* test-cancel-core.c: the Lua side of cancelling alone (white-box: a bare
  * lua_State on the test's own thread, no worker thread, no isle, no
- * policy). The test plays the canceller: it sets the job's phase and sends
+ * policy, no job). The test plays the canceller: it sets the cancel state and sends
  * the cancel signal to its own thread, as gisle-worker-cancel.c does from
  * another one; the signal handler, the hook, the sentinel, the coroutine
  * and xpcall replacements and the per-run record do the rest.
@@ -19,7 +19,7 @@
 typedef struct
 {
   GisleWorker *worker;   /* zeroed: only its per-run record is used */
-  GisleJob *job;         /* zeroed: only its cancel fields are used */
+  GisleCancelState *state;  /* the job's, without a job */
   lua_State *L;
 } Fixture;
 
@@ -31,17 +31,14 @@ static int
 script_cancel (lua_State *L)
 {
   const char *phase = luaL_checkstring (L, 1);
-  GisleJob *job = current->job;
+  GisleCancelState *state = current->state;
 
-  job->cancel_reason = G_IO_ERROR_CANCELLED;
   if (g_str_equal (phase, "hard"))
-    g_atomic_int_set (&job->cancel_phase, GISLE_CANCEL_HARD);
+    gisle_cancel_state_force (state, GISLE_CANCEL_HARD, 0);
   else
-    {
-      /* A grace period the test never outlives. */
-      job->grace_ends_at = g_get_monotonic_time () + (gint64) 3600 * G_USEC_PER_SEC;
-      g_atomic_int_set (&job->cancel_phase, GISLE_CANCEL_SOFT);
-    }
+    /* A grace period the test never outlives. */
+    gisle_cancel_state_force (state, GISLE_CANCEL_SOFT,
+                              g_get_monotonic_time () + (gint64) 3600 * G_USEC_PER_SEC);
   gisle_cancel_signal_thread (pthread_self ());
   return 0;
 }
@@ -58,7 +55,7 @@ script_hook_mask (lua_State *L)
 static int
 script_set_grace_over (lua_State *L)
 {
-  current->job->grace_ends_at = 0;
+  gisle_cancel_state_force (current->state, gisle_cancel_state_get_phase (current->state), 0);
   return 0;
 }
 
@@ -69,7 +66,7 @@ fixture_set_up (Fixture       *f,
   gisle_cancel_init_process ();
   f->worker = g_new0 (GisleWorker, 1);
   f->worker->run.worker = f->worker;
-  f->job = g_new0 (GisleJob, 1);
+  f->state = gisle_cancel_state_new (7);
   f->L = luaL_newstate ();
   g_assert_nonnull (f->L);
   luaL_openlibs (f->L);
@@ -86,7 +83,7 @@ fixture_tear_down (Fixture       *f,
 {
   current = NULL;
   lua_close (f->L);
-  g_free (f->job);
+  gisle_cancel_state_free (f->state);
   g_free (f->worker);
 }
 
@@ -100,7 +97,7 @@ run (Fixture    *f,
 
   status = luaL_loadstring (f->L, code);
   g_assert_cmpint (status, ==, LUA_OK);
-  gisle_cancel_enter_lua (f->worker, f->job, f->L);
+  gisle_cancel_enter_lua (f->worker, f->state, f->L);
   status = lua_pcall (f->L, 0, 1, 0);
   gisle_cancel_leave_lua (f->worker);
   return status;
@@ -122,15 +119,17 @@ test_run_record (Fixture       *f,
                  gconstpointer  data)
 {
   g_assert_null (gisle_cancel_get_run ());
-  gisle_cancel_enter_lua (f->worker, f->job, f->L);
+  gisle_cancel_enter_lua (f->worker, f->state, f->L);
   g_assert_true (gisle_cancel_get_run () == &f->worker->run);
-  g_assert_true (gisle_cancel_current_job (f->L) == f->job);
+  g_assert_true (gisle_cancel_current (f->L) == f->state);
+  g_assert_cmpuint (gisle_cancel_current_job_id (f->L), ==, 7);
   g_assert_cmpint (f->worker->run.depth, ==, 1);
   g_assert_cmpint (lua_gethookmask (f->L), ==, 0);
   g_assert_false (gisle_cancel_is_requested (f->L));
   gisle_cancel_leave_lua (f->worker);
   g_assert_null (gisle_cancel_get_run ());
-  g_assert_null (gisle_cancel_current_job (f->L));
+  g_assert_null (gisle_cancel_current (f->L));
+  g_assert_cmpuint (gisle_cancel_current_job_id (f->L), ==, 0);
   g_assert_cmpint (f->worker->run.depth, ==, 0);
 
   g_assert_cmpint (run (f, "return hook_mask()"), ==, LUA_OK);
@@ -165,7 +164,7 @@ test_hard_sticky (Fixture       *f,
     "cancel('hard')\n"
     "while true do pcall(function () while true do local t = {} end end) end"));
 
-  g_atomic_int_set (&f->job->cancel_phase, GISLE_CANCEL_NONE);
+  gisle_cancel_state_force (f->state, GISLE_CANCEL_NONE, 0);
   assert_cancelled (f, run (f,
     "cancel('hard')\n"
     "while true do\n"
@@ -190,8 +189,8 @@ test_soft_once (Fixture       *f,
   g_assert_cmpint (status, ==, LUA_OK);
   g_assert_cmpstr (lua_tostring (f->L, -1), ==, "the job was cancelled 100000");
   lua_pop (f->L, 1);
-  g_assert_true (f->job->soft_delivered);
-  g_assert_cmpint (g_atomic_int_get (&f->job->cancel_phase), ==, GISLE_CANCEL_SOFT);
+  g_assert_true (gisle_cancel_state_soft_delivered (f->state));
+  g_assert_cmpint (gisle_cancel_state_get_phase (f->state), ==, GISLE_CANCEL_SOFT);
 }
 
 /* Once the grace period is over the hook turns the job hard itself. */
@@ -205,7 +204,7 @@ test_soft_grace_over (Fixture       *f,
     "while true do pcall(function () while true do local t = {} end end) end");
 
   assert_cancelled (f, status);
-  g_assert_cmpint (g_atomic_int_get (&f->job->cancel_phase), ==, GISLE_CANCEL_HARD);
+  g_assert_cmpint (gisle_cancel_state_get_phase (f->state), ==, GISLE_CANCEL_HARD);
 }
 
 /* Coroutines made before or after the cancel, resumed or wrapped, nested:
@@ -220,7 +219,7 @@ test_coroutines (Fixture       *f,
     "local outer = coroutine.wrap(function () inner() end)\n"
     "outer()"));
 
-  g_atomic_int_set (&f->job->cancel_phase, GISLE_CANCEL_NONE);
+  gisle_cancel_state_force (f->state, GISLE_CANCEL_NONE, 0);
   assert_cancelled (f, run (f,
     "local co = coroutine.create(function () while true do local t = {} end end)\n"
     "cancel('hard')\n"
