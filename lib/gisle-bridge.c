@@ -93,7 +93,7 @@ gisle_bridge_release (GisleWorker *worker,
   g_source_set_static_name (source, "[gisle] object release");
   g_source_set_callback (source, gisle_bridge_unref_in_owner, object, NULL);
   GISLE_TSAN_RELEASE (object);
-  gisle_source_attach (source, worker->owner_context);
+  gisle_source_attach (source, gisle_dispatch_get_context (worker));
   g_source_unref (source);
 }
 
@@ -853,7 +853,7 @@ gisle_bridge_connect (GisleBridgeCall  *call,
                       GError          **error)
 {
   GObject *object = call->object;
-  g_autoptr(GIsle) isle = g_weak_ref_get (&call->worker->isle);
+  g_autoptr(GIsle) isle = (GIsle *) gisle_dispatch_ref_isle (call->worker);
   GisleBridgeClosure *c;
   GisleBridgeHandler *record;
   GClosure *closure;
@@ -998,19 +998,19 @@ gisle_bridge_call_run (gpointer data)
   GError *error = NULL;
   gboolean abandoned;
 
-  gisle_mutex_lock (&worker->lock);
+  gisle_mutex_lock (gisle_owner_get_lock (worker));
   abandoned = call->abandoned;
-  gisle_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (gisle_owner_get_lock (worker));
   if (abandoned)
     return G_SOURCE_REMOVE;
 
   gisle_bridge_call_execute (call, &error);
 
-  gisle_mutex_lock (&worker->lock);
+  gisle_mutex_lock (gisle_owner_get_lock (worker));
   call->done = TRUE;
   call->error = error;
-  g_cond_broadcast (&worker->work_cond);
-  gisle_mutex_unlock (&worker->lock);
+  g_cond_broadcast (gisle_owner_get_wake (worker));
+  gisle_mutex_unlock (gisle_owner_get_lock (worker));
   return G_SOURCE_REMOVE;
 }
 
@@ -1037,13 +1037,13 @@ gisle_bridge_round_trip (lua_State       *L,
   gisle_dispatch_invoke (worker, gisle_bridge_call_run, gisle_bridge_call_ref (call),
                          (GDestroyNotify) gisle_bridge_call_unref);
 
-  gisle_mutex_lock (&worker->lock);
+  gisle_mutex_lock (gisle_owner_get_lock (worker));
   while (!call->done && !gisle_cancel_is_due (L))
-    gisle_cond_wait (&worker->work_cond, &worker->lock);
+    gisle_cond_wait (gisle_owner_get_wake (worker), gisle_owner_get_lock (worker));
   done = call->done;
   if (!done)
     call->abandoned = TRUE;
-  gisle_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (gisle_owner_get_lock (worker));
 
   if (!done)
     {

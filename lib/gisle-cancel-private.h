@@ -30,10 +30,26 @@ gboolean         gisle_cancel_state_soft_delivered (GisleCancelState *state);
 void         gisle_cancel_init_process (void);
 void         gisle_cancel_signal_thread (pthread_t  thread);
 void         gisle_cancel_open         (lua_State   *L);
-void         gisle_cancel_enter_lua    (GisleWorker *worker,
+/* The per-run record: one per worker, which holds it; what the signal
+ * handler finds of the job in Lua on this thread. */
+GisleRun    *gisle_cancel_run_new      (void);
+void         gisle_cancel_run_free     (GisleRun    *run);
+void         gisle_cancel_run_set_sampled (GisleRun *run,
+                                        gpointer     sampled);
+gpointer     gisle_cancel_run_get_sampled (GisleRun *run);
+gpointer     gisle_cancel_run_get_sampler_data (GisleRun *run);
+void         gisle_cancel_run_set_sampler_data (GisleRun *run,
+                                        gpointer     data);
+int          gisle_cancel_run_get_depth (GisleRun   *run);
+lua_State   *gisle_cancel_run_get_state (GisleRun   *run,
+                                        int          i);
+void         gisle_cancel_run_set_sampling (GisleRun *run,
+                                        gboolean     sampling);
+
+void         gisle_cancel_enter_lua    (GisleRun    *run,
                                         GisleCancelState *state,
                                         lua_State   *L);
-void         gisle_cancel_leave_lua    (GisleWorker *worker);
+void         gisle_cancel_leave_lua    (GisleRun    *run);
 gboolean     gisle_cancel_is_requested (lua_State   *L);
 gboolean     gisle_cancel_is_due       (lua_State   *L);
 G_NORETURN

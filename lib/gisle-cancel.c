@@ -63,6 +63,89 @@
  * a few microseconds of Lua, at a cost the cleanup code barely feels. */
 #define GISLE_GRACE_HOOK_COUNT 1000
 
+/* What the cancellation signal handler needs, reachable from a
+ * thread-local pointer on the worker thread: one per worker, which holds
+ * it. Written only by the worker thread itself; the handler interrupts
+ * that same thread, so plain volatile access with signal fences is
+ * enough. */
+struct _GisleRun
+{
+  GisleCancelState *volatile cancel;  /* the running job's */
+  lua_State *volatile stack[GISLE_MAX_RESUME_DEPTH];
+  volatile int depth;
+  volatile int sampling;         /* in the sampler's hook */
+  /* The sampler's: what it samples for this worker (the profile, read
+   * lock-free as a job enters Lua) and its own per-thread data. */
+  gpointer sampled;
+  gpointer sampler_data;
+};
+
+GisleRun *
+gisle_cancel_run_new (void)
+{
+  return g_new0 (GisleRun, 1);
+}
+
+void
+gisle_cancel_run_free (GisleRun *run)
+{
+  g_assert (run->depth == 0 && run->sampler_data == NULL);
+  g_free (run);
+}
+
+/* The profile a sampler fills for this worker, or NULL; atomic. */
+void
+gisle_cancel_run_set_sampled (GisleRun *run,
+                              gpointer  sampled)
+{
+  g_atomic_pointer_set (&run->sampled, sampled);
+}
+
+gpointer
+gisle_cancel_run_get_sampled (GisleRun *run)
+{
+  return g_atomic_pointer_get (&run->sampled);
+}
+
+/* The sampler's own data for this run (worker thread only). */
+gpointer
+gisle_cancel_run_get_sampler_data (GisleRun *run)
+{
+  return run->sampler_data;
+}
+
+void
+gisle_cancel_run_set_sampler_data (GisleRun *run,
+                                   gpointer  data)
+{
+  run->sampler_data = data;
+}
+
+/* The resume stack, outermost first (worker thread only). */
+int
+gisle_cancel_run_get_depth (GisleRun *run)
+{
+  return run->depth;
+}
+
+lua_State *
+gisle_cancel_run_get_state (GisleRun *run,
+                            int       i)
+{
+  return run->stack[i];
+}
+
+/* While set, a sample signal arms nothing: the sampler's hook runs and
+ * its own lua_sethook calls must not be torn. */
+void
+gisle_cancel_run_set_sampling (GisleRun *run,
+                               gboolean  sampling)
+{
+  atomic_signal_fence (memory_order_seq_cst);
+  run->sampling = sampling;
+  atomic_signal_fence (memory_order_seq_cst);
+}
+
 /* Static TLS, so the signal handler never triggers a lazy TLS allocation
  * even when the library was dlopen()ed by a language binding. */
 static __thread GisleRun *gisle_tls_run __attribute__ ((tls_model ("initial-exec")));
@@ -539,11 +622,10 @@ gisle_cancel_hook (lua_State *L,
 /* ---- Entering and leaving Lua --------------------------------------- */
 
 void
-gisle_cancel_enter_lua (GisleWorker      *worker,
+gisle_cancel_enter_lua (GisleRun         *run,
                         GisleCancelState *state,
                         lua_State        *L)
 {
-  GisleRun *run = &worker->run;
 
   gisle_tls_run = run;
   run->cancel = state;
@@ -556,7 +638,7 @@ gisle_cancel_enter_lua (GisleWorker      *worker,
   gisle_cancel_arm_state (L, state);
 
   /* The profiler: one pointer read while it is off. */
-  if (G_UNLIKELY (g_atomic_pointer_get (&worker->profile) != NULL))
+  if (G_UNLIKELY (g_atomic_pointer_get (&run->sampled) != NULL))
     {
       const GisleSampler *sampler = g_atomic_pointer_get (&gisle_cancel_sampler);
 
@@ -566,9 +648,8 @@ gisle_cancel_enter_lua (GisleWorker      *worker,
 }
 
 void
-gisle_cancel_leave_lua (GisleWorker *worker)
+gisle_cancel_leave_lua (GisleRun *run)
 {
-  GisleRun *run = &worker->run;
   lua_State *L = run->stack[0];
   const GisleSampler *sampler = g_atomic_pointer_get (&gisle_cancel_sampler);
 

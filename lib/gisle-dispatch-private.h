@@ -10,6 +10,22 @@
 
 G_BEGIN_DECLS
 
+/* The delivery queue's record of one worker (its lock, its queues, the
+ * output budget, the isle and its context), made and freed by the worker
+ * and reached through it. */
+GisleDelivery *gisle_delivery_new      (GMainContext *owner_context);
+void         gisle_delivery_free       (GisleDelivery *delivery);
+void         gisle_dispatch_set_isle   (GisleWorker  *worker,
+                                        GObject      *isle,
+                                        const GisleSignalSink *signals);
+GObject     *gisle_dispatch_ref_isle   (GisleWorker  *worker);
+GMainContext *gisle_dispatch_get_context (GisleWorker *worker);
+void         gisle_dispatch_lock       (GisleWorker  *worker);
+void         gisle_dispatch_unlock     (GisleWorker  *worker);
+gsize        gisle_dispatch_get_output_pending (GisleWorker *worker);
+void         gisle_dispatch_wait_output_room (GisleWorker *worker);
+void         gisle_dispatch_wake_writers (GisleWorker *worker);
+
 void         gisle_dispatch_complete   (GisleWorker  *worker,
                                         GMainContext *context,
                                         GisleEvent   *event);

@@ -6,7 +6,7 @@
  * the GisleSignalSink the GIsle registers, and holds the worker through
  * its GisleOwnerClass.
  *
- * Thread rule: queueing from any thread under worker->dispatch_lock;
+ * Thread rule: queueing from any thread under the delivery lock;
  * draining and delivering only in the queue's own context.
  *
  * The worker never calls into a main context. It appends to a queue per
@@ -32,11 +32,120 @@
 #define GISLE_DISPATCH_BATCH      256
 #define GISLE_DISPATCH_BUDGET_US  4000
 
+/* The delivery queue's record of one worker: made and held by the worker,
+ * reached through it (gisle_owner_get_delivery()). */
+struct _GisleDelivery
+{
+  GMutex lock;
+  GPtrArray *dispatchers;        /* GisleDispatcher, one per context */
+  gsize output_pending;          /* bytes queued, not yet emitted */
+  GCond output_cond;             /* the worker waits for output room */
+  GMainContext *owner_context;   /* strong: the isle's context */
+  GWeakRef isle;                 /* the GIsle, for signal emission */
+  const GisleSignalSink *signals; /* how to emit them; set once by the GIsle */
+};
+
+GisleDelivery *
+gisle_delivery_new (GMainContext *owner_context)
+{
+  GisleDelivery *delivery = g_new0 (GisleDelivery, 1);
+
+  g_mutex_init (&delivery->lock);
+  g_cond_init (&delivery->output_cond);
+  delivery->dispatchers = g_ptr_array_new ();
+  delivery->owner_context = g_main_context_ref (owner_context);
+  g_weak_ref_init (&delivery->isle, NULL);
+  return delivery;
+}
+
+/* After gisle_dispatch_free_all(). */
+void
+gisle_delivery_free (GisleDelivery *delivery)
+{
+  g_ptr_array_unref (delivery->dispatchers);
+  g_weak_ref_clear (&delivery->isle);
+  gisle_main_context_unref (delivery->owner_context);
+  g_mutex_clear (&delivery->lock);
+  g_cond_clear (&delivery->output_cond);
+  g_free (delivery);
+}
+
+#define D(worker) gisle_owner_get_delivery (worker)
+
+/* Set by the GIsle (in its context), so the queue emits its signals. */
+void
+gisle_dispatch_set_isle (GisleWorker           *worker,
+                         GObject               *isle,
+                         const GisleSignalSink *signals)
+{
+  GisleDelivery *delivery = D (worker);
+
+  if (signals != NULL)
+    delivery->signals = signals;
+  g_weak_ref_set (&delivery->isle, isle);
+}
+
+/* The isle, or NULL once it is gone: a plain GObject to the floors below
+ * the isle. */
+GObject *
+gisle_dispatch_ref_isle (GisleWorker *worker)
+{
+  return g_weak_ref_get (&D (worker)->isle);
+}
+
+GMainContext *
+gisle_dispatch_get_context (GisleWorker *worker)
+{
+  return D (worker)->owner_context;
+}
+
+/* The lock of the worker's queues: output is written under it. */
+void
+gisle_dispatch_lock (GisleWorker *worker)
+{
+  gisle_mutex_lock (&D (worker)->lock);
+}
+
+void
+gisle_dispatch_unlock (GisleWorker *worker)
+{
+  gisle_mutex_unlock (&D (worker)->lock);
+}
+
+/* Under the lock: bytes of output queued and not yet emitted. */
+gsize
+gisle_dispatch_get_output_pending (GisleWorker *worker)
+{
+  return D (worker)->output_pending;
+}
+
+/* Under the lock: waits until the host emitted some output or someone
+ * woke the writers (gisle_dispatch_wake_writers()). */
+void
+gisle_dispatch_wait_output_room (GisleWorker *worker)
+{
+  GisleDelivery *delivery = D (worker);
+
+  gisle_cond_wait (&delivery->output_cond, &delivery->lock);
+}
+
+/* Wakes a script waiting for output room (a cancel does, so it raises). */
+void
+gisle_dispatch_wake_writers (GisleWorker *worker)
+{
+  GisleDelivery *delivery = D (worker);
+
+  gisle_mutex_lock (&delivery->lock);
+  g_cond_broadcast (&delivery->output_cond);
+  gisle_mutex_unlock (&delivery->lock);
+}
+
 struct _GisleDispatcher
 {
   GisleWorker *worker;
+  GisleDelivery *delivery;
   GMainContext *context;
-  GQueue events;                 /* under worker->dispatch_lock */
+  GQueue events;                 /* under the delivery lock */
   GSource *source;               /* attached while events are pending */
 
   /* Context thread only: events taken from @events and not yet emitted.
@@ -136,12 +245,12 @@ gisle_dispatch_emit_text (GisleDispatcher *dispatcher,
       if (piece > GISLE_DISPATCH_MAX_TEXT)
         piece = g_utf8_find_prev_char (text, text + GISLE_DISPATCH_MAX_TEXT + 1) - text;
       if (piece == len && text[len] == '\0')
-        dispatcher->worker->signals->output (isle, job_id, stream, text);
+        dispatcher->delivery->signals->output (isle, job_id, stream, text);
       else
         {
           g_free (copy);
           copy = g_strndup (text, piece);
-          dispatcher->worker->signals->output (isle, job_id, stream, copy);
+          dispatcher->delivery->signals->output (isle, job_id, stream, copy);
         }
       text += piece;
       len -= piece;
@@ -192,7 +301,7 @@ static void
 gisle_dispatch_emit (GisleDispatcher *dispatcher,
                      GisleEvent      *event)
 {
-  GisleWorker *worker = dispatcher->worker;
+  GisleDelivery *delivery = dispatcher->delivery;
   /* Held while its signals are emitted; a plain GObject to this floor,
    * which reaches the isle only through its signal sink. */
   g_autoptr(GObject) held = NULL;
@@ -200,7 +309,7 @@ gisle_dispatch_emit (GisleDispatcher *dispatcher,
 
   if (event->kind == GISLE_EVENT_OUTPUT)
     {
-      isle = (GIsle *) (held = g_weak_ref_get (&worker->isle));
+      isle = (GIsle *) (held = g_weak_ref_get (&delivery->isle));
       gisle_dispatch_emit_output (dispatcher, isle, event);
       return;
     }
@@ -211,7 +320,7 @@ gisle_dispatch_emit (GisleDispatcher *dispatcher,
        * character, and its output must come before its result. */
       if (dispatcher->carry != NULL && dispatcher->carry_job == event->job_id)
         {
-          isle = (GIsle *) (held = g_weak_ref_get (&worker->isle));
+          isle = (GIsle *) (held = g_weak_ref_get (&delivery->isle));
           gisle_dispatch_flush_carry (dispatcher, isle);
         }
       event->deliver (event);
@@ -224,7 +333,7 @@ gisle_dispatch_emit (GisleDispatcher *dispatcher,
     }
 
   /* Signals need the object; if it is gone, nobody is listening. */
-  isle = (GIsle *) (held = g_weak_ref_get (&worker->isle));
+  isle = (GIsle *) (held = g_weak_ref_get (&delivery->isle));
   if (isle == NULL)
     return;
 
@@ -234,7 +343,7 @@ gisle_dispatch_emit (GisleDispatcher *dispatcher,
       g_assert_not_reached ();
 
     case GISLE_EVENT_EVENT:
-      worker->signals->event (isle, event->name, event->value);
+      delivery->signals->event (isle, event->name, event->value);
       break;
 
     case GISLE_EVENT_PROGRESS:
@@ -245,7 +354,7 @@ gisle_dispatch_emit (GisleDispatcher *dispatcher,
         /* Scripts may pass any bytes; signal strings are UTF-8. */
         if (text != NULL && !g_utf8_validate (text, -1, NULL))
           text = valid = g_utf8_make_valid (text, -1);
-        worker->signals->progress (isle, event->job_id, event->fraction, text);
+        delivery->signals->progress (isle, event->job_id, event->fraction, text);
       }
       break;
 
@@ -265,13 +374,16 @@ static void
 gisle_dispatch_release_output (GisleWorker *worker,
                                gsize        bytes)
 {
+  GisleDelivery *delivery;
+
   if (bytes == 0)
     return;
-  gisle_mutex_lock (&worker->dispatch_lock);
-  worker->output_pending -= bytes;
-  if (worker->output_pending <= GISLE_OUTPUT_HIGH_WATER / 2)
-    g_cond_broadcast (&worker->output_cond);
-  gisle_mutex_unlock (&worker->dispatch_lock);
+  delivery = D (worker);
+  gisle_mutex_lock (&delivery->lock);
+  delivery->output_pending -= bytes;
+  if (delivery->output_pending <= GISLE_OUTPUT_HIGH_WATER / 2)
+    g_cond_broadcast (&delivery->output_cond);
+  gisle_mutex_unlock (&delivery->lock);
 }
 
 static gboolean
@@ -297,7 +409,7 @@ gisle_dispatch_drain (gpointer data)
       gboolean next_iteration = FALSE;
       GList *link;
 
-      gisle_mutex_lock (&worker->dispatch_lock);
+      gisle_mutex_lock (&dispatcher->delivery->lock);
       while (n < GISLE_DISPATCH_BATCH && !g_queue_is_empty (&dispatcher->events))
         {
           GisleEvent *head = g_queue_peek_head (&dispatcher->events);
@@ -315,13 +427,13 @@ gisle_dispatch_drain (gpointer data)
         {
           /* Nothing left: detach; the next event attaches a new source. */
           g_clear_pointer (&dispatcher->source, g_source_unref);
-          gisle_mutex_unlock (&worker->dispatch_lock);
+          gisle_mutex_unlock (&dispatcher->delivery->lock);
           /* The next drain may run in another thread that acquired the
            * context after this one released it. */
           GISLE_TSAN_RELEASE (dispatcher);
           return G_SOURCE_REMOVE;
         }
-      gisle_mutex_unlock (&worker->dispatch_lock);
+      gisle_mutex_unlock (&dispatcher->delivery->lock);
 
       while ((link = g_queue_pop_head_link (&dispatcher->in_hand)) != NULL)
         {
@@ -348,11 +460,11 @@ gisle_dispatch_drain (gpointer data)
           /* Out of time: stay attached only if there is more to do, or the
            * source (and its worker reference) would linger in a context
            * that may never run again. */
-          gisle_mutex_lock (&worker->dispatch_lock);
+          gisle_mutex_lock (&dispatcher->delivery->lock);
           more = !g_queue_is_empty (&dispatcher->events);
           if (!more)
             g_clear_pointer (&dispatcher->source, g_source_unref);
-          gisle_mutex_unlock (&worker->dispatch_lock);
+          gisle_mutex_unlock (&dispatcher->delivery->lock);
           GISLE_TSAN_RELEASE (dispatcher);
           return more ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
         }
@@ -364,29 +476,31 @@ gisle_dispatch_source_done (gpointer data)
 {
   GisleDispatcher *dispatcher = data;
 
-  dispatcher->worker->owner_class->unref (dispatcher->worker);
+  gisle_owner_unref (dispatcher->worker);
 }
 
 /* Under dispatch_lock. */
 static GisleDispatcher *
-gisle_dispatch_get (GisleWorker  *worker,
-                    GMainContext *context)
+gisle_dispatch_get (GisleWorker   *worker,
+                    GisleDelivery *delivery,
+                    GMainContext  *context)
 {
   GisleDispatcher *dispatcher;
 
-  for (guint i = 0; i < worker->dispatchers->len; i++)
+  for (guint i = 0; i < delivery->dispatchers->len; i++)
     {
-      dispatcher = worker->dispatchers->pdata[i];
+      dispatcher = delivery->dispatchers->pdata[i];
       if (dispatcher->context == context)
         return dispatcher;
     }
 
   dispatcher = g_new0 (GisleDispatcher, 1);
   dispatcher->worker = worker;
+  dispatcher->delivery = delivery;
   dispatcher->context = g_main_context_ref (context);
   g_queue_init (&dispatcher->events);
   g_queue_init (&dispatcher->in_hand);
-  g_ptr_array_add (worker->dispatchers, dispatcher);
+  g_ptr_array_add (delivery->dispatchers, dispatcher);
   return dispatcher;
 }
 
@@ -395,7 +509,7 @@ static void
 gisle_dispatch_push (GisleDispatcher *dispatcher,
                      GisleEvent      *event)
 {
-  dispatcher->worker->output_pending += event->cost;
+  dispatcher->delivery->output_pending += event->cost;
   g_queue_push_tail_link (&dispatcher->events, &event->link);
 
   if (dispatcher->source == NULL)
@@ -405,7 +519,7 @@ gisle_dispatch_push (GisleDispatcher *dispatcher,
       /* Results are as urgent as any other default-priority work. */
       g_source_set_priority (source, G_PRIORITY_DEFAULT);
       g_source_set_static_name (source, "[gisle] dispatch");
-      dispatcher->worker->owner_class->ref (dispatcher->worker);
+      gisle_owner_ref (dispatcher->worker);
       g_source_set_callback (source, gisle_dispatch_drain, dispatcher,
                              gisle_dispatch_source_done);
       dispatcher->source = source;
@@ -418,9 +532,11 @@ static void
 gisle_dispatch_to_owner (GisleWorker *worker,
                          GisleEvent  *event)
 {
-  gisle_mutex_lock (&worker->dispatch_lock);
-  gisle_dispatch_push (gisle_dispatch_get (worker, worker->owner_context), event);
-  gisle_mutex_unlock (&worker->dispatch_lock);
+  GisleDelivery *delivery = D (worker);
+
+  gisle_mutex_lock (&delivery->lock);
+  gisle_dispatch_push (gisle_dispatch_get (worker, delivery, delivery->owner_context), event);
+  gisle_mutex_unlock (&delivery->lock);
 }
 
 /* Queues a completion (@event, filled in by its job, with its deliver and
@@ -430,12 +546,14 @@ gisle_dispatch_complete (GisleWorker  *worker,
                          GMainContext *context,
                          GisleEvent   *event)
 {
+  GisleDelivery *delivery = D (worker);
+
   event->link.data = event;
   event->kind = GISLE_EVENT_COMPLETE;
 
-  gisle_mutex_lock (&worker->dispatch_lock);
-  gisle_dispatch_push (gisle_dispatch_get (worker, context), event);
-  gisle_mutex_unlock (&worker->dispatch_lock);
+  gisle_mutex_lock (&delivery->lock);
+  gisle_dispatch_push (gisle_dispatch_get (worker, delivery, context), event);
+  gisle_mutex_unlock (&delivery->lock);
 }
 
 /* Consecutive writes of one job to one stream travel as one piece of text,
@@ -447,10 +565,11 @@ gisle_dispatch_output (GisleWorker *worker,
                        const char  *data,
                        gsize        len)
 {
+  GisleDelivery *delivery = D (worker);
   GisleDispatcher *dispatcher;
   GisleEvent *tail;
 
-  dispatcher = gisle_dispatch_get (worker, worker->owner_context);
+  dispatcher = gisle_dispatch_get (worker, delivery, delivery->owner_context);
 
   while (len > 0)
     {
@@ -472,7 +591,7 @@ gisle_dispatch_output (GisleWorker *worker,
       piece = MIN (room, len);
       g_string_append_len (tail->text, data, piece);
       tail->cost += piece;
-      worker->output_pending += piece;
+      delivery->output_pending += piece;
       data += piece;
       len -= piece;
     }
@@ -532,9 +651,11 @@ gisle_dispatch_invoke (GisleWorker    *worker,
   event->data = data;
   event->notify = notify;
 
-  gisle_mutex_lock (&worker->dispatch_lock);
-  gisle_dispatch_push (gisle_dispatch_get (worker, worker->owner_context), event);
-  gisle_mutex_unlock (&worker->dispatch_lock);
+  GisleDelivery *delivery = D (worker);
+
+  gisle_mutex_lock (&delivery->lock);
+  gisle_dispatch_push (gisle_dispatch_get (worker, delivery, delivery->owner_context), event);
+  gisle_mutex_unlock (&delivery->lock);
   gisle_dispatch_nudge_blocked_caller (worker);
 }
 
@@ -568,17 +689,17 @@ gisle_dispatch_nudge_blocked_caller (GisleWorker *worker)
 
   gisle_mutex_lock (&gisle_blocked_lock);
   gisle_dispatch_registry_init_locked ();
-  call = g_hash_table_lookup (gisle_blocked_calls, worker->owner_context);
+  call = g_hash_table_lookup (gisle_blocked_calls, D (worker)->owner_context);
   if (call != NULL)
     call->nudge (call->waiter, worker);
   else
     {
-      GPtrArray *awaiting = g_hash_table_lookup (gisle_awaiting, worker->owner_context);
+      GPtrArray *awaiting = g_hash_table_lookup (gisle_awaiting, D (worker)->owner_context);
 
       if (awaiting == NULL)
         {
           awaiting = g_ptr_array_new ();
-          g_hash_table_insert (gisle_awaiting, worker->owner_context, awaiting);
+          g_hash_table_insert (gisle_awaiting, D (worker)->owner_context, awaiting);
         }
       if (!g_ptr_array_find (awaiting, worker, NULL))
         g_ptr_array_add (awaiting, worker);
@@ -594,11 +715,11 @@ gisle_dispatch_forget_worker (GisleWorker *worker)
 
   gisle_mutex_lock (&gisle_blocked_lock);
   if (gisle_awaiting != NULL &&
-      (awaiting = g_hash_table_lookup (gisle_awaiting, worker->owner_context)) != NULL)
+      (awaiting = g_hash_table_lookup (gisle_awaiting, D (worker)->owner_context)) != NULL)
     {
       g_ptr_array_remove_fast (awaiting, worker);
       if (awaiting->len == 0)
-        g_hash_table_remove (gisle_awaiting, worker->owner_context);
+        g_hash_table_remove (gisle_awaiting, D (worker)->owner_context);
     }
   gisle_mutex_unlock (&gisle_blocked_lock);
 }
@@ -631,7 +752,7 @@ gisle_dispatch_block_begin (GisleBlockedCall *call,
     {
       GisleWorker *other = awaiting->pdata[i];
 
-      if (other->owner_class->try_ref (other))
+      if (gisle_owner_try_ref (other))
         g_ptr_array_add (earlier, other);
     }
   g_hash_table_remove (gisle_awaiting, context);
@@ -643,7 +764,7 @@ gisle_dispatch_block_begin (GisleBlockedCall *call,
       GisleWorker *other = earlier->pdata[i];
 
       nudge (waiter, other);
-      other->owner_class->unref (other);
+      gisle_owner_unref (other);
     }
 }
 
@@ -689,19 +810,19 @@ gisle_dispatch_serve_owner (GisleWorker *worker)
   GisleDispatcher *dispatcher;
   GisleEvent *event;
 
-  gisle_mutex_lock (&worker->dispatch_lock);
-  dispatcher = gisle_dispatch_get (worker, worker->owner_context);
+  gisle_mutex_lock (&D (worker)->lock);
+  dispatcher = gisle_dispatch_get (worker, D (worker), D (worker)->owner_context);
   while ((event = gisle_dispatch_take_servable_locked (dispatcher)) != NULL)
     {
       gsize cost = event->cost;
 
-      gisle_mutex_unlock (&worker->dispatch_lock);
+      gisle_mutex_unlock (&D (worker)->lock);
       gisle_dispatch_emit (dispatcher, event);
       gisle_event_free (event);
       gisle_dispatch_release_output (worker, cost);
-      gisle_mutex_lock (&worker->dispatch_lock);
+      gisle_mutex_lock (&D (worker)->lock);
     }
-  gisle_mutex_unlock (&worker->dispatch_lock);
+  gisle_mutex_unlock (&D (worker)->lock);
 }
 
 /* At the worker's end: no source is attached any more (each holds a worker
@@ -709,9 +830,9 @@ gisle_dispatch_serve_owner (GisleWorker *worker)
 void
 gisle_dispatch_free_all (GisleWorker *worker)
 {
-  for (guint i = 0; i < worker->dispatchers->len; i++)
+  for (guint i = 0; i < D (worker)->dispatchers->len; i++)
     {
-      GisleDispatcher *dispatcher = worker->dispatchers->pdata[i];
+      GisleDispatcher *dispatcher = D (worker)->dispatchers->pdata[i];
 
       while (!g_queue_is_empty (&dispatcher->events))
         gisle_event_free (g_queue_pop_head_link (&dispatcher->events)->data);
@@ -722,5 +843,5 @@ gisle_dispatch_free_all (GisleWorker *worker)
       gisle_main_context_unref (dispatcher->context);
       g_free (dispatcher);
     }
-  g_ptr_array_set_size (worker->dispatchers, 0);
+  g_ptr_array_set_size (D (worker)->dispatchers, 0);
 }

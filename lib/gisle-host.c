@@ -120,7 +120,7 @@ gisle_host_call_unref (GisleHostCall *call)
   g_clear_pointer (&call->result, g_variant_unref);
   g_clear_error (&call->error);
   g_clear_object (&call->cancellable);
-  call->worker->owner_class->unref (call->worker);
+  gisle_owner_unref (call->worker);
   g_free (call);
 }
 
@@ -137,15 +137,15 @@ gisle_host_call_complete (GisleHostCall *call,
   if (result != NULL)
     g_variant_take_ref (result);
 
-  gisle_mutex_lock (&worker->lock);
+  gisle_mutex_lock (gisle_owner_get_lock (worker));
   if (!call->done)
     {
       call->done = TRUE;
       call->result = g_steal_pointer (&result);
       call->error = g_steal_pointer (&error);
-      g_cond_broadcast (&worker->work_cond);
+      g_cond_broadcast (gisle_owner_get_wake (worker));
     }
-  gisle_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (gisle_owner_get_lock (worker));
 
   g_clear_pointer (&result, g_variant_unref);
   g_clear_error (&error);
@@ -193,7 +193,7 @@ static gboolean
 gisle_host_call_run (gpointer data)
 {
   GisleHostCall *call = data;
-  g_autoptr(GObject) held = g_weak_ref_get (&call->worker->isle);  /* this floor knows no GIsle class */
+  g_autoptr(GObject) held = gisle_dispatch_ref_isle (call->worker);  /* this floor knows no GIsle class */
   GIsle *isle = (GIsle *) held;
   GisleWorker *outer = gisle_host_running_for;
 
@@ -286,11 +286,11 @@ gisle_host_wait (lua_State     *L,
   GisleWorker *worker = call->worker;
   gboolean done;
 
-  gisle_mutex_lock (&worker->lock);
+  gisle_mutex_lock (gisle_owner_get_lock (worker));
   while (!call->done && !gisle_cancel_is_due (L))
-    gisle_cond_wait (&worker->work_cond, &worker->lock);
+    gisle_cond_wait (gisle_owner_get_wake (worker), gisle_owner_get_lock (worker));
   done = call->done;
-  gisle_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (gisle_owner_get_lock (worker));
 
   return done;
 }
@@ -301,11 +301,11 @@ gisle_host_lookup (GisleWorker *worker,
 {
   GisleHostFunction *fn;
 
-  gisle_mutex_lock (&worker->lock);
-  fn = g_hash_table_lookup (worker->host_functions, name);
+  gisle_mutex_lock (gisle_owner_get_lock (worker));
+  fn = g_hash_table_lookup (gisle_owner_get_host_functions (worker), name);
   if (fn != NULL)
     gisle_host_function_ref (fn);
-  gisle_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (gisle_owner_get_lock (worker));
   return fn;
 }
 
@@ -387,7 +387,7 @@ gisle_host_call_main (lua_State         *L,
 
   call = g_new0 (GisleHostCall, 1);
   call->ref_count = 1;
-  call->worker = worker->owner_class->ref (worker);
+  call->worker = gisle_owner_ref (worker);
   call->fn = fn;
   call->args = args;
   /* The job's own, cancelled with it (gisle_cancel_request()). */
@@ -571,11 +571,11 @@ gisle_host_install_all (GisleWorker *worker,
   GHashTableIter iter;
   gpointer key;
 
-  gisle_mutex_lock (&worker->lock);
-  g_hash_table_iter_init (&iter, worker->host_functions);
+  gisle_mutex_lock (gisle_owner_get_lock (worker));
+  g_hash_table_iter_init (&iter, gisle_owner_get_host_functions (worker));
   while (g_hash_table_iter_next (&iter, &key, NULL))
     g_ptr_array_add (names, g_strdup (key));
-  gisle_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (gisle_owner_get_lock (worker));
 
   /* Each install is its own protected call, so a memory error cannot
    * longjmp past the array's release. */
@@ -599,11 +599,11 @@ gisle_host_add (GisleWorker    *worker,
   fn->func = func;
   fn->user_data = user_data;
   fn->notify = notify;
-  fn->context = g_main_context_ref (worker->owner_context);
+  fn->context = g_main_context_ref (gisle_dispatch_get_context (worker));
 
-  gisle_mutex_lock (&worker->lock);
-  g_hash_table_replace (worker->host_functions, g_strdup (name), fn);
-  gisle_mutex_unlock (&worker->lock);
+  gisle_mutex_lock (gisle_owner_get_lock (worker));
+  g_hash_table_replace (gisle_owner_get_host_functions (worker), g_strdup (name), fn);
+  gisle_mutex_unlock (gisle_owner_get_lock (worker));
 }
 
 gboolean
@@ -613,9 +613,9 @@ gisle_host_remove (GisleWorker *worker,
   gpointer stolen_key = NULL, stolen_value = NULL;
   gboolean found;
 
-  gisle_mutex_lock (&worker->lock);
-  found = g_hash_table_steal_extended (worker->host_functions, name, &stolen_key, &stolen_value);
-  gisle_mutex_unlock (&worker->lock);
+  gisle_mutex_lock (gisle_owner_get_lock (worker));
+  found = g_hash_table_steal_extended (gisle_owner_get_host_functions (worker), name, &stolen_key, &stolen_value);
+  gisle_mutex_unlock (gisle_owner_get_lock (worker));
 
   if (!found)
     return FALSE;
@@ -689,11 +689,11 @@ gisle_isle_lua_sleep (lua_State *L)
   end_time = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
 
   gisle_cancel_check (L);
-  gisle_mutex_lock (&worker->lock);
+  gisle_mutex_lock (gisle_owner_get_lock (worker));
   while (!gisle_cancel_is_requested (L) &&
-         gisle_cond_wait_until (&worker->work_cond, &worker->lock, end_time))
+         gisle_cond_wait_until (gisle_owner_get_wake (worker), gisle_owner_get_lock (worker), end_time))
     ;
-  gisle_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (gisle_owner_get_lock (worker));
   gisle_cancel_check (L);
   return 0;
 }

@@ -10,6 +10,7 @@
 #include "gisle.h"
 #include "gisle-private.h"
 #include "gisle-isle-executor-private.h"
+#include "gisle-dispatch-private.h"
 
 
 /**
@@ -207,7 +208,7 @@ g_isle_executor_get_n_isles (GIsleExecutor *self)
 static gpointer
 g_isle_executor_try_get_isle (gpointer worker)
 {
-  return g_weak_ref_get (&((GisleWorker *) worker)->isle);
+  return gisle_dispatch_ref_isle (worker);
 }
 
 GIsle *

@@ -20,6 +20,7 @@
 #include "gisle-isle-private.h"
 #include "gisle-error-info-private.h"
 #include "gisle-i18n-private.h"
+#include "gisle-state-private.h"
 
 #include <string.h>
 
@@ -140,8 +141,7 @@ static void
 g_isle_init (GIsle *self)
 {
   self->worker = gisle_worker_new ();
-  self->worker->signals = &g_isle_signal_sink;
-  g_weak_ref_set (&self->worker->isle, self);
+  gisle_dispatch_set_isle (self->worker, G_OBJECT (self), &g_isle_signal_sink);
 }
 
 /* The floors above the isle, told when it closes (gisle-isle-private.h).
@@ -192,11 +192,7 @@ g_isle_dispose (GObject *object)
 
   /* Host closures are released here, in the thread that drops the isle,
    * rather than on the worker thread. */
-  gisle_mutex_lock (&worker->lock);
-  functions = g_steal_pointer (&worker->host_functions);
-  worker->host_functions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                  gisle_host_function_free);
-  gisle_mutex_unlock (&worker->lock);
+  functions = gisle_worker_take_host_functions (worker);
   gisle_isle_run_close_hooks (worker, TRUE);
 
   G_OBJECT_CLASS (g_isle_parent_class)->dispose (object);
@@ -207,7 +203,7 @@ g_isle_finalize (GObject *object)
 {
   GIsle *self = G_ISLE (object);
 
-  g_weak_ref_set (&self->worker->isle, NULL);
+  gisle_dispatch_set_isle (self->worker, NULL, NULL);
   gisle_worker_unref (self->worker);
   g_clear_object (&self->executor);
 
@@ -285,22 +281,22 @@ g_isle_set_property (GObject      *object,
     case PROP_THREAD_NAME:
       if (g_value_get_string (value) != NULL)
         {
-          g_free (worker->thread_name);
-          worker->thread_name = g_value_dup_string (value);
+          gisle_worker_set_thread_name (worker, g_value_get_string (value));
         }
       break;
     case PROP_QUEUE_CAPACITY:
-      worker->queue_capacity = g_value_get_uint (value);
+      gisle_worker_set_queue_capacity (worker, g_value_get_uint (value));
       break;
     case PROP_MEMORY_LIMIT:
-      worker->memory_limit = g_value_get_uint64 (value);
+      gisle_state_config_set_memory_limit (gisle_owner_get_state_config (worker),
+                                           g_value_get_uint64 (value));
       break;
     case PROP_LIBRARIES:
-      worker->libraries = g_value_get_flags (value);
+      gisle_state_config_set_libraries (gisle_owner_get_state_config (worker),
+                                        g_value_get_flags (value));
       break;
     case PROP_SETUP_CODE:
-      g_free (worker->setup_code);
-      worker->setup_code = g_value_dup_string (value);
+      gisle_worker_set_setup_code (worker, g_value_get_string (value));
       break;
     case PROP_DEFAULT_TIMEOUT:
       g_isle_set_default_timeout (self, g_value_get_uint (value));
@@ -314,11 +310,10 @@ g_isle_set_property (GObject      *object,
     case PROP_EXECUTOR:
       self->executor = g_value_dup_object (value);
       if (self->executor != NULL)
-        worker->executor = gisle_executor_ref (gisle_isle_executor_get_core (self->executor));
+        gisle_worker_set_executor (worker, gisle_isle_executor_get_core (self->executor));
       break;
     case PROP_NAME:
-      g_free (worker->name);
-      worker->name = g_value_dup_string (value);
+      gisle_worker_set_name (worker, g_value_get_string (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -580,10 +575,10 @@ g_isle_wait_serving (GisleWorker *worker,
   GVariant *result = NULL;
   gboolean serve;
 
-  serve = g_thread_self () == worker->home_thread &&
-          g_main_context_acquire (worker->owner_context);
+  serve = gisle_worker_is_home_thread (worker) &&
+          g_main_context_acquire (gisle_dispatch_get_context (worker));
   if (serve)
-    gisle_dispatch_block_begin (&blocked, worker->owner_context, worker,
+    gisle_dispatch_block_begin (&blocked, gisle_dispatch_get_context (worker), worker,
                                 g_isle_nudge_waiting_job, job);
 
   if (take_outcome)
@@ -594,7 +589,7 @@ g_isle_wait_serving (GisleWorker *worker,
   if (serve)
     {
       gisle_dispatch_block_end (&blocked);
-      g_main_context_release (worker->owner_context);
+      g_main_context_release (gisle_dispatch_get_context (worker));
     }
   return result;
 }
@@ -796,19 +791,8 @@ g_isle_set_setup_func (GIsle          *self,
   g_return_if_fail (G_IS_ISLE (self));
 
   worker = self->worker;
-  gisle_mutex_lock (&worker->lock);
-  if (worker->setup_state != GISLE_SETUP_NONE)
-    {
-      gisle_mutex_unlock (&worker->lock);
-      g_critical ("g_isle_set_setup_func: the isle has already started");
-      return;
-    }
-  if (worker->setup_notify != NULL)
-    worker->setup_notify (worker->setup_data);
-  worker->setup_func = setup;
-  worker->setup_data = user_data;
-  worker->setup_notify = notify;
-  gisle_mutex_unlock (&worker->lock);
+  if (!gisle_worker_set_setup_func (worker, setup, user_data, notify))
+    g_critical ("g_isle_set_setup_func: the isle has already started");
 }
 
 /* ---- Submitting jobs ------------------------------------------------ */
@@ -1701,7 +1685,7 @@ const char *
 g_isle_get_thread_name (GIsle *self)
 {
   g_return_val_if_fail (G_IS_ISLE (self), NULL);
-  return self->worker->thread_name;
+  return gisle_worker_get_thread_name (self->worker);
 }
 
 /**
@@ -1731,7 +1715,7 @@ const char *
 g_isle_get_name (GIsle *self)
 {
   g_return_val_if_fail (G_IS_ISLE (self), NULL);
-  return self->worker->name;
+  return gisle_worker_get_name (self->worker);
 }
 
 /**
@@ -1746,7 +1730,7 @@ guint
 g_isle_get_queue_capacity (GIsle *self)
 {
   g_return_val_if_fail (G_IS_ISLE (self), 0);
-  return self->worker->queue_capacity;
+  return gisle_worker_get_queue_capacity (self->worker);
 }
 
 /**
@@ -1761,7 +1745,7 @@ guint64
 g_isle_get_memory_limit (GIsle *self)
 {
   g_return_val_if_fail (G_IS_ISLE (self), 0);
-  return self->worker->memory_limit;
+  return gisle_state_config_get_memory_limit (gisle_owner_get_state_config (self->worker));
 }
 
 /**
@@ -1776,7 +1760,7 @@ guint64
 g_isle_get_memory_in_use (GIsle *self)
 {
   g_return_val_if_fail (G_IS_ISLE (self), 0);
-  return __atomic_load_n (&self->worker->memory_in_use, __ATOMIC_RELAXED);
+  return gisle_state_config_get_memory_in_use (gisle_owner_get_state_config (self->worker));
 }
 
 /**
@@ -1791,7 +1775,7 @@ GIsleLibraries
 g_isle_get_libraries (GIsle *self)
 {
   g_return_val_if_fail (G_IS_ISLE (self), G_ISLE_LIBRARIES_NONE);
-  return self->worker->libraries;
+  return gisle_state_config_get_libraries (gisle_owner_get_state_config (self->worker));
 }
 
 /**
@@ -1806,7 +1790,7 @@ const char *
 g_isle_get_setup_code (GIsle *self)
 {
   g_return_val_if_fail (G_IS_ISLE (self), NULL);
-  return self->worker->setup_code;
+  return gisle_worker_get_setup_code (self->worker);
 }
 
 /**
@@ -1821,7 +1805,7 @@ GMainContext *
 g_isle_get_main_context (GIsle *self)
 {
   g_return_val_if_fail (G_IS_ISLE (self), NULL);
-  return self->worker->owner_context;
+  return gisle_dispatch_get_context (self->worker);
 }
 
 /**
@@ -1836,7 +1820,7 @@ guint
 g_isle_get_default_timeout (GIsle *self)
 {
   g_return_val_if_fail (G_IS_ISLE (self), 0);
-  return gisle_cancel_policy_get_timeout (self->worker->cancel_policy);
+  return gisle_cancel_policy_get_timeout (gisle_owner_get_cancel_policy (self->worker));
 }
 
 /**
@@ -1852,7 +1836,7 @@ g_isle_set_default_timeout (GIsle *self,
 {
   g_return_if_fail (G_IS_ISLE (self));
 
-  if (gisle_cancel_policy_set_timeout (self->worker->cancel_policy, timeout_ms))
+  if (gisle_cancel_policy_set_timeout (gisle_owner_get_cancel_policy (self->worker), timeout_ms))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEFAULT_TIMEOUT]);
 }
 
@@ -1868,7 +1852,7 @@ guint
 g_isle_get_grace_period (GIsle *self)
 {
   g_return_val_if_fail (G_IS_ISLE (self), 0);
-  return gisle_cancel_policy_get_grace (self->worker->cancel_policy);
+  return gisle_cancel_policy_get_grace (gisle_owner_get_cancel_policy (self->worker));
 }
 
 /**
@@ -1884,7 +1868,7 @@ g_isle_set_grace_period (GIsle *self,
 {
   g_return_if_fail (G_IS_ISLE (self));
 
-  if (gisle_cancel_policy_set_grace (self->worker->cancel_policy, grace_ms))
+  if (gisle_cancel_policy_set_grace (gisle_owner_get_cancel_policy (self->worker), grace_ms))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GRACE_PERIOD]);
 }
 
@@ -1900,7 +1884,7 @@ guint
 g_isle_get_hard_deadline (GIsle *self)
 {
   g_return_val_if_fail (G_IS_ISLE (self), 0);
-  return gisle_cancel_policy_get_hard (self->worker->cancel_policy);
+  return gisle_cancel_policy_get_hard (gisle_owner_get_cancel_policy (self->worker));
 }
 
 /**
@@ -1917,7 +1901,7 @@ g_isle_set_hard_deadline (GIsle *self,
   g_return_if_fail (G_IS_ISLE (self));
   g_return_if_fail (deadline_ms > 0);
 
-  if (gisle_cancel_policy_set_hard (self->worker->cancel_policy, deadline_ms))
+  if (gisle_cancel_policy_set_hard (gisle_owner_get_cancel_policy (self->worker), deadline_ms))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HARD_DEADLINE]);
 }
 
@@ -1936,9 +1920,7 @@ g_isle_is_closed (GIsle *self)
 
   g_return_val_if_fail (G_IS_ISLE (self), FALSE);
 
-  gisle_mutex_lock (&self->worker->lock);
-  closed = self->worker->closing;
-  gisle_mutex_unlock (&self->worker->lock);
+  closed = gisle_worker_is_closing (self->worker);
   return closed;
 }
 
@@ -1957,8 +1939,6 @@ g_isle_is_defunct (GIsle *self)
 
   g_return_val_if_fail (G_IS_ISLE (self), FALSE);
 
-  gisle_mutex_lock (&self->worker->lock);
-  defunct = self->worker->defunct;
-  gisle_mutex_unlock (&self->worker->lock);
+  defunct = gisle_worker_is_defunct (self->worker);
   return defunct;
 }

@@ -35,6 +35,10 @@ void         gisle_job_set_control     (GisleJob    *job,
                                         GisleControlFunc func,
                                         gpointer     data,
                                         GDestroyNotify notify);
+void         gisle_job_set_setup       (GisleJob    *job,
+                                        GIsleSetupFunc func,
+                                        gpointer     data,
+                                        const char  *code);
 void         gisle_job_set_timeout     (GisleJob    *job,
                                         guint        timeout_ms);
 guint        gisle_job_get_timeout     (GisleJob    *job);

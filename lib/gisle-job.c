@@ -33,6 +33,7 @@ struct _GisleJob
   GisleJobKind kind;
   guint64 id;
   GisleWorker *worker;           /* strong */
+  GisleRun *run;                 /* the worker's per-run record */
 
   /* What to run */
   char *code;
@@ -40,6 +41,8 @@ struct _GisleJob
   char *function;
   GVariant *args;
   GIsleExecFunc exec_func;
+  GIsleSetupFunc setup_func;     /* SETUP: not owned (the worker's) */
+  gpointer setup_data;
   GisleControlFunc control_func;
   gpointer func_data;
   GDestroyNotify func_notify;
@@ -89,8 +92,9 @@ gisle_job_new (GisleWorker  *worker,
 
   job->ref_count = 1;
   job->kind = kind;
-  job->worker = worker->owner_class->ref (worker);
-  job->id = (guint64) __atomic_add_fetch (&worker->next_job_id, 1, __ATOMIC_RELAXED);
+  job->worker = gisle_owner_ref (worker);
+  job->run = gisle_owner_get_run (worker);
+  job->id = gisle_owner_next_job_id (worker);
   job->cancel = gisle_cancel_state_new (job->id);
   job->queue_link.data = job;
   g_mutex_init (&job->sync_lock);
@@ -167,6 +171,19 @@ gisle_job_set_control (GisleJob         *job,
   job->control_func = func;
   job->func_data = data;
   job->func_notify = notify;
+}
+
+/* SETUP: the isle's setup function (with its data, which the worker
+ * keeps) and setup code, run in this order once the state is open. */
+void
+gisle_job_set_setup (GisleJob       *job,
+                     GIsleSetupFunc  func,
+                     gpointer        data,
+                     const char     *code)
+{
+  job->setup_func = func;
+  job->setup_data = data;
+  job->code = g_strdup (code);
 }
 
 /* 0: the isle's default time limit. */
@@ -327,7 +344,7 @@ gisle_job_unref (GisleJob *job)
     g_ptr_array_unref (job->serve_workers);
   g_mutex_clear (&job->sync_lock);
   g_cond_clear (&job->sync_cond);
-  job->worker->owner_class->unref (job->worker);
+  gisle_owner_unref (job->worker);
   g_free (job);
 }
 
@@ -446,7 +463,7 @@ gisle_job_unref_worker (gpointer data)
 {
   GisleWorker *worker = data;
 
-  worker->owner_class->unref (worker);
+  gisle_owner_unref (worker);
 }
 
 /* Tells a blocked caller waiting for @job that @worker (any isle whose
@@ -460,7 +477,7 @@ gisle_job_nudge_waiter (GisleJob    *job,
   if (job->serve_workers == NULL)
     job->serve_workers = g_ptr_array_new_with_free_func (gisle_job_unref_worker);
   if (!g_ptr_array_find (job->serve_workers, worker, NULL))
-    g_ptr_array_add (job->serve_workers, worker->owner_class->ref (worker));
+    g_ptr_array_add (job->serve_workers, gisle_owner_ref (worker));
   job->serve_pending = TRUE;
   g_cond_broadcast (&job->sync_cond);
   gisle_mutex_unlock (&job->sync_lock);
@@ -607,8 +624,7 @@ gisle_job_lua_failure (GisleJob   *job,
   const char *message = lua_tostring (L, -1) ? lua_tostring (L, -1) : "unknown error";
 
   if (status == LUA_ERRMEM && prefix == NULL)
-    return gisle_error_new_memory (job->worker->memory_limit,
-                                   __atomic_load_n (&job->worker->memory_in_use, __ATOMIC_RELAXED));
+    return gisle_state_memory_error (L);
   return g_error_new (G_ISLE_ERROR, status == LUA_ERRMEM ? G_ISLE_ERROR_MEMORY : code,
                       "%s%s", prefix != NULL ? prefix : "", message);
 }
@@ -707,7 +723,7 @@ gisle_job_pcall (GisleJob  *job,
 {
   int status;
 
-  gisle_cancel_enter_lua (job->worker, job->cancel, L);
+  gisle_cancel_enter_lua (job->run, job->cancel, L);
   status = lua_pcall (L, nargs, LUA_MULTRET, base + 1);
 
   /* Decided by the flag, never by the error: a script that caught the
@@ -725,7 +741,7 @@ gisle_job_pcall (GisleJob  *job,
      * take a while, and Stop or the time limit must reach it. */
     gisle_job_collect_results (job, L, base + 1);
 
-  gisle_cancel_leave_lua (job->worker);
+  gisle_cancel_leave_lua (job->run);
   lua_settop (L, base);
 }
 
@@ -842,9 +858,9 @@ gisle_job_run_call (GisleJob  *job,
   lua_pushcfunction (L, gisle_job_call_prepare);
   lua_pushlightuserdata (L, job);
   /* The lookup may run __index metamethods: script code, so cancellable. */
-  gisle_cancel_enter_lua (job->worker, job->cancel, L);
+  gisle_cancel_enter_lua (job->run, job->cancel, L);
   status = lua_pcall (L, 1, LUA_MULTRET, 0);
-  gisle_cancel_leave_lua (job->worker);
+  gisle_cancel_leave_lua (job->run);
   pushed = lua_gettop (L) - base - 1;
 
   if (gisle_job_cancel_phase (job) != GISLE_CANCEL_NONE)
@@ -893,7 +909,7 @@ gisle_job_exec_protected (lua_State *L)
   /* The callback gets a clean stack, as a fresh C function would. */
   lua_settop (L, 0);
   if (ctx->job->kind == GISLE_JOB_SETUP)
-    ctx->ok = ctx->job->worker->setup_func (ctx->isle, L, ctx->job->worker->setup_data, &ctx->error);
+    ctx->ok = ctx->job->setup_func (ctx->isle, L, ctx->job->setup_data, &ctx->error);
   else
     {
       ctx->result = ctx->job->exec_func (ctx->isle, L, ctx->job->func_data, &ctx->error);
@@ -909,7 +925,7 @@ gisle_job_run_c (GisleJob  *job,
                  GVariant **result,
                  GError   **error)
 {
-  g_autoptr(GObject) held = g_weak_ref_get (&job->worker->isle);  /* this floor knows no GIsle class */
+  g_autoptr(GObject) held = gisle_dispatch_ref_isle (job->worker);  /* this floor knows no GIsle class */
   GIsle *isle = (GIsle *) held;
   ExecContext ctx = { job, isle, NULL, NULL, FALSE };
   int base = lua_gettop (L);
@@ -918,9 +934,9 @@ gisle_job_run_c (GisleJob  *job,
   lua_pushcfunction (L, gisle_job_msgh);
   lua_pushcfunction (L, gisle_job_exec_protected);
   lua_pushlightuserdata (L, &ctx);
-  gisle_cancel_enter_lua (job->worker, job->cancel, L);
+  gisle_cancel_enter_lua (job->run, job->cancel, L);
   status = lua_pcall (L, 1, 0, base + 1);
-  gisle_cancel_leave_lua (job->worker);
+  gisle_cancel_leave_lua (job->run);
 
   if (gisle_job_cancel_phase (job) != GISLE_CANCEL_NONE)
     {
@@ -965,7 +981,7 @@ gisle_job_run_setup (GisleJob  *job,
       return;
     }
 
-  if (worker->setup_func != NULL && !gisle_job_run_c (job, L, &ignored, &error))
+  if (job->setup_func != NULL && !gisle_job_run_c (job, L, &ignored, &error))
     {
       g_prefix_error (&error, "The setup function failed: ");
       gisle_job_complete (job, NULL, error);
@@ -974,10 +990,10 @@ gisle_job_run_setup (GisleJob  *job,
   g_clear_pointer (&ignored, g_variant_unref);
 
   /* A failing setup chunk fails construction with its own error. */
-  if (worker->setup_code != NULL)
+  if (job->code != NULL)
     {
       job->error_prefix = "The setup code failed: ";
-      gisle_job_run_chunk (job, L, worker->setup_code, "=setup-code");
+      gisle_job_run_chunk (job, L, job->code, "=setup-code");
     }
   else
     gisle_job_complete (job, NULL, NULL);

@@ -32,16 +32,16 @@ gisle_output_wait_room (lua_State *L)
   GisleWorker *worker = gisle_worker_from_lua (L);
   gboolean cancelled = FALSE;
 
-  gisle_mutex_lock (&worker->dispatch_lock);
-  while (worker->output_pending > GISLE_OUTPUT_HIGH_WATER &&
+  gisle_dispatch_lock (worker);
+  while (gisle_dispatch_get_output_pending (worker) > GISLE_OUTPUT_HIGH_WATER &&
          !(cancelled = gisle_cancel_is_due (L)))
     {
       /* A home thread blocked in a call cannot run its main loop: it
        * drains the output itself, or this would wait for it forever. */
       gisle_dispatch_nudge_blocked_caller (worker);
-      gisle_cond_wait (&worker->output_cond, &worker->dispatch_lock);
+      gisle_dispatch_wait_output_room (worker);
     }
-  gisle_mutex_unlock (&worker->dispatch_lock);
+  gisle_dispatch_unlock (worker);
 
   if (cancelled)
     gisle_cancel_check (L);
@@ -59,9 +59,9 @@ gisle_output_write (lua_State   *L,
     return;
 
   gisle_output_wait_room (L);
-  gisle_mutex_lock (&worker->dispatch_lock);
+  gisle_dispatch_lock (worker);
   gisle_dispatch_output (worker, gisle_output_job_id (L), stream, data, len);
-  gisle_mutex_unlock (&worker->dispatch_lock);
+  gisle_dispatch_unlock (worker);
 }
 
 void
@@ -71,8 +71,8 @@ gisle_output_warning (lua_State  *L,
 {
   GisleWorker *worker = gisle_worker_from_lua (L);
 
-  gisle_mutex_lock (&worker->dispatch_lock);
-  if (worker->output_pending <= GISLE_WARNING_LIMIT)
+  gisle_dispatch_lock (worker);
+  if (gisle_dispatch_get_output_pending (worker) <= GISLE_WARNING_LIMIT)
     gisle_dispatch_output (worker, gisle_output_job_id (L), G_ISLE_STREAM_WARNING, data, len);
-  gisle_mutex_unlock (&worker->dispatch_lock);
+  gisle_dispatch_unlock (worker);
 }

@@ -34,14 +34,12 @@
 #include "gisle-executor-private.h"
 #include "gisle-watchdog-private.h"
 #include "gisle-thread-private.h"
+#include "gisle-owner-private.h"
 
 G_BEGIN_DECLS
 
-typedef struct _GisleWorker     GisleWorker;
-typedef struct _GisleJob        GisleJob;
 typedef struct _GisleDispatcher GisleDispatcher;
 typedef struct _GisleCancelState GisleCancelState;
-typedef struct _GisleCancelPolicy GisleCancelPolicy;
 
 /* Nested coroutine resumes are bounded by Lua's C-stack limit (200). */
 #define GISLE_MAX_RESUME_DEPTH 256
@@ -125,22 +123,6 @@ typedef enum {
 } GisleSetupState;
 
 
-/* What the cancellation signal handler needs, reachable from a
- * thread-local pointer on the worker thread. Written only by the worker
- * thread itself; the handler interrupts that same thread, so plain volatile
- * access with signal fences is enough. */
-typedef struct
-{
-  GisleWorker *worker;
-  GisleCancelState *volatile cancel;  /* the running job's (gisle-cancel.c) */
-  lua_State *volatile stack[GISLE_MAX_RESUME_DEPTH];
-  volatile int depth;
-  volatile int sampling;         /* in the profiler's hook (gisle-profile.c) */
-  /* The profiler's timer for the job in Lua now, if any (gisle-profile.c). */
-  timer_t sample_timer;
-  gboolean sample_timer_created;
-  guint sample_rate;
-} GisleRun;
 
 /* A sampler (the profiler) registered with gisle_cancel_set_sampler(): the
  * one-shot count hook its signal arms, and what it does as a job enters
@@ -152,89 +134,7 @@ typedef struct
   void   (*leave_lua) (GisleRun *run);
 } GisleSampler;
 
-/* How the floors below the worker (jobs, host calls, the delivery queue,
- * the cancel policy) hold and reach the worker they belong to without
- * calling the file above them. */
-typedef struct
-{
-  GisleWorker *(*ref) (GisleWorker *worker);
-  gboolean (*try_ref) (GisleWorker *worker);  /* FALSE: being freed */
-  void     (*unref)   (GisleWorker *worker);
-  /* The cancel policy's last resort, at the hard deadline. */
-  void     (*make_defunct) (GisleWorker *worker,
-                            GisleJob    *stuck);
-} GisleOwnerClass;
 
-struct _GisleWorker
-{
-  gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
-  const GisleOwnerClass *owner_class;  /* set at creation */
-
-  /* Configuration, fixed once the thread starts. */
-  char *thread_name;
-  guint queue_capacity;
-  guint64 memory_limit;
-  GIsleLibraries libraries;
-  char *setup_code;
-  GIsleSetupFunc setup_func;
-  gpointer setup_data;
-  GDestroyNotify setup_notify;
-  GisleCancelPolicy *cancel_policy;  /* time limits and timers (gisle-worker-cancel.c) */
-
-  GMainContext *owner_context;   /* thread-default context at construction */
-  GThread *home_thread;          /* the thread that created the isle */
-  GWeakRef isle;                 /* the GIsle, for signal emission */
-  const GisleSignalSink *signals; /* how to emit them; set once by the GIsle */
-
-  /* Queue and lifecycle, under @lock. */
-  GMutex lock;
-  GCond work_cond;               /* the worker waits for jobs or wake-ups */
-  GCond space_cond;              /* blocking submitters wait for room */
-  GQueue queue;
-  GisleJob *current;
-  gboolean idle;                 /* the thread waits for work_cond */
-  guint space_waiters;           /* blocking submitters waiting for room */
-  gboolean started;
-  gboolean closing;
-  gboolean exited;
-  gboolean defunct;
-  pthread_t pthread;             /* the thread running it now */
-  GisleExecutor *executor;       /* strong; NULL: a dedicated thread */
-  GisleExecutorItem turn;        /* the isle as the executor's item */
-  char *name;                    /* for lookup on the executor */
-  gboolean scheduled;            /* queued on or run by the executor */
-  gboolean close_abandoned;      /* lock: closing outlived the hard deadline */
-  gboolean state_created;        /* worker thread only */
-  GPtrArray *close_waiters;      /* GisleJob (CONTROL) completed at exit */
-  GSource *close_deadline;       /* watchdog: closing never waits longer */
-  gboolean exiting;              /* the close runs on a thread (lua_close) */
-  GisleSetupState setup_state;
-  GisleJob *setup_job;           /* strong, while RUNNING */
-  GError *setup_error;           /* once DONE, if the setup failed */
-  GPtrArray *setup_waiters;      /* GisleJob (CONTROL) completed at setup's end */
-  GHashTable *host_functions;    /* name -> GisleHostFunction */
-
-  volatile gint64 next_job_id;   /* atomic */
-
-  /* Memory accounting (the allocator runs on the worker only; the counter
-   * is read from anywhere). */
-  volatile gsize memory_in_use;
-
-  /* Worker-thread-only state. */
-  lua_State *L;
-  GisleRun run;
-  GisleJob *running_job;         /* the job whose Lua code runs now */
-
-  /* The sampling profiler's GisleProfile, or NULL; under the profile lock
-   * (gisle-profile.c). */
-  gpointer profile;
-
-  /* Delivery to main contexts, under @dispatch_lock. */
-  GMutex dispatch_lock;
-  GPtrArray *dispatchers;        /* GisleDispatcher, one per context */
-  gsize output_pending;          /* bytes queued, not yet emitted */
-  GCond output_cond;             /* the worker waits for output room */
-};
 
 /* The isle a Lua state belongs to: the state's extra space holds it (see
  * gisle_state_new()). Inline, so the floors that run inside Lua (output,

@@ -98,7 +98,7 @@ typedef struct
   GString *scratch;
 } GisleProfile;
 
-/* Guards every GisleProfile and worker->profile. One lock for all isles:
+/* Guards every GisleProfile and the per-run records' sampled profile. One lock for all isles:
  * only the sample hooks and start/stop take it. */
 static GMutex gisle_profile_lock;
 
@@ -238,13 +238,13 @@ gisle_profile_record (GisleProfile *profile,
 {
   GisleProfileFunc *frames[GISLE_PROFILE_MAX_FRAMES];
   lua_State *states[GISLE_MAX_RESUME_DEPTH];
-  int n_states = 0, n = 0, top = -1, depth = run->depth;
+  int n_states = 0, n = 0, top = -1, depth = gisle_cancel_run_get_depth (run);
   gboolean truncated = FALSE, line_done = FALSE;
   guint64 stamp = ++profile->samples;
   guint64 *count;
 
   for (int i = depth - 1; i >= 0; i--)
-    if (run->stack[i] == L)
+    if (gisle_cancel_run_get_state (run, i) == L)
       {
         top = i;
         break;
@@ -253,7 +253,7 @@ gisle_profile_record (GisleProfile *profile,
     states[n_states++] = L;
   else
     for (int i = top; i >= 0; i--)
-      states[n_states++] = run->stack[i];
+      states[n_states++] = gisle_cancel_run_get_state (run, i);
 
   /* Innermost first. */
   for (int s = 0; s < n_states && !truncated; s++)
@@ -329,30 +329,44 @@ gisle_profile_record (GisleProfile *profile,
 
 /* ---- The sample timer (worker thread) ---------------------------------- */
 
+/* The timer of the job in Lua now, while the profiler is on: the
+ * sampler's data in the per-run record, made as the job enters Lua (or at
+ * its first sample) and deleted as it leaves. */
+typedef struct
+{
+  timer_t timer;
+  guint rate_hz;
+} GisleProfileTimer;
+
 /* (Re)arms this thread's sample timer for @rate_hz. */
 static void
 gisle_profile_arm_timer (GisleRun *run,
                          guint     rate_hz)
 {
+  GisleProfileTimer *timer = gisle_cancel_run_get_sampler_data (run);
   struct itimerspec spec = { { 0, }, };
   long period_ns = 1000000000L / (long) rate_hz;
 
-  if (!run->sample_timer_created)
+  if (timer == NULL)
     {
       struct sigevent event = { 0, };
 
+      timer = g_new0 (GisleProfileTimer, 1);
       gisle_cancel_sample_sigevent (&event);
       event.sigev_notify = SIGEV_THREAD_ID;
       event.sigev_notify_thread_id = gettid ();
-      if (timer_create (CLOCK_MONOTONIC, &event, &run->sample_timer) != 0)
-        return;
-      run->sample_timer_created = TRUE;
+      if (timer_create (CLOCK_MONOTONIC, &event, &timer->timer) != 0)
+        {
+          g_free (timer);
+          return;
+        }
+      gisle_cancel_run_set_sampler_data (run, timer);
     }
   spec.it_interval.tv_sec = period_ns / 1000000000L;
   spec.it_interval.tv_nsec = period_ns % 1000000000L;
   spec.it_value = spec.it_interval;
-  timer_settime (run->sample_timer, 0, &spec, NULL);
-  run->sample_rate = rate_hz;
+  timer_settime (timer->timer, 0, &spec, NULL);
+  timer->rate_hz = rate_hz;
 }
 
 /* Deletes this thread's sample timer; a signal already pending finds the
@@ -360,11 +374,13 @@ gisle_profile_arm_timer (GisleRun *run,
 void
 gisle_profile_leave_lua (GisleRun *run)
 {
-  if (run->sample_timer_created)
+  GisleProfileTimer *timer = gisle_cancel_run_get_sampler_data (run);
+
+  if (timer != NULL)
     {
-      timer_delete (run->sample_timer);
-      run->sample_timer_created = FALSE;
-      run->sample_rate = 0;
+      timer_delete (timer->timer);
+      gisle_cancel_run_set_sampler_data (run, NULL);
+      g_free (timer);
     }
 }
 
@@ -375,9 +391,12 @@ gisle_profile_enter_lua (GisleRun *run)
 {
   guint rate = 0;
 
+  GisleProfile *profile;
+
   gisle_mutex_lock (&gisle_profile_lock);
-  if (run->worker->profile != NULL)
-    rate = ((GisleProfile *) run->worker->profile)->rate_hz;
+  profile = gisle_cancel_run_get_sampled (run);
+  if (profile != NULL)
+    rate = profile->rate_hz;
   gisle_mutex_unlock (&gisle_profile_lock);
   if (rate != 0)
     gisle_profile_arm_timer (run, rate);
@@ -400,33 +419,29 @@ gisle_profile_hook (lua_State *L,
 
   /* No sample is armed meanwhile, so this hook's lua_sethook is never
    * torn by the handler's; a cancel signal still arms the cancel's. */
-  run->sampling = TRUE;
-  atomic_signal_fence (memory_order_seq_cst);
+  gisle_cancel_run_set_sampling (run, TRUE);
   /* First the hook a cancel needs, if any: the cancel always wins, and a
    * cancel signal that lands from now on arms its own hook afresh. */
   gisle_cancel_restore_hook (L);
 
-  if (run->worker != NULL)
+  gisle_mutex_lock (&gisle_profile_lock);
+  profile = gisle_cancel_run_get_sampled (run);
+  if (profile != NULL)
     {
-      gisle_mutex_lock (&gisle_profile_lock);
-      profile = run->worker->profile;
-      if (profile != NULL)
-        {
-          gisle_profile_record (profile, run, L);
-          rate = profile->rate_hz;
-        }
-      gisle_mutex_unlock (&gisle_profile_lock);
+      gisle_profile_record (profile, run, L);
+      rate = profile->rate_hz;
     }
+  gisle_mutex_unlock (&gisle_profile_lock);
 
   /* Stopped: no more signals. Started while this job ran (the start sent
    * this sample), or restarted at another rate: the timer follows. */
   if (rate == 0)
     gisle_profile_leave_lua (run);
-  else if (rate != run->sample_rate)
+  else if (gisle_cancel_run_get_sampler_data (run) == NULL ||
+           rate != ((GisleProfileTimer *) gisle_cancel_run_get_sampler_data (run))->rate_hz)
     gisle_profile_arm_timer (run, rate);
 
-  atomic_signal_fence (memory_order_seq_cst);
-  run->sampling = FALSE;
+  gisle_cancel_run_set_sampling (run, FALSE);
 }
 
 /* ---- Results --------------------------------------------------------- */
@@ -601,9 +616,7 @@ gisle_profile_start (GisleWorker *worker,
       return FALSE;
     }
 
-  gisle_mutex_lock (&worker->lock);
-  closed = worker->closing || worker->exited;
-  gisle_mutex_unlock (&worker->lock);
+  closed = gisle_worker_is_closed (worker);
   if (closed)
     {
       g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED, _("The isle is closed"));
@@ -623,7 +636,7 @@ gisle_profile_start (GisleWorker *worker,
   profile->started_at = g_get_monotonic_time ();
 
   gisle_mutex_lock (&gisle_profile_lock);
-  if (worker->profile != NULL)
+  if (gisle_cancel_run_get_sampled (gisle_worker_get_run (worker)) != NULL)
     {
       gisle_mutex_unlock (&gisle_profile_lock);
       gisle_profile_free (profile);
@@ -635,14 +648,11 @@ gisle_profile_start (GisleWorker *worker,
    * when it sees one. */
   gisle_cancel_set_sampler (&gisle_profile_sampler);
   gisle_isle_add_close_hook (gisle_profile_on_isle_closed);
-  g_atomic_pointer_set (&worker->profile, profile);
+  gisle_cancel_run_set_sampled (gisle_worker_get_run (worker), profile);
   gisle_mutex_unlock (&gisle_profile_lock);
 
   /* A job running now made no timer: its first sample makes it. */
-  gisle_mutex_lock (&worker->lock);
-  if (worker->current != NULL && !worker->defunct)
-    gisle_cancel_signal_sample (worker->pthread);
-  gisle_mutex_unlock (&worker->lock);
+  gisle_worker_signal_sample (worker);
   return TRUE;
 }
 
@@ -652,7 +662,7 @@ gisle_profile_is_running (GisleWorker *worker)
   gboolean running;
 
   gisle_mutex_lock (&gisle_profile_lock);
-  running = worker->profile != NULL;
+  running = gisle_cancel_run_get_sampled (gisle_worker_get_run (worker)) != NULL;
   gisle_mutex_unlock (&gisle_profile_lock);
   return running;
 }
@@ -666,8 +676,8 @@ gisle_profile_stop (GisleWorker *worker,
   char *text;
 
   gisle_mutex_lock (&gisle_profile_lock);
-  profile = worker->profile;
-  g_atomic_pointer_set (&worker->profile, NULL);
+  profile = gisle_cancel_run_get_sampled (gisle_worker_get_run (worker));
+  gisle_cancel_run_set_sampled (gisle_worker_get_run (worker), NULL);
   gisle_mutex_unlock (&gisle_profile_lock);
   if (profile == NULL)
     {

@@ -10,6 +10,19 @@
 
 G_BEGIN_DECLS
 
+/* How the worker's states are made (libraries, memory limit) and what
+ * they use: made and held by the worker. */
+GisleStateConfig *gisle_state_config_new (void);
+void         gisle_state_config_free   (GisleStateConfig *config);
+GIsleLibraries gisle_state_config_get_libraries (GisleStateConfig *config);
+void         gisle_state_config_set_libraries (GisleStateConfig *config,
+                                        GIsleLibraries    libraries);
+guint64      gisle_state_config_get_memory_limit (GisleStateConfig *config);
+void         gisle_state_config_set_memory_limit (GisleStateConfig *config,
+                                        guint64           limit);
+gsize        gisle_state_config_get_memory_in_use (GisleStateConfig *config);
+GError      *gisle_state_memory_error  (lua_State   *L);
+
 lua_State   *gisle_state_new           (GisleWorker *worker);
 gboolean     gisle_state_open          (GisleWorker *worker,
                                         lua_State   *L,

@@ -16,10 +16,81 @@
 #include "gisle-state-private.h"
 #include "gisle-sandbox-private.h"
 #include "gisle-i18n-private.h"
+#include "gisle-error-info-private.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <lauxlib.h>
+
+/* How the worker's states are made: made and held by the worker, read by
+ * the allocator on the worker thread and by anyone for the figures. */
+struct _GisleStateConfig
+{
+  GIsleLibraries libraries;      /* fixed once the thread starts */
+  guint64 memory_limit;          /* 0: none; fixed once the thread starts */
+  volatile gsize memory_in_use;  /* written by the allocator, read anywhere */
+};
+
+GisleStateConfig *
+gisle_state_config_new (void)
+{
+  GisleStateConfig *config = g_new0 (GisleStateConfig, 1);
+
+  config->libraries = G_ISLE_LIBRARIES_SAFE;
+  return config;
+}
+
+void
+gisle_state_config_free (GisleStateConfig *config)
+{
+  g_free (config);
+}
+
+GIsleLibraries
+gisle_state_config_get_libraries (GisleStateConfig *config)
+{
+  return config->libraries;
+}
+
+void
+gisle_state_config_set_libraries (GisleStateConfig *config,
+                                  GIsleLibraries    libraries)
+{
+  config->libraries = libraries;
+}
+
+guint64
+gisle_state_config_get_memory_limit (GisleStateConfig *config)
+{
+  return config->memory_limit;
+}
+
+void
+gisle_state_config_set_memory_limit (GisleStateConfig *config,
+                                     guint64           limit)
+{
+  config->memory_limit = limit;
+}
+
+/* From any thread: what the state holds now. */
+gsize
+gisle_state_config_get_memory_in_use (GisleStateConfig *config)
+{
+  return __atomic_load_n (&config->memory_in_use, __ATOMIC_RELAXED);
+}
+
+/* The error of an allocation the limit refused in @L's isle. */
+GError *
+gisle_state_memory_error (lua_State *L)
+{
+  void *ud = NULL;
+  GisleStateConfig *config;
+
+  lua_getallocf (L, &ud);
+  config = ud;
+  return gisle_error_new_memory (config->memory_limit,
+                                 gisle_state_config_get_memory_in_use (config));
+}
 
 /* The allocator enforces GIsle:memory-limit. Refusing an allocation makes
  * Lua run an emergency collection and then raise a memory error, which ends
@@ -30,27 +101,27 @@ gisle_state_alloc (void   *ud,
                     size_t  osize,
                     size_t  nsize)
 {
-  GisleWorker *worker = ud;
-  gsize in_use = __atomic_load_n (&worker->memory_in_use, __ATOMIC_RELAXED);
+  GisleStateConfig *config = ud;
+  gsize in_use = __atomic_load_n (&config->memory_in_use, __ATOMIC_RELAXED);
   gsize old_size = ptr != NULL ? osize : 0;
   void *block;
 
   if (nsize == 0)
     {
       free (ptr);
-      __atomic_store_n (&worker->memory_in_use, in_use - old_size, __ATOMIC_RELAXED);
+      __atomic_store_n (&config->memory_in_use, in_use - old_size, __ATOMIC_RELAXED);
       return NULL;
     }
 
-  if (worker->memory_limit != 0 && nsize > old_size &&
-      in_use - old_size + nsize > worker->memory_limit)
+  if (config->memory_limit != 0 && nsize > old_size &&
+      in_use - old_size + nsize > config->memory_limit)
     return NULL;
 
   block = realloc (ptr, nsize);
   if (block == NULL)
     return NULL;
 
-  __atomic_store_n (&worker->memory_in_use, in_use - old_size + nsize, __ATOMIC_RELAXED);
+  __atomic_store_n (&config->memory_in_use, in_use - old_size + nsize, __ATOMIC_RELAXED);
   return block;
 }
 
@@ -67,7 +138,7 @@ gisle_state_panic (lua_State *L)
 lua_State *
 gisle_state_new (GisleWorker *worker)
 {
-  lua_State *L = lua_newstate (gisle_state_alloc, worker);
+  lua_State *L = lua_newstate (gisle_state_alloc, gisle_owner_get_state_config (worker));
 
   if (L != NULL)
     {
@@ -82,7 +153,7 @@ gisle_state_open_protected (lua_State *L)
 {
   GisleWorker *worker = gisle_worker_from_lua (L);
 
-  gisle_sandbox_open (L, worker->libraries);
+  gisle_sandbox_open (L, gisle_owner_get_state_config (worker)->libraries);
   gisle_cancel_open (L);
   gisle_host_open (L);
   return 0;

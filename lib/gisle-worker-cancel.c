@@ -18,6 +18,7 @@
 #include "gisle-job-private.h"
 #include "gisle-worker-cancel-private.h"
 #include "gisle-watchdog-private.h"
+#include "gisle-dispatch-private.h"
 
 /* The policy's settings and the timers of the worker's current job (only
  * the current job has timers: they are dropped as it stops being
@@ -112,14 +113,17 @@ gisle_cancel_on_grace_over (gpointer data)
 {
   GisleJob *job = data;
   GisleWorker *worker = gisle_job_get_worker (job);
+  pthread_t thread;
+  gboolean defunct;
 
-  gisle_mutex_lock (&worker->lock);
-  if (worker->current == job && gisle_cancel_state_harden (gisle_job_get_cancel (job)))
+  gisle_mutex_lock (gisle_owner_get_lock (worker));
+  if (gisle_owner_running_locked (worker, job, &thread, &defunct) &&
+      gisle_cancel_state_harden (gisle_job_get_cancel (job)))
     {
-      gisle_cancel_signal_thread (worker->pthread);
-      g_cond_broadcast (&worker->work_cond);
+      gisle_cancel_signal_thread (thread);
+      g_cond_broadcast (gisle_owner_get_wake (worker));
     }
-  gisle_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (gisle_owner_get_lock (worker));
 
   return G_SOURCE_REMOVE;
 }
@@ -131,7 +135,7 @@ gisle_cancel_on_hard_deadline (gpointer data)
   GisleWorker *worker = gisle_job_get_worker (job);
 
   if (!gisle_job_is_completed (job))
-    worker->owner_class->make_defunct (worker, job);
+    gisle_owner_make_defunct (worker, job);
   return G_SOURCE_REMOVE;
 }
 
@@ -139,7 +143,7 @@ void
 gisle_cancel_job_started (GisleJob *job)
 {
   GisleWorker *worker = gisle_job_get_worker (job);
-  GisleCancelPolicy *policy = worker->cancel_policy;
+  GisleCancelPolicy *policy = gisle_owner_get_cancel_policy (worker);
   guint timeout = gisle_job_get_timeout (job);
 
   if (timeout == 0)
@@ -148,9 +152,9 @@ gisle_cancel_job_started (GisleJob *job)
   if (timeout == 0 || gisle_job_get_kind (job) == GISLE_JOB_CONTROL)
     return;
 
-  gisle_mutex_lock (&worker->lock);
+  gisle_mutex_lock (gisle_owner_get_lock (worker));
   policy->deadline_source = gisle_watchdog_add (timeout, gisle_cancel_on_deadline, job);
-  gisle_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (gisle_owner_get_lock (worker));
 }
 
 static void
@@ -184,27 +188,25 @@ gisle_cancel_request (GisleJob *job,
                       gint      reason)
 {
   GisleWorker *worker = gisle_job_get_worker (job);
-  GisleCancelPolicy *policy = worker->cancel_policy;
+  GisleCancelPolicy *policy = gisle_owner_get_cancel_policy (worker);
   gboolean control = gisle_job_get_kind (job) == GISLE_JOB_CONTROL;
   gboolean was_queued = FALSE;
   gboolean signalled = FALSE;
   GCancellable *host_cancellable = NULL;
+  pthread_t thread;
+  gboolean defunct;
 
-  gisle_mutex_lock (&worker->lock);
-  if (gisle_job_unqueue (job, &worker->queue))
-    {
-      was_queued = TRUE;
-      if (worker->space_waiters > 0)
-        g_cond_signal (&worker->space_cond);
-    }
-  else if (worker->current == job && !worker->defunct &&
+  gisle_mutex_lock (gisle_owner_get_lock (worker));
+  if (gisle_owner_unqueue_locked (worker, job))
+    was_queued = TRUE;
+  else if (gisle_owner_running_locked (worker, job, &thread, &defunct) && !defunct &&
            gisle_cancel_state_begin (gisle_job_get_cancel (job), reason,
                                      control ? G_MAXINT64
                                              : g_get_monotonic_time () +
                                                (gint64) gisle_cancel_policy_get_grace (policy) * 1000,
                                      &host_cancellable))
     {
-      gisle_cancel_signal_thread (worker->pthread);
+      gisle_cancel_signal_thread (thread);
       if (!control)
         {
           policy->grace_source = gisle_watchdog_add (gisle_cancel_policy_get_grace (policy),
@@ -212,10 +214,10 @@ gisle_cancel_request (GisleJob *job,
           policy->hard_source = gisle_watchdog_add (gisle_cancel_policy_get_hard (policy),
                                                     gisle_cancel_on_hard_deadline, job);
         }
-      g_cond_broadcast (&worker->work_cond);
+      g_cond_broadcast (gisle_owner_get_wake (worker));
       signalled = TRUE;
     }
-  gisle_mutex_unlock (&worker->lock);
+  gisle_mutex_unlock (gisle_owner_get_lock (worker));
 
   if (was_queued)
     {
@@ -227,9 +229,7 @@ gisle_cancel_request (GisleJob *job,
       if (host_cancellable != NULL)
         gisle_host_cancel_job_calls (worker, host_cancellable);
       /* Wake a script waiting for output room. */
-      gisle_mutex_lock (&worker->dispatch_lock);
-      g_cond_broadcast (&worker->output_cond);
-      gisle_mutex_unlock (&worker->dispatch_lock);
+      gisle_dispatch_wake_writers (worker);
     }
 }
 

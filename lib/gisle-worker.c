@@ -25,29 +25,176 @@
 #define DEFAULT_GRACE_MS       100
 #define DEFAULT_HARD_MS        1000
 
-/* How the floors below (jobs, host calls, the delivery queue) hold a
- * worker. */
+/* Only this file reads a worker's fields. The floors below reach what
+ * they need of it through the GisleOwnerClass registered here (their own
+ * records, the lock, the cancel policy's questions); the floors above
+ * through the functions of gisle-worker-private.h. */
+struct _GisleWorker
+{
+  gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
+
+  /* Configuration, fixed once the thread starts. */
+  char *thread_name;
+  guint queue_capacity;
+  char *setup_code;
+  GIsleSetupFunc setup_func;
+  gpointer setup_data;
+  GDestroyNotify setup_notify;
+  GisleCancelPolicy *cancel_policy;  /* time limits and timers (gisle-worker-cancel.c) */
+
+  GThread *home_thread;          /* the thread that created the isle */
+
+  /* Queue and lifecycle, under @lock. */
+  GMutex lock;
+  GCond work_cond;               /* the worker waits for jobs or wake-ups */
+  GCond space_cond;              /* blocking submitters wait for room */
+  GQueue queue;
+  GisleJob *current;
+  gboolean idle;                 /* the thread waits for work_cond */
+  guint space_waiters;           /* blocking submitters waiting for room */
+  gboolean started;
+  gboolean closing;
+  gboolean exited;
+  gboolean defunct;
+  pthread_t pthread;             /* the thread running it now */
+  GisleExecutor *executor;       /* strong; NULL: a dedicated thread */
+  GisleExecutorItem turn;        /* the isle as the executor's item */
+  char *name;                    /* for lookup on the executor */
+  gboolean scheduled;            /* queued on or run by the executor */
+  gboolean close_abandoned;      /* lock: closing outlived the hard deadline */
+  gboolean state_created;        /* worker thread only */
+  GPtrArray *close_waiters;      /* GisleJob (CONTROL) completed at exit */
+  GSource *close_deadline;       /* watchdog: closing never waits longer */
+  gboolean exiting;              /* the close runs on a thread (lua_close) */
+  GisleSetupState setup_state;
+  GisleJob *setup_job;           /* strong, while RUNNING */
+  GError *setup_error;           /* once DONE, if the setup failed */
+  GPtrArray *setup_waiters;      /* GisleJob (CONTROL) completed at setup's end */
+  GHashTable *host_functions;    /* name -> GisleHostFunction (gisle-host.c); under @lock */
+
+  volatile gint64 next_job_id;   /* atomic */
+
+  /* The records of the floors below, made here and reached through the
+   * owner class. */
+  GisleStateConfig *state_config;  /* libraries, memory limit and use */
+  GisleDelivery *delivery;       /* queues to main contexts, output budget */
+
+  /* Worker-thread-only state. */
+  lua_State *L;
+  GisleRun *run;                 /* what the signal handler finds */
+  GisleJob *running_job;         /* the job whose Lua code runs now */
+
+};
+
+static GisleDelivery *
+gisle_worker_get_delivery (GisleWorker *worker)
+{
+  return worker->delivery;
+}
+
+GisleRun *
+gisle_worker_get_run (GisleWorker *worker)
+{
+  return worker->run;
+}
+
+static GisleCancelPolicy *
+gisle_worker_get_cancel_policy (GisleWorker *worker)
+{
+  return worker->cancel_policy;
+}
+
+static GisleStateConfig *
+gisle_worker_get_state_config (GisleWorker *worker)
+{
+  return worker->state_config;
+}
+
+static GHashTable *
+gisle_worker_get_host_functions (GisleWorker *worker)
+{
+  return worker->host_functions;
+}
+
+static GMutex *
+gisle_worker_get_lock (GisleWorker *worker)
+{
+  return &worker->lock;
+}
+
+static GCond *
+gisle_worker_get_wake (GisleWorker *worker)
+{
+  return &worker->work_cond;
+}
+
+/* Under the lock, for the cancel policy: a queued job leaves the queue,
+ * and a blocking submitter gets its room. */
+static gboolean
+gisle_worker_unqueue_locked (GisleWorker *worker,
+                             GisleJob    *job)
+{
+  if (!gisle_job_unqueue (job, &worker->queue))
+    return FALSE;
+  if (worker->space_waiters > 0)
+    g_cond_signal (&worker->space_cond);
+  return TRUE;
+}
+
+static gboolean
+gisle_worker_running_locked (GisleWorker *worker,
+                             GisleJob    *job,
+                             pthread_t   *thread,
+                             gboolean    *defunct)
+{
+  if (worker->current != job)
+    return FALSE;
+  *thread = worker->pthread;
+  *defunct = worker->defunct;
+  return TRUE;
+}
+
+static guint64
+gisle_worker_next_job_id (GisleWorker *worker)
+{
+  return (guint64) __atomic_add_fetch (&worker->next_job_id, 1, __ATOMIC_RELAXED);
+}
+
+/* How the floors below (jobs, host calls, the delivery queue, the cancel
+ * policy, the state) reach a worker. */
 static const GisleOwnerClass gisle_worker_owner_class = {
   .ref = gisle_worker_ref,
   .try_ref = gisle_worker_try_ref,
   .unref = gisle_worker_unref,
   .make_defunct = gisle_worker_make_defunct,
+  .get_delivery = gisle_worker_get_delivery,
+  .get_run = gisle_worker_get_run,
+  .get_cancel_policy = gisle_worker_get_cancel_policy,
+  .get_state_config = gisle_worker_get_state_config,
+  .get_host_functions = gisle_worker_get_host_functions,
+  .get_lock = gisle_worker_get_lock,
+  .get_wake = gisle_worker_get_wake,
+  .unqueue_locked = gisle_worker_unqueue_locked,
+  .running_locked = gisle_worker_running_locked,
+  .next_job_id = gisle_worker_next_job_id,
 };
 
 GisleWorker *
 gisle_worker_new (void)
 {
   GisleWorker *worker = g_new0 (GisleWorker, 1);
+  GMainContext *context = g_main_context_ref_thread_default ();
 
+  gisle_owner_set_class (&gisle_worker_owner_class);
   worker->ref_count = 1;
-  worker->owner_class = &gisle_worker_owner_class;
   worker->thread_name = g_strdup ("gisle");
   worker->queue_capacity = DEFAULT_QUEUE_CAPACITY;
-  worker->libraries = G_ISLE_LIBRARIES_SAFE;
   worker->cancel_policy = gisle_cancel_policy_new (DEFAULT_GRACE_MS, DEFAULT_HARD_MS);
-  worker->owner_context = g_main_context_ref_thread_default ();
+  worker->state_config = gisle_state_config_new ();
+  worker->delivery = gisle_delivery_new (context);
+  gisle_main_context_unref (context);
+  worker->run = gisle_cancel_run_new ();
   worker->home_thread = g_thread_self ();
-  g_weak_ref_init (&worker->isle, NULL);
   g_mutex_init (&worker->lock);
   g_cond_init (&worker->work_cond);
   g_cond_init (&worker->space_cond);
@@ -56,12 +203,168 @@ gisle_worker_new (void)
   worker->setup_waiters = g_ptr_array_new ();
   worker->host_functions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                   gisle_host_function_free);
-  worker->run.worker = worker;
-  g_mutex_init (&worker->dispatch_lock);
-  g_cond_init (&worker->output_cond);
-  worker->dispatchers = g_ptr_array_new ();
 
   return worker;
+}
+
+/* ---- For the isle: its configuration, set before the thread starts -- */
+
+void
+gisle_worker_set_thread_name (GisleWorker *worker,
+                              const char  *name)
+{
+  g_free (worker->thread_name);
+  worker->thread_name = g_strdup (name);
+}
+
+const char *
+gisle_worker_get_thread_name (GisleWorker *worker)
+{
+  return worker->thread_name;
+}
+
+void
+gisle_worker_set_queue_capacity (GisleWorker *worker,
+                                 guint        capacity)
+{
+  worker->queue_capacity = capacity;
+}
+
+guint
+gisle_worker_get_queue_capacity (GisleWorker *worker)
+{
+  return worker->queue_capacity;
+}
+
+void
+gisle_worker_set_setup_code (GisleWorker *worker,
+                             const char  *code)
+{
+  g_free (worker->setup_code);
+  worker->setup_code = g_strdup (code);
+}
+
+const char *
+gisle_worker_get_setup_code (GisleWorker *worker)
+{
+  return worker->setup_code;
+}
+
+/* Returns FALSE (and takes nothing) once the isle has started. */
+gboolean
+gisle_worker_set_setup_func (GisleWorker    *worker,
+                             GIsleSetupFunc  func,
+                             gpointer        data,
+                             GDestroyNotify  notify)
+{
+  GDestroyNotify old_notify;
+  gpointer old_data;
+
+  gisle_mutex_lock (&worker->lock);
+  if (worker->setup_state != GISLE_SETUP_NONE)
+    {
+      gisle_mutex_unlock (&worker->lock);
+      return FALSE;
+    }
+  old_notify = worker->setup_notify;
+  old_data = worker->setup_data;
+  worker->setup_func = func;
+  worker->setup_data = data;
+  worker->setup_notify = notify;
+  gisle_mutex_unlock (&worker->lock);
+  if (old_notify != NULL)
+    old_notify (old_data);
+  return TRUE;
+}
+
+/* The isle's turns run on @executor's threads instead of its own. */
+void
+gisle_worker_set_executor (GisleWorker   *worker,
+                           GisleExecutor *executor)
+{
+  g_clear_pointer (&worker->executor, gisle_executor_unref);
+  worker->executor = gisle_executor_ref (executor);
+}
+
+void
+gisle_worker_set_name (GisleWorker *worker,
+                       const char  *name)
+{
+  g_free (worker->name);
+  worker->name = g_strdup (name);
+}
+
+const char *
+gisle_worker_get_name (GisleWorker *worker)
+{
+  return worker->name;
+}
+
+/* Whether the caller is the thread that made the isle. */
+gboolean
+gisle_worker_is_home_thread (GisleWorker *worker)
+{
+  return g_thread_self () == worker->home_thread;
+}
+
+/* Takes the host functions (for the caller to release in its own thread)
+ * and leaves an empty table. */
+GHashTable *
+gisle_worker_take_host_functions (GisleWorker *worker)
+{
+  GHashTable *functions;
+
+  gisle_mutex_lock (&worker->lock);
+  functions = g_steal_pointer (&worker->host_functions);
+  worker->host_functions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                  gisle_host_function_free);
+  gisle_mutex_unlock (&worker->lock);
+  return functions;
+}
+
+gboolean
+gisle_worker_is_closing (GisleWorker *worker)
+{
+  gboolean closing;
+
+  gisle_mutex_lock (&worker->lock);
+  closing = worker->closing;
+  gisle_mutex_unlock (&worker->lock);
+  return closing;
+}
+
+/* Closing, or its thread is gone. */
+gboolean
+gisle_worker_is_closed (GisleWorker *worker)
+{
+  gboolean closed;
+
+  gisle_mutex_lock (&worker->lock);
+  closed = worker->closing || worker->exited;
+  gisle_mutex_unlock (&worker->lock);
+  return closed;
+}
+
+gboolean
+gisle_worker_is_defunct (GisleWorker *worker)
+{
+  gboolean defunct;
+
+  gisle_mutex_lock (&worker->lock);
+  defunct = worker->defunct;
+  gisle_mutex_unlock (&worker->lock);
+  return defunct;
+}
+
+/* Sends the profiler's sample signal to the job running now, if any, so
+ * its first sample starts the timer. */
+void
+gisle_worker_signal_sample (GisleWorker *worker)
+{
+  gisle_mutex_lock (&worker->lock);
+  if (worker->current != NULL && !worker->defunct)
+    gisle_cancel_signal_sample (worker->pthread);
+  gisle_mutex_unlock (&worker->lock);
 }
 
 GisleWorker *
@@ -97,7 +400,7 @@ gisle_worker_unref (GisleWorker *worker)
 
   gisle_dispatch_forget_worker (worker);
   gisle_dispatch_free_all (worker);
-  g_ptr_array_unref (worker->dispatchers);
+  gisle_delivery_free (g_steal_pointer (&worker->delivery));
   g_clear_pointer (&worker->executor, gisle_executor_unref);
   g_free (worker->name);
   g_ptr_array_unref (worker->close_waiters);
@@ -107,16 +410,14 @@ gisle_worker_unref (GisleWorker *worker)
   g_hash_table_unref (worker->host_functions);
   if (worker->setup_notify)
     worker->setup_notify (worker->setup_data);
-  g_weak_ref_clear (&worker->isle);
-  gisle_main_context_unref (worker->owner_context);
   g_mutex_clear (&worker->lock);
   g_cond_clear (&worker->work_cond);
   g_cond_clear (&worker->space_cond);
-  g_mutex_clear (&worker->dispatch_lock);
-  g_cond_clear (&worker->output_cond);
   g_free (worker->thread_name);
   g_free (worker->setup_code);
   gisle_cancel_policy_free (worker->cancel_policy);
+  gisle_state_config_free (worker->state_config);
+  gisle_cancel_run_free (worker->run);
   g_free (worker);
 }
 
@@ -366,6 +667,7 @@ gisle_worker_ensure_started (GisleWorker  *worker,
     }
 
   setup = gisle_job_new (worker, GISLE_JOB_SETUP);
+  gisle_job_set_setup (setup, worker->setup_func, worker->setup_data, worker->setup_code);
   gisle_job_set_on_outcome (setup, gisle_worker_setup_done);
   worker->setup_job = gisle_job_ref (setup);
   worker->setup_state = GISLE_SETUP_RUNNING;

@@ -18,7 +18,7 @@
 
 typedef struct
 {
-  GisleWorker *worker;   /* zeroed: only its per-run record is used */
+  GisleRun *run;         /* a worker's per-run record, without a worker */
   GisleCancelState *state;  /* the job's, without a job */
   lua_State *L;
 } Fixture;
@@ -64,8 +64,7 @@ fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
   gisle_cancel_init_process ();
-  f->worker = g_new0 (GisleWorker, 1);
-  f->worker->run.worker = f->worker;
+  f->run = gisle_cancel_run_new ();
   f->state = gisle_cancel_state_new (7);
   f->L = luaL_newstate ();
   g_assert_nonnull (f->L);
@@ -84,7 +83,7 @@ fixture_tear_down (Fixture       *f,
   current = NULL;
   lua_close (f->L);
   gisle_cancel_state_free (f->state);
-  g_free (f->worker);
+  gisle_cancel_run_free (f->run);
 }
 
 /* Runs @code as the job, between entering and leaving Lua as a job does;
@@ -97,9 +96,9 @@ run (Fixture    *f,
 
   status = luaL_loadstring (f->L, code);
   g_assert_cmpint (status, ==, LUA_OK);
-  gisle_cancel_enter_lua (f->worker, f->state, f->L);
+  gisle_cancel_enter_lua (f->run, f->state, f->L);
   status = lua_pcall (f->L, 0, 1, 0);
-  gisle_cancel_leave_lua (f->worker);
+  gisle_cancel_leave_lua (f->run);
   return status;
 }
 
@@ -119,18 +118,18 @@ test_run_record (Fixture       *f,
                  gconstpointer  data)
 {
   g_assert_null (gisle_cancel_get_run ());
-  gisle_cancel_enter_lua (f->worker, f->state, f->L);
-  g_assert_true (gisle_cancel_get_run () == &f->worker->run);
+  gisle_cancel_enter_lua (f->run, f->state, f->L);
+  g_assert_true (gisle_cancel_get_run () == f->run);
   g_assert_true (gisle_cancel_current (f->L) == f->state);
   g_assert_cmpuint (gisle_cancel_current_job_id (f->L), ==, 7);
-  g_assert_cmpint (f->worker->run.depth, ==, 1);
+  g_assert_cmpint (gisle_cancel_run_get_depth (f->run), ==, 1);
   g_assert_cmpint (lua_gethookmask (f->L), ==, 0);
   g_assert_false (gisle_cancel_is_requested (f->L));
-  gisle_cancel_leave_lua (f->worker);
+  gisle_cancel_leave_lua (f->run);
   g_assert_null (gisle_cancel_get_run ());
   g_assert_null (gisle_cancel_current (f->L));
   g_assert_cmpuint (gisle_cancel_current_job_id (f->L), ==, 0);
-  g_assert_cmpint (f->worker->run.depth, ==, 0);
+  g_assert_cmpint (gisle_cancel_run_get_depth (f->run), ==, 0);
 
   g_assert_cmpint (run (f, "return hook_mask()"), ==, LUA_OK);
   g_assert_cmpint (lua_tointeger (f->L, -1), ==, 0);
@@ -224,7 +223,7 @@ test_coroutines (Fixture       *f,
     "local co = coroutine.create(function () while true do local t = {} end end)\n"
     "cancel('hard')\n"
     "while true do coroutine.resume(co) end"));
-  g_assert_cmpint (f->worker->run.depth, ==, 0);
+  g_assert_cmpint (gisle_cancel_run_get_depth (f->run), ==, 0);
 }
 
 int

@@ -63,8 +63,7 @@ worker_new (GObject **stand_in)
   GisleWorker *worker = gisle_worker_new ();
 
   *stand_in = g_object_new (G_TYPE_OBJECT, NULL);
-  g_weak_ref_set (&worker->isle, *stand_in);
-  worker->signals = &test_sink;
+  gisle_dispatch_set_isle (worker, *stand_in, &test_sink);
   sink.log = g_string_new (NULL);
   sink.emissions = 0;
   sink.thread = NULL;
@@ -78,7 +77,7 @@ worker_free (GisleWorker *worker,
   /* Nothing is left in flight: no source holds the worker. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  g_weak_ref_set (&worker->isle, NULL);
+  gisle_dispatch_set_isle (worker, NULL, NULL);
   g_object_unref (stand_in);
   gisle_worker_unref (worker);
   g_string_free (sink.log, TRUE);
@@ -90,9 +89,21 @@ write_output (GisleWorker *worker,
               guint64      job_id,
               const char  *text)
 {
-  g_mutex_lock (&worker->dispatch_lock);
+  gisle_dispatch_lock (worker);
   gisle_dispatch_output (worker, job_id, G_ISLE_STREAM_STDOUT, text, strlen (text));
-  g_mutex_unlock (&worker->dispatch_lock);
+  gisle_dispatch_unlock (worker);
+}
+
+/* Bytes of output not yet emitted. */
+static gsize
+pending (GisleWorker *worker)
+{
+  gsize bytes;
+
+  gisle_dispatch_lock (worker);
+  bytes = gisle_dispatch_get_output_pending (worker);
+  gisle_dispatch_unlock (worker);
+  return bytes;
 }
 
 /* Output, events and progress arrive in the order written, consecutive
@@ -126,16 +137,16 @@ test_utf8_carry (void)
   GisleWorker *worker = worker_new (&stand_in);
   const char euro[] = "\xe2\x82\xac";
 
-  g_mutex_lock (&worker->dispatch_lock);
+  gisle_dispatch_lock (worker);
   gisle_dispatch_output (worker, 1, G_ISLE_STREAM_STDOUT, "x\xe2\x82", 3);
-  g_mutex_unlock (&worker->dispatch_lock);
+  gisle_dispatch_unlock (worker);
   GISLE_TEST_WAIT_UNTIL (sink.emissions == 1, GISLE_TEST_TIMEOUT_S * 1000);
   g_assert_cmpstr (sink.log->str, ==, "[o1:x]");
 
-  g_mutex_lock (&worker->dispatch_lock);
+  gisle_dispatch_lock (worker);
   gisle_dispatch_output (worker, 1, G_ISLE_STREAM_STDOUT, euro + 2, 1);
   gisle_dispatch_output (worker, 2, G_ISLE_STREAM_STDOUT, "\xe2\x82", 2);
-  g_mutex_unlock (&worker->dispatch_lock);
+  gisle_dispatch_unlock (worker);
   write_output (worker, 3, "y");
   GISLE_TEST_WAIT_UNTIL (sink.emissions == 4, GISLE_TEST_TIMEOUT_S * 1000);
   gisle_test_assert_prefix (sink.log->str, "[o1:x][o1:\xe2\x82\xac][o2:\xef\xbf\xbd");
@@ -154,8 +165,8 @@ test_backlog_released (void)
 
   for (guint i = 0; i < 100; i++)
     write_output (worker, 1, line);
-  g_assert_cmpuint (worker->output_pending, ==, 100 * 1000);
-  GISLE_TEST_WAIT_UNTIL (worker->output_pending == 0, GISLE_TEST_TIMEOUT_S * 1000);
+  g_assert_cmpuint (pending (worker), ==, 100 * 1000);
+  GISLE_TEST_WAIT_UNTIL (pending (worker) == 0, GISLE_TEST_TIMEOUT_S * 1000);
   /* 100 000 bytes of one job: two emissions at most (64 KiB pieces). */
   g_assert_cmpuint (sink.emissions, <=, 2);
   worker_free (worker, stand_in);
@@ -185,7 +196,7 @@ test_serve_owner (void)
   g_main_context_release (NULL);
 
   g_assert_cmpstr (sink.log->str, ==, "[o7:early][i][o7:late]");
-  g_assert_cmpuint (worker->output_pending, ==, 0);
+  g_assert_cmpuint (pending (worker), ==, 0);
   worker_free (worker, stand_in);
 }
 
@@ -197,10 +208,10 @@ test_isle_gone (void)
   GObject *stand_in;
   GisleWorker *worker = worker_new (&stand_in);
 
-  g_weak_ref_set (&worker->isle, NULL);
+  gisle_dispatch_set_isle (worker, NULL, NULL);
   write_output (worker, 1, "lost");
   gisle_dispatch_event (worker, "lost", g_variant_new_int32 (1));
-  GISLE_TEST_WAIT_UNTIL (worker->output_pending == 0, GISLE_TEST_TIMEOUT_S * 1000);
+  GISLE_TEST_WAIT_UNTIL (pending (worker) == 0, GISLE_TEST_TIMEOUT_S * 1000);
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_assert_cmpuint (sink.emissions, ==, 0);
