@@ -8,7 +8,7 @@
  * one of its properties is one round trip to the isle's main context, the
  * same way a main-context host function is called: the worker queues a
  * GisleBridgeCall through the delivery queue (served by the main loop, or
- * by a blocked home-thread caller) and waits on worker->work_cond, a wait
+ * by a blocked home-thread caller) and waits on the worker's wake condition (gisle_owner_get_wake()), a wait
  * that a cancel ends at once. In the main context the property is looked
  * up, converted from or to a GValue and read or written; only plain data
  * (a GVariant, or an object reference) travels back to the worker, which
@@ -203,7 +203,7 @@ typedef struct
   /* SET: the value, a GVariant (a Nothing maybe for nil) or an object */
   GVariant *value;
   GObject *value_object;       /* strong */
-  /* Under worker->lock */
+  /* Under the worker lock */
   gboolean done;
   gboolean abandoned;          /* the script stopped waiting */
   /* GET: the answer */

@@ -1,6 +1,6 @@
 /* gisle-cancel-private.h: the Lua side of cancelling
- * (see gisle-cancel.c). The data these functions share is in
- * gisle-private.h.
+ * (see gisle-cancel.c). Its structs are private
+ * to it; what the floors share is in gisle-private.h.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -1,7 +1,10 @@
 /* gisle-cancel.c: stopping a running script, at no cost until it is asked.
  *
  * Floor 4 (the Lua side of cancelling): signal handler, hook, sentinel,
- * coroutine wrappers, the per-run record; it decides nothing. Who cancels
+ * coroutine wrappers, the per-run record (GisleRun, one per worker, which
+ * holds it) and each job's cancel state (GisleCancelState, held by the
+ * job), both defined here so that the signal handler reads nothing of
+ * the floors above; it decides nothing. Who cancels
  * what and when (requests, time limits, grace, hard deadline, defunct) is
  * the worker's policy, in gisle-worker-cancel.c. A sampler (the profiler)
  * registers its hook here; this floor calls no file above it.

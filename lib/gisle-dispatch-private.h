@@ -1,6 +1,6 @@
 /* gisle-dispatch-private.h: the per-context delivery queue
- * (see gisle-dispatch.c). The data these functions share is in
- * gisle-private.h.
+ * (see gisle-dispatch.c). Its structs are private
+ * to it; what the floors share is in gisle-private.h.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -4,7 +4,8 @@
  * Floor 5 (the delivery queue): it knows events, not jobs (each event
  * carries its own deliver function), reaches the isle's signals through
  * the GisleSignalSink the GIsle registers, and holds the worker through
- * its GisleOwnerClass.
+ * its GisleOwnerClass (gisle-owner.c); its own record of a worker,
+ * GisleDelivery, is defined here and held by the worker.
  *
  * Thread rule: queueing from any thread under the delivery lock;
  * draining and delivering only in the queue's own context.
@@ -140,6 +141,7 @@ gisle_dispatch_wake_writers (GisleWorker *worker)
   gisle_mutex_unlock (&delivery->lock);
 }
 
+typedef struct _GisleDispatcher GisleDispatcher;
 struct _GisleDispatcher
 {
   GisleWorker *worker;

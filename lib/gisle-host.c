@@ -2,9 +2,10 @@
  *
  * Floor 7 (sandbox and host functions): it uses values, output,
  * invocations, the delivery queue and the cancel floor; it holds the
- * worker through its GisleOwnerClass and calls nothing above it.
+ * worker through its GisleOwnerClass (gisle-owner.c) and calls nothing
+ * above it.
  *
- * Thread rule: the table is under worker->lock; Lua-side calls run on
+ * Thread rule: the table is under the worker lock; Lua-side calls run on
  * the isle's thread; main-context and async functions run in the owner
  * context, reached through the delivery queue.
  *
@@ -40,7 +41,7 @@ struct _GisleHostFunction
 };
 
 /* One call from a script to a main-context function. The worker waits for
- * @done under worker->lock; the owner context sets it. */
+ * @done under the worker lock; the owner context sets it. */
 struct _GisleHostCall
 {
   gint ref_count;                 /* atomic (inline builtins, visible to TSan) */

@@ -1,6 +1,6 @@
 /* gisle-isle-executor-private.h: the generic executor behind a GIsleExecutor
- * (see gisle-isle-executor.c). The data these functions share is in
- * gisle-private.h.
+ * (see gisle-isle-executor.c). Its structs are private
+ * to it; what the floors share is in gisle-private.h.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -1,6 +1,6 @@
 /* gisle-job-private.h: making, running, completing and waiting for jobs
- * (see gisle-job.c). The data these functions share is in
- * gisle-private.h.
+ * (see gisle-job.c). Its structs are private
+ * to it; what the floors share is in gisle-private.h.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -3,7 +3,9 @@
  *
  * Floor 9 (jobs): it opens the state for the setup job, runs chunks and
  * converts results; it completes through the delivery queue and holds
- * its worker through its GisleOwnerClass.
+ * its worker through its GisleOwnerClass (gisle-owner.c). struct
+ * _GisleJob is defined here; what the signal handler reads of a job is
+ * in its GisleCancelState, on the cancel floor.
  *
  * Thread rule: gisle_job_run() on the thread that runs the isle; the
  * completion is claimed once by whichever thread gets there first and

@@ -1,4 +1,5 @@
-/* gisle-private.h: the worker, its jobs and how results travel back.
+/* gisle-private.h: what the floors of lib/ share: the thread rules, a few
+ * types, and the one struct whose fields more than one file reads.
  *
  * THE THREAD RULES (everything below exists to enforce them):
  *
@@ -13,9 +14,13 @@
  *    holds its own reference, so dropping the last GIsle reference never
  *    waits for a running job.
  *
- * This header holds the data the floors share (events, jobs, the worker,
- * the per-run record); each file's functions are declared in its own
- * gisle-FILE-private.h, which a caller includes for what it calls.
+ * Each struct is defined in the .c that owns it (the job in gisle-job.c,
+ * the worker in gisle-worker.c, the per-run record and a job's cancel
+ * state in gisle-cancel.c, the delivery queue's record in
+ * gisle-dispatch.c, ...); each file's functions are declared in its own
+ * gisle-FILE-private.h, which a caller includes for what it calls. What
+ * stays here: typedefs and enums, the small classes of callbacks a floor
+ * registers with the one below it, and GisleEvent.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -38,7 +43,6 @@
 
 G_BEGIN_DECLS
 
-typedef struct _GisleDispatcher GisleDispatcher;
 typedef struct _GisleCancelState GisleCancelState;
 
 /* Nested coroutine resumes are bounded by Lua's C-stack limit (200). */
@@ -57,7 +61,13 @@ typedef enum {
 
 /* What travels from a worker to a main context (see gisle-dispatch.c).
  * Events link into their dispatcher's queue through @link, so queueing one
- * allocates nothing. */
+ * allocates nothing.
+ *
+ * Shared on purpose, the one struct here: a job embeds its completion
+ * event (made by the submitting thread, so that the worker allocates
+ * nothing to hand an outcome over) and fills its COMPLETE fields, and the
+ * delivery queue links and drains it. Functions in place of fields would
+ * need the queue to allocate, or the job to know the queue's layout. */
 typedef enum {
   GISLE_EVENT_COMPLETE,
   GISLE_EVENT_OUTPUT,
@@ -72,7 +82,7 @@ struct _GisleEvent
 {
   GList link;                    /* link.data is the event itself */
   GisleEventKind kind;           /* COMPLETE: the event embedded in its job */
-  gsize cost;                    /* bytes counted in worker->output_pending */
+  gsize cost;                    /* bytes counted in the output budget */
   guint64 job_id;
   /* COMPLETE: set by the job; the queue knows nothing else of jobs. */
   gint64 created_at;             /* monotonic: when its task was made */
@@ -114,13 +124,6 @@ typedef struct
 typedef void (*GisleControlFunc) (GisleWorker *worker,
                                   lua_State   *L,
                                   gpointer     data);
-
-/* Whether the isle's setup job has been queued, and how it ended. */
-typedef enum {
-  GISLE_SETUP_NONE,
-  GISLE_SETUP_RUNNING,
-  GISLE_SETUP_DONE,
-} GisleSetupState;
 
 
 

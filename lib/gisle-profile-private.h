@@ -1,6 +1,6 @@
 /* gisle-profile-private.h: the sampling profiler's internal entry points
- * (see gisle-profile.c). The data these functions share is in
- * gisle-private.h.
+ * (see gisle-profile.c). Its structs are private
+ * to it; what the floors share is in gisle-private.h.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -1,6 +1,6 @@
 /* gisle-state-private.h: making and opening an isle's Lua state
- * (see gisle-state.c). The data these functions share is in
- * gisle-private.h.
+ * (see gisle-state.c). Its structs are private
+ * to it; what the floors share is in gisle-private.h.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

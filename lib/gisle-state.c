@@ -4,6 +4,8 @@
  * Floor 8 (the Lua state): above the sandbox, the cancel mechanism and
  * the host-function table (it opens them); floors above the state (the
  * object bridge) add to every new state through gisle_state_add_installer().
+ * The allocator's record (GisleStateConfig: libraries, memory limit and
+ * use) is defined here and held by the worker.
  *
  * Thread rule: everything here runs on the thread that runs the isle (its
  * own, or the executor thread of the turn), the only one that touches L.

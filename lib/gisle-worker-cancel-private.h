@@ -1,6 +1,6 @@
 /* gisle-worker-cancel-private.h: the worker's cancel policy
- * (see gisle-worker-cancel.c). The data these functions share is in
- * gisle-private.h.
+ * (see gisle-worker-cancel.c). Its structs are private
+ * to it; what the floors share is in gisle-private.h.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -3,8 +3,10 @@
  *
  * Floor 10 (the worker's cancel policy): just below gisle-worker.c,
  * which calls it; it reaches the worker only through its GisleOwnerClass
- * (to make the isle defunct at the hard deadline) and completes queued
- * jobs; it uses the Lua-side mechanism of gisle-cancel.c (the signal
+ * (its lock, whether a job is queued or running and where, making the isle
+ * defunct at the hard deadline) and completes queued jobs. Its settings
+ * and the current job's timers are its own GisleCancelPolicy, which the
+ * worker holds; it uses the Lua-side mechanism of gisle-cancel.c (the signal
  * that arms the hook on the worker thread) and the watchdog's timers.
  *
  * Thread rule: gisle_cancel_request() from any thread, under the worker

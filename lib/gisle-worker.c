@@ -1,7 +1,11 @@
-/* gisle-worker.c: the isle's thread, its job queue and its Lua allocator.
+/* gisle-worker.c: the isle's thread, its job queue and its lifecycle.
  *
  * Floor 11 (the worker): thread or executor turns, the queue, the
  * lifecycle and setup; the cancel policy below it decides the cancels.
+ * struct _GisleWorker is defined here; it makes and holds the records of
+ * the floors below (delivery queue, per-run record, cancel policy, state
+ * configuration, host-function table) and registers the GisleOwnerClass
+ * through which those floors reach it.
  *
  * Thread rule: the queue and lifecycle are under worker->lock; the Lua
  * state is made, used and closed only by the thread running the isle's
@@ -24,6 +28,13 @@
 #define DEFAULT_QUEUE_CAPACITY 256
 #define DEFAULT_GRACE_MS       100
 #define DEFAULT_HARD_MS        1000
+
+/* Whether the isle's setup job has been queued, and how it ended. */
+typedef enum {
+  GISLE_SETUP_NONE,
+  GISLE_SETUP_RUNNING,
+  GISLE_SETUP_DONE,
+} GisleSetupState;
 
 /* Only this file reads a worker's fields. The floors below reach what
  * they need of it through the GisleOwnerClass registered here (their own
