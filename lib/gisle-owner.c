@@ -13,15 +13,18 @@
 
 static const GisleOwnerClass *gisle_owner_class;
 
+/* Each new worker registers the class; only the first call writes. */
 void
 gisle_owner_set_class (const GisleOwnerClass *klass)
 {
-  g_atomic_pointer_set (&gisle_owner_class, klass);
+  if (g_atomic_pointer_get (&gisle_owner_class) == NULL)
+    g_atomic_pointer_compare_and_exchange (&gisle_owner_class, NULL, klass);
+  g_assert (g_atomic_pointer_get (&gisle_owner_class) == klass);
 }
 
 /* Set before the first worker was made, which happened before any of these
- * can be called: a plain read. */
-#define KLASS (gisle_owner_class)
+ * can be called; an atomic load is a plain one on the machines we run on. */
+#define KLASS ((const GisleOwnerClass *) g_atomic_pointer_get (&gisle_owner_class))
 
 GisleWorker *
 gisle_owner_ref (GisleWorker *worker)
