@@ -15,6 +15,10 @@ G_BEGIN_DECLS
  * policy, read by the signal handler and the hook. */
 GisleCancelState *gisle_cancel_state_new     (guint64           job_id);
 void             gisle_cancel_state_free     (GisleCancelState *state);
+gsize            gisle_cancel_state_size     (void);
+GisleCancelState *gisle_cancel_state_init    (gpointer          memory,
+                                              guint64           job_id);
+void             gisle_cancel_state_clear    (GisleCancelState *state);
 GisleCancelPhase gisle_cancel_state_get_phase (GisleCancelState *state);
 gint             gisle_cancel_state_get_reason (GisleCancelState *state);
 gboolean         gisle_cancel_state_begin    (GisleCancelState  *state,

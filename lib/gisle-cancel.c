@@ -178,10 +178,21 @@ struct _GisleCancelState
   GCancellable *host_cancellable;
 };
 
-GisleCancelState *
-gisle_cancel_state_new (guint64 job_id)
+/* Its size, so that a job can keep it in its own allocation (one malloc
+ * per job, not two) without knowing its fields. */
+gsize
+gisle_cancel_state_size (void)
 {
-  GisleCancelState *state = g_new0 (GisleCancelState, 1);
+  return sizeof (GisleCancelState);
+}
+
+/* Makes a state in @memory: gisle_cancel_state_size() bytes, zeroed,
+ * aligned for any type. */
+GisleCancelState *
+gisle_cancel_state_init (gpointer memory,
+                         guint64  job_id)
+{
+  GisleCancelState *state = memory;
 
   state->job_id = job_id;
   g_mutex_init (&state->lock);
@@ -189,10 +200,22 @@ gisle_cancel_state_new (guint64 job_id)
 }
 
 void
-gisle_cancel_state_free (GisleCancelState *state)
+gisle_cancel_state_clear (GisleCancelState *state)
 {
   g_clear_object (&state->host_cancellable);
   g_mutex_clear (&state->lock);
+}
+
+GisleCancelState *
+gisle_cancel_state_new (guint64 job_id)
+{
+  return gisle_cancel_state_init (g_malloc0 (sizeof (GisleCancelState)), job_id);
+}
+
+void
+gisle_cancel_state_free (GisleCancelState *state)
+{
+  gisle_cancel_state_clear (state);
   g_free (state);
 }
 

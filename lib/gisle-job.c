@@ -86,18 +86,21 @@ struct _GisleJob
   GisleEvent completion;
 };
 
+/* The job's cancel state follows it in the same allocation. */
+#define GISLE_JOB_SIZE (((sizeof (GisleJob) + 15) / 16) * 16)
+
 GisleJob *
 gisle_job_new (GisleWorker  *worker,
                GisleJobKind  kind)
 {
-  GisleJob *job = g_new0 (GisleJob, 1);
+  GisleJob *job = g_malloc0 (GISLE_JOB_SIZE + gisle_cancel_state_size ());
 
   job->ref_count = 1;
   job->kind = kind;
   job->worker = gisle_owner_ref (worker);
   job->run = gisle_owner_get_run (worker);
   job->id = gisle_owner_next_job_id (worker);
-  job->cancel = gisle_cancel_state_new (job->id);
+  job->cancel = gisle_cancel_state_init ((char *) job + GISLE_JOB_SIZE, job->id);
   job->queue_link.data = job;
   g_mutex_init (&job->sync_lock);
   g_cond_init (&job->sync_cond);
@@ -341,7 +344,7 @@ gisle_job_unref (GisleJob *job)
   g_clear_error (&job->error);
   g_clear_object (&job->task);
   g_clear_object (&job->cancellable);
-  gisle_cancel_state_free (job->cancel);
+  gisle_cancel_state_clear (job->cancel);
   if (job->serve_workers != NULL)
     g_ptr_array_unref (job->serve_workers);
   g_mutex_clear (&job->sync_lock);
