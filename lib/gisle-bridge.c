@@ -1028,6 +1028,10 @@ gisle_bridge_round_trip (lua_State       *L,
   gisle_dispatch_invoke (worker, gisle_bridge_call_run, gisle_bridge_call_ref (call),
                          (GDestroyNotify) gisle_bridge_call_unref);
 
+  /* Property accesses always block: they happen inside __index and
+   * __newindex metamethods and GValue conversions, which would each need a
+   * continuation to suspend. Counted, so an application can see them. */
+  gisle_suspend_count_blocking (L);
   gisle_mutex_lock (&worker->lock);
   while (!call->done && !gisle_cancel_is_due (L))
     gisle_cond_wait (&worker->work_cond, &worker->lock);

@@ -379,6 +379,25 @@ gisle_cancel_hook (lua_State *L,
     default:
       break;
     }
+
+  /* Hard, in the job's own coroutine: yield out of it. No pcall catches a
+   * yield, and it leaves Lua's error recovery at once, which a script can
+   * otherwise keep busy (pcall recursing into C-stack overflows resumes
+   * itself inside lua_resume, growing the stack without bound). The job
+   * then ends cancelled (gisle-job.c). Where Lua cannot yield, raise. */
+  if (g_atomic_int_get (&job->cancel_phase) == GISLE_CANCEL_HARD &&
+      job->suspend.co == L && lua_isyieldable (L))
+    {
+      /* Only a count hook may yield; a call or return hook lets the next
+       * instruction's count hook do it. Raising there instead would unwind
+       * a deep stack one pcall at a time. */
+      if (ar->event == LUA_HOOKCOUNT)
+        {
+          job->suspend.yielding = FALSE;
+          lua_yield (L, 0);
+        }
+      return;
+    }
   gisle_cancel_check (L);
 }
 

@@ -253,13 +253,23 @@ static void
 gisle_dispatch_release_output (GisleWorker *worker,
                                gsize        bytes)
 {
+  gboolean wake = FALSE;
+
   if (bytes == 0)
     return;
   gisle_mutex_lock (&worker->dispatch_lock);
   worker->output_pending -= bytes;
   if (worker->output_pending <= GISLE_OUTPUT_HIGH_WATER / 2)
-    g_cond_broadcast (&worker->output_cond);
+    {
+      g_cond_broadcast (&worker->output_cond);
+      wake = worker->suspend.output_waits;
+      worker->suspend.output_waits = FALSE;
+    }
   gisle_mutex_unlock (&worker->dispatch_lock);
+
+  /* A job suspended for room goes on (gisle-output.c). */
+  if (wake)
+    gisle_suspend_wake (worker);
 }
 
 static gboolean

@@ -95,6 +95,7 @@ gisle_host_call_complete (GisleHostCall *call,
                           GError        *error)
 {
   GisleWorker *worker = call->worker;
+  gboolean needs_turn = FALSE;
 
   /* Host functions return a full reference (or a floating one). */
   if (result != NULL)
@@ -106,9 +107,12 @@ gisle_host_call_complete (GisleHostCall *call,
       call->done = TRUE;
       call->result = g_steal_pointer (&result);
       call->error = g_steal_pointer (&error);
-      g_cond_broadcast (&worker->work_cond);
+      /* Wakes a blocked wait, or resumes a suspended one. */
+      needs_turn = gisle_suspend_wake_locked (worker);
     }
   gisle_mutex_unlock (&worker->lock);
+  if (needs_turn)
+    gisle_executor_schedule (worker->executor, &worker->turn);
 
   g_clear_pointer (&result, g_variant_unref);
   g_clear_error (&error);
@@ -330,30 +334,17 @@ gisle_host_call_cancellable (GisleWorker *worker,
   return cancellable;
 }
 
-/* Hands the call to the owner context and waits for its answer. */
+/* Ends a call to a main-context function: raises the cancel if the job
+ * stopped waiting first, the host's error, or returns its results. Takes
+ * the reference to @call. */
 static int
-gisle_host_call_main (lua_State         *L,
-                      GisleWorker       *worker,
-                      GisleHostFunction *fn,
-                      GVariant          *args)
+gisle_host_call_finish (lua_State     *L,
+                        GisleHostCall *call,
+                        gboolean       answered)
 {
-  GisleJob *job = gisle_cancel_current_job (L);
-  GisleHostCall *call;
+  GisleWorker *worker = call->worker;
   GVariant *result;
-  gboolean answered;
   int n;
-
-  call = g_new0 (GisleHostCall, 1);
-  call->ref_count = 1;
-  call->worker = gisle_worker_ref (worker);
-  call->fn = fn;
-  call->args = args;
-  call->cancellable = gisle_host_call_cancellable (worker, job);
-  call->job_id = job != NULL ? job->id : 0;
-
-  gisle_dispatch_invoke (worker, gisle_host_call_run, gisle_host_call_ref (call),
-                         (GDestroyNotify) gisle_host_call_unref);
-  answered = gisle_host_wait (L, call);
 
   if (!answered)
     {
@@ -363,6 +354,9 @@ gisle_host_call_main (lua_State         *L,
       gisle_dispatch_invoke (worker, gisle_host_cancel_in_owner,
                              g_object_ref (call->cancellable), g_object_unref);
       gisle_host_call_unref (call);
+      /* As a checkpoint, so the soft cancel counts as delivered and
+       * cleanup code (a pcall around the call) runs in the grace period. */
+      gisle_cancel_check (L);
       gisle_cancel_raise (L);
     }
 
@@ -385,6 +379,74 @@ gisle_host_call_main (lua_State         *L,
   return n;
 }
 
+static gboolean
+gisle_host_call_is_done (GisleHostCall *call)
+{
+  gboolean done;
+
+  gisle_mutex_lock (&call->worker->lock);
+  done = call->done;
+  gisle_mutex_unlock (&call->worker->lock);
+  return done;
+}
+
+/* Where a suspended call goes on (@ctx: its anchor's stack index). The
+ * wake may be spurious, or the job may have been cancelled meanwhile (it
+ * then blocks until the answer or the cancel, as before). */
+static int
+gisle_host_call_k (lua_State     *L,
+                   int            status,
+                   lua_KContext   ctx)
+{
+  int anchor = (int) ctx;
+  GisleHostCall *call = gisle_suspend_anchor_peek (L, anchor);
+
+  if (gisle_suspend_begin (L) && !gisle_host_call_is_done (call))
+    return gisle_suspend_yield_again (L, ctx, gisle_host_call_k);
+
+  call = gisle_suspend_anchor_take (L, anchor);
+  return gisle_host_call_finish (L, call, gisle_host_wait (L, call));
+}
+
+/* Hands the call to the owner context and waits for its answer: suspended
+ * if the script can yield here (@anchor is then a fresh anchor's index),
+ * blocking otherwise. */
+static int
+gisle_host_call_main (lua_State         *L,
+                      GisleWorker       *worker,
+                      GisleHostFunction *fn,
+                      GVariant          *args,
+                      int                anchor)
+{
+  GisleJob *job = gisle_cancel_current_job (L);
+  GisleHostCall *call;
+
+  call = g_new0 (GisleHostCall, 1);
+  call->ref_count = 1;
+  call->worker = gisle_worker_ref (worker);
+  call->fn = fn;
+  call->args = args;
+  call->cancellable = gisle_host_call_cancellable (worker, job);
+  call->job_id = job != NULL ? job->id : 0;
+
+  gisle_dispatch_invoke (worker, gisle_host_call_run, gisle_host_call_ref (call),
+                         (GDestroyNotify) gisle_host_call_unref);
+
+  if (anchor != 0 && gisle_suspend_begin (L))
+    {
+      if (!gisle_host_call_is_done (call))
+        {
+          /* The anchor holds the call while the job is suspended. */
+          gisle_suspend_anchor_set (L, anchor, call, (GDestroyNotify) gisle_host_call_unref);
+          return gisle_suspend_yield (L, anchor, gisle_host_call_k);
+        }
+    }
+  else
+    gisle_suspend_count_blocking (L);
+
+  return gisle_host_call_finish (L, call, gisle_host_wait (L, call));
+}
+
 /* The Lua side of every host function; its upvalue is the name, looked up
  * at each call so a replaced function takes effect and a removed one says
  * so. */
@@ -393,13 +455,19 @@ gisle_host_trampoline (lua_State *L)
 {
   GisleWorker *worker = gisle_worker_from_lua (L);
   const char *name = lua_tostring (L, lua_upvalueindex (1));
+  int nargs = lua_gettop (L);
   GError *error = NULL;
   GisleHostFunction *fn;
   GVariant *args;
+  int anchor = 0;
 
   gisle_cancel_check (L);
 
-  args = gisle_value_to_tuple (L, 1, lua_gettop (L), "argument", &error);
+  /* Made while nothing is owned yet: making it may raise. */
+  if (gisle_suspend_possible (L))
+    anchor = gisle_suspend_anchor_push (L);
+
+  args = gisle_value_to_tuple (L, 1, nargs, "argument", &error);
   if (args == NULL)
     return gisle_host_raise (L, name, error);
 
@@ -412,7 +480,7 @@ gisle_host_trampoline (lua_State *L)
 
   if (fn->flavour == GISLE_HOST_WORKER)
     return gisle_host_call_worker (L, fn, args);
-  return gisle_host_call_main (L, worker, fn, args);
+  return gisle_host_call_main (L, worker, fn, args, anchor);
 }
 
 /* The names scripts reach host functions and exposed objects by: Lua
@@ -606,8 +674,7 @@ gisle_isle_lua_emit (lua_State *L)
   /* The event takes the value; waiting may raise, and nothing is left to
    * release. */
   gisle_dispatch_event (worker, name, value);
-  gisle_output_wait_room (L);
-  return 0;
+  return gisle_output_wait_room_k (L, 0);
 }
 
 static int
@@ -621,8 +688,7 @@ gisle_isle_lua_progress (lua_State *L)
   if (isnan (fraction))
     return luaL_argerror (L, 1, "not a number");
   gisle_dispatch_progress (worker, job != NULL ? job->id : 0, CLAMP (fraction, 0.0, 1.0), text);
-  gisle_output_wait_room (L);
-  return 0;
+  return gisle_output_wait_room_k (L, 0);
 }
 
 static int
@@ -632,21 +698,34 @@ gisle_isle_lua_cancelled (lua_State *L)
   return 1;
 }
 
-/* Waits on the worker's condition, which every cancel broadcasts, so it
- * wakes at once on Stop. */
+/* A suspended sleep: when it ends, and the timer that wakes it. */
+typedef struct
+{
+  gint64 end_time;
+  GSource *timer;
+} GisleSleep;
+
+static void
+gisle_sleep_free (gpointer data)
+{
+  GisleSleep *sleep = data;
+
+  if (sleep->timer != NULL)
+    {
+      gisle_source_destroy (sleep->timer);
+      g_source_unref (sleep->timer);
+    }
+  g_free (sleep);
+}
+
+/* Blocks until @end_time on the worker's condition, which every cancel
+ * broadcasts, so it wakes at once on Stop. */
 static int
-gisle_isle_lua_sleep (lua_State *L)
+gisle_sleep_block (lua_State *L,
+                   gint64     end_time)
 {
   GisleWorker *worker = gisle_worker_from_lua (L);
-  double seconds = luaL_checknumber (L, 1);
-  gint64 end_time;
 
-  if (isnan (seconds) || seconds < 0)
-    return luaL_argerror (L, 1, "expected a number of seconds >= 0");
-  seconds = MIN (seconds, 365.0 * 24 * 3600);
-  end_time = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  gisle_cancel_check (L);
   gisle_mutex_lock (&worker->lock);
   while (!gisle_cancel_is_requested (L) &&
          gisle_cond_wait_until (&worker->work_cond, &worker->lock, end_time))
@@ -654,6 +733,68 @@ gisle_isle_lua_sleep (lua_State *L)
   gisle_mutex_unlock (&worker->lock);
   gisle_cancel_check (L);
   return 0;
+}
+
+static int
+gisle_sleep_k (lua_State     *L,
+               int            status,
+               lua_KContext   ctx)
+{
+  int anchor = (int) ctx;
+  GisleSleep *sleep = gisle_suspend_anchor_peek (L, anchor);
+  gint64 now, end_time;
+
+  if (gisle_suspend_begin (L) && (now = g_get_monotonic_time ()) < sleep->end_time)
+    {
+      /* Woken early (by a wake for something else): a new timer if the
+       * old one fired, then wait again. */
+      if (sleep->timer == NULL || g_source_is_destroyed (sleep->timer))
+        {
+          g_clear_pointer (&sleep->timer, g_source_unref);
+          sleep->timer = gisle_suspend_timer_new (gisle_worker_from_lua (L),
+                                                  (guint) ((sleep->end_time - now + 999) / 1000));
+        }
+      return gisle_suspend_yield_again (L, ctx, gisle_sleep_k);
+    }
+
+  sleep = gisle_suspend_anchor_take (L, anchor);
+  end_time = sleep->end_time;
+  gisle_sleep_free (sleep);
+  return gisle_sleep_block (L, end_time);
+}
+
+/* Waits without using the CPU: suspended on a timer where the script can
+ * yield, blocking otherwise; a cancel ends either at once. */
+static int
+gisle_isle_lua_sleep (lua_State *L)
+{
+  double seconds = luaL_checknumber (L, 1);
+  gint64 end_time;
+  GisleSleep *sleep;
+  int anchor;
+
+  if (isnan (seconds) || seconds < 0)
+    return luaL_argerror (L, 1, "expected a number of seconds >= 0");
+  seconds = MIN (seconds, 365.0 * 24 * 3600);
+  end_time = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  gisle_cancel_check (L);
+  if (seconds == 0 || !gisle_suspend_possible (L))
+    {
+      if (seconds > 0)
+        gisle_suspend_count_blocking (L);
+      return gisle_sleep_block (L, end_time);
+    }
+
+  anchor = gisle_suspend_anchor_push (L);
+  sleep = g_new0 (GisleSleep, 1);
+  sleep->end_time = end_time;
+  gisle_suspend_anchor_set (L, anchor, sleep, gisle_sleep_free);
+  if (!gisle_suspend_begin (L))
+    return gisle_sleep_k (L, LUA_OK, anchor);
+  sleep->timer = gisle_suspend_timer_new (gisle_worker_from_lua (L),
+                                          (guint) ((end_time - g_get_monotonic_time () + 999) / 1000));
+  return gisle_suspend_yield (L, anchor, gisle_sleep_k);
 }
 
 static int

@@ -26,6 +26,7 @@
 #include "gisle-lock-private.h"
 #include "gisle-executor-private.h"
 #include "gisle-watchdog-private.h"
+#include "gisle-suspend-private.h"
 
 G_BEGIN_DECLS
 
@@ -176,6 +177,8 @@ struct _GisleJob
    * the outcome over, and the receiving thread frees nothing it did not
    * allocate. */
   GisleEvent completion;
+
+  GisleJobSuspend suspend;       /* its coroutine (gisle-suspend.c) */
 };
 
 /* What the cancellation signal handler needs, reachable from a
@@ -265,6 +268,8 @@ struct _GisleWorker
   GPtrArray *dispatchers;        /* GisleDispatcher, one per context */
   gsize output_pending;          /* bytes queued, not yet emitted */
   GCond output_cond;             /* the worker waits for output room */
+
+  GisleWorkerSuspend suspend;    /* a job parked in a wait (gisle-suspend.c) */
 };
 
 /* The isle a Lua state belongs to: the state's extra space holds it (see
@@ -315,7 +320,9 @@ GisleJob    *gisle_job_new             (GisleWorker *worker,
                                         GisleJobKind kind);
 GisleJob    *gisle_job_ref             (GisleJob    *job);
 void         gisle_job_unref           (GisleJob    *job);
-void         gisle_job_run             (GisleJob    *job,
+gboolean     gisle_job_run             (GisleJob    *job,
+                                        lua_State   *L);
+gboolean     gisle_job_resume          (GisleJob    *job,
                                         lua_State   *L);
 void         gisle_job_complete        (GisleJob    *job,
                                         GVariant    *result,
@@ -343,6 +350,7 @@ void         gisle_cancel_request      (GisleJob    *job,
                                         gint         reason);
 void         gisle_cancel_job_started  (GisleJob    *job);
 void         gisle_cancel_job_ended_locked (GisleJob *job);
+void         gisle_cancel_cleanup_starts (GisleJob  *job);
 void         gisle_cancel_enter_lua    (GisleWorker *worker,
                                         GisleJob    *job,
                                         lua_State   *L);

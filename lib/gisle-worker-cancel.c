@@ -7,6 +7,8 @@
  *
  * Thread rule: gisle_cancel_request() from any thread, under the worker
  * lock for its decisions; the timers' callbacks run on the watchdog thread.
+ * A job suspended in a wait is completed by the canceller itself: it has
+ * no thread to wake.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -52,9 +54,32 @@ gisle_cancel_on_hard_deadline (gpointer data)
 {
   GisleJob *job = data;
 
-  if (!g_atomic_int_get (&job->completed))
-    gisle_worker_make_defunct (job->worker, job);
+  /* A job cancelled while suspended completed at once; its cleanup still
+   * counts (gisle_worker_make_defunct() decides under the lock). */
+  gisle_worker_make_defunct (job->worker, job);
   return G_SOURCE_REMOVE;
+}
+
+/* On the worker, before a job cancelled while suspended resumes to run its
+ * cleanup: the grace period and the hard deadline count from now, as for
+ * a job cancelled while it ran. */
+void
+gisle_cancel_cleanup_starts (GisleJob *job)
+{
+  GisleWorker *worker = job->worker;
+
+  gisle_mutex_lock (&worker->lock);
+  if (job->suspend.late_cleanup && job->grace_source == NULL &&
+      g_atomic_int_get (&job->cancel_phase) == GISLE_CANCEL_SOFT)
+    {
+      job->grace_ends_at = g_get_monotonic_time () +
+                           (gint64) g_atomic_int_get (&worker->grace_ms) * 1000;
+      job->grace_source = gisle_watchdog_add ((guint) g_atomic_int_get (&worker->grace_ms),
+                                              gisle_cancel_on_grace_over, job);
+      job->hard_source = gisle_watchdog_add ((guint) g_atomic_int_get (&worker->hard_ms),
+                                             gisle_cancel_on_hard_deadline, job);
+    }
+  gisle_mutex_unlock (&worker->lock);
 }
 
 void
@@ -107,10 +132,29 @@ gisle_cancel_request (GisleJob *job,
   GisleWorker *worker = job->worker;
   gboolean was_queued = FALSE;
   gboolean signalled = FALSE;
+  gboolean was_parked = FALSE;
+  gboolean needs_turn = FALSE;
   GCancellable *host_cancellable = NULL;
 
   gisle_mutex_lock (&worker->lock);
-  if (job->queued)
+  if (worker->suspend.parked == job &&
+      g_atomic_int_get (&job->cancel_phase) == GISLE_CANCEL_NONE)
+    {
+      /* Suspended in a wait: it holds no thread, so it completes now,
+       * without waiting for one. Its cleanup code (the cancel raised at
+       * the wait, caught by pcall or closing <close> variables) runs when
+       * the isle's turn comes; its grace period counts from then
+       * (gisle_cancel_cleanup_starts()). */
+      job->cancel_reason = reason;
+      job->grace_ends_at = G_MAXINT64;
+      job->suspend.late_cleanup = TRUE;
+      g_atomic_int_set (&job->cancel_phase, GISLE_CANCEL_SOFT);
+      was_parked = gisle_job_claim (job);
+      if (job->host_cancellable != NULL)
+        host_cancellable = g_object_ref (job->host_cancellable);
+      needs_turn = gisle_suspend_wake_locked (worker);
+    }
+  else if (job->queued)
     {
       g_queue_unlink (&worker->queue, &job->queue_link);
       job->queued = FALSE;
@@ -143,7 +187,16 @@ gisle_cancel_request (GisleJob *job,
     }
   gisle_mutex_unlock (&worker->lock);
 
-  if (was_queued)
+  if (was_parked || needs_turn || (host_cancellable != NULL && !signalled))
+    {
+      if (was_parked)
+        gisle_job_deliver (job, NULL, gisle_job_cancelled_error (reason));
+      if (host_cancellable != NULL)
+        gisle_host_cancel_job_calls (worker, host_cancellable);
+      if (needs_turn)
+        gisle_executor_schedule (worker->executor, &worker->turn);
+    }
+  else if (was_queued)
     {
       gisle_job_complete (job, NULL, gisle_job_cancelled_error (reason));
       gisle_job_unref (job);

@@ -36,6 +36,7 @@ gisle_worker_new (void)
   g_mutex_init (&worker->dispatch_lock);
   g_cond_init (&worker->output_cond);
   worker->dispatchers = g_ptr_array_new ();
+  gisle_suspend_worker_init (worker);
 
   return worker;
 }
@@ -451,8 +452,9 @@ gisle_worker_enter_thread (GisleWorker *worker)
     }
 }
 
-/* Runs @job, which was made current; the caller retires it. */
-static void
+/* Runs @job, which was made current; the caller retires it once it
+ * finished. Returns FALSE when it suspended in a wait instead. */
+static gboolean
 gisle_worker_run_job (GisleWorker *worker,
                       GisleJob    *job)
 {
@@ -467,8 +469,85 @@ gisle_worker_run_job (GisleWorker *worker,
   else
     {
       gisle_cancel_job_started (job);
-      gisle_job_run (job, worker->L);
+      return gisle_job_run (job, worker->L);
     }
+  return TRUE;
+}
+
+/* ---- Suspended jobs ------------------------------------------------------
+ *
+ * A job whose wait yielded stays the isle's current job ("parked"): the
+ * jobs behind it keep waiting, in order. gisle_suspend_wake() puts the isle
+ * back in line (executor) or wakes its thread (dedicated), and the job
+ * resumes. A parked job holds no thread. */
+
+/* After @job yielded: parks it, unless what it waits for already happened
+ * or a cancel arrived meanwhile, in which case it must resume at once
+ * (returns TRUE). */
+static gboolean
+gisle_worker_park (GisleWorker *worker,
+                   GisleJob    *job)
+{
+  gboolean resume_now;
+
+  gisle_mutex_lock (&worker->lock);
+  resume_now = worker->suspend.wake_pending ||
+               g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE;
+  if (resume_now)
+    worker->suspend.wake_pending = FALSE;
+  else
+    worker->suspend.parked = job;
+  gisle_mutex_unlock (&worker->lock);
+  return resume_now;
+}
+
+/* Under worker->lock: takes the parked job if it was woken. */
+static GisleJob *
+gisle_worker_unpark_locked (GisleWorker *worker)
+{
+  GisleJob *job = worker->suspend.parked;
+
+  if (job == NULL || !worker->suspend.wake_pending)
+    return NULL;
+  worker->suspend.parked = NULL;
+  worker->suspend.wake_pending = FALSE;
+  return job;
+}
+
+/* Runs (or resumes) @job until it finishes or parks. Returns whether it
+ * finished. */
+static gboolean
+gisle_worker_step_job (GisleWorker *worker,
+                       GisleJob    *job,
+                       gboolean     resume)
+{
+  gboolean finished = resume ? gisle_job_resume (job, worker->L)
+                             : gisle_worker_run_job (worker, job);
+
+  while (!finished && gisle_worker_park (worker, job))
+    finished = gisle_job_resume (job, worker->L);
+  return finished;
+}
+
+gboolean
+gisle_suspend_wake_locked (GisleWorker *worker)
+{
+  worker->suspend.wake_pending = TRUE;
+  /* A dedicated thread sleeps on work_cond while its job is parked. */
+  g_cond_broadcast (&worker->work_cond);
+  return worker->suspend.parked != NULL && gisle_worker_needs_turn_locked (worker);
+}
+
+void
+gisle_suspend_wake (GisleWorker *worker)
+{
+  gboolean needs_turn;
+
+  gisle_mutex_lock (&worker->lock);
+  needs_turn = gisle_suspend_wake_locked (worker);
+  gisle_mutex_unlock (&worker->lock);
+  if (needs_turn)
+    gisle_executor_schedule (worker->executor, &worker->turn);
 }
 
 static gpointer
@@ -481,7 +560,20 @@ gisle_worker_main (gpointer data)
   /* A NULL job means close, or that the isle was declared defunct while
    * the last job ran (this thread was then abandoned). */
   while ((job = gisle_worker_next_job (worker, job)) != NULL)
-    gisle_worker_run_job (worker, job);
+    {
+      gboolean finished = gisle_worker_step_job (worker, job, FALSE);
+
+      /* The thread sleeps while its job is parked; a cancel or a close
+       * wakes it like anything else the job waits for. */
+      while (!finished)
+        {
+          gisle_mutex_lock (&worker->lock);
+          while (gisle_worker_unpark_locked (worker) == NULL)
+            gisle_cond_wait (&worker->work_cond, &worker->lock);
+          gisle_mutex_unlock (&worker->lock);
+          finished = gisle_worker_step_job (worker, job, TRUE);
+        }
+    }
 
   gisle_worker_exit (worker);
   gisle_worker_self = NULL;
@@ -501,20 +593,23 @@ gisle_worker_run_slice (gpointer data)
   GisleJob *job = NULL;
   gboolean exit_now = FALSE;
   gboolean abandoned_by_watchdog = FALSE;
+  gboolean resume = FALSE;
   GisleSlice result;
 
   gisle_worker_enter_thread (worker);
 
   gisle_mutex_lock (&worker->lock);
-  if (!g_queue_is_empty (&worker->queue) && !worker->defunct)
+  if (worker->suspend.parked != NULL)
+    /* Its jobs wait behind the parked one: a turn resumes it or nothing. */
+    resume = (job = gisle_worker_unpark_locked (worker)) != NULL;
+  else if (!g_queue_is_empty (&worker->queue) && !worker->defunct)
     job = gisle_worker_pop_locked (worker);
   else if ((worker->closing || worker->defunct) && !worker->exited)
     exit_now = TRUE;
   gisle_mutex_unlock (&worker->lock);
 
-  if (job != NULL)
+  if (job != NULL && gisle_worker_step_job (worker, job, resume))
     {
-      gisle_worker_run_job (worker, job);
       gisle_mutex_lock (&worker->lock);
       abandoned_by_watchdog = gisle_worker_retire_locked (worker, job);
       gisle_mutex_unlock (&worker->lock);
@@ -542,7 +637,9 @@ gisle_worker_run_slice (gpointer data)
     }
 
   gisle_mutex_lock (&worker->lock);
-  if (!g_queue_is_empty (&worker->queue) || (worker->closing && !worker->exited))
+  if (worker->suspend.parked != NULL ? worker->suspend.wake_pending
+                                     : !g_queue_is_empty (&worker->queue) ||
+                                       (worker->closing && !worker->exited))
     result = GISLE_SLICE_MORE;
   else
     {
@@ -561,6 +658,9 @@ static gboolean
 gisle_worker_needs_turn_locked (GisleWorker *worker)
 {
   if (worker->executor == NULL || worker->scheduled || !worker->started || worker->exited)
+    return FALSE;
+  /* A parked job keeps its place: until it is woken there is nothing to do. */
+  if (worker->suspend.parked != NULL && !worker->suspend.wake_pending)
     return FALSE;
   worker->scheduled = TRUE;
   return TRUE;
@@ -844,7 +944,8 @@ gisle_worker_make_defunct (GisleWorker *worker,
   /* Claimed under the lock: a job that finished just now keeps its own
    * outcome and the isle stays usable; otherwise the caller hears DEFUNCT
    * and the isle is defunct. The two always agree. */
-  if (worker->current != stuck || worker->defunct || !gisle_job_claim (stuck))
+  if (worker->current != stuck || worker->defunct ||
+      (!stuck->suspend.late_cleanup && !gisle_job_claim (stuck)))
     {
       gisle_mutex_unlock (&worker->lock);
       return;
@@ -862,7 +963,10 @@ gisle_worker_make_defunct (GisleWorker *worker,
              worker->name != NULL ? worker->name : worker->thread_name,
              g_atomic_int_get (&worker->hard_ms));
 
-  gisle_job_deliver (stuck, NULL,
+  /* One cancelled while suspended has had its outcome since the cancel;
+   * only its cleanup got stuck. */
+  if (!stuck->suspend.late_cleanup)
+    gisle_job_deliver (stuck, NULL,
                      g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT,
                                   "The job did not stop within %u ms of being cancelled "
                                   "(it is stuck where Lua cannot interrupt it); "

@@ -1,0 +1,183 @@
+/* gisle-suspend.c: waits that give the thread back.
+ *
+ * Floor: the Lua side of suspension, beside gisle-cancel.c: it decides
+ * whether a wait can yield and keeps what a suspended wait holds. The
+ * worker's side (parking the job, waking it, scheduling the isle again) is
+ * in gisle-worker.c; the waits themselves are in gisle-host.c (host
+ * functions, isle.sleep, events) and gisle-output.c (back-pressure).
+ *
+ * A job's Lua code runs in a coroutine of its own (gisle-job.c). A wait in
+ * a C function of that coroutine yields (lua_yieldk, with a continuation)
+ * instead of blocking; the job stays the isle's current job, and the worker
+ * parks it and gives its thread back. Whatever the wait waits for calls
+ * gisle_suspend_wake(); the worker resumes the coroutine, and the
+ * continuation checks again (a wake may be spurious) and either goes on or
+ * yields again.
+ *
+ * Where Lua cannot yield (in a table.sort comparator, a string.gsub
+ * callback, a C function called without a continuation, a coroutine the
+ * script resumed itself, cleanup code after a cancel, a job that is not
+ * an eval or a call), the wait blocks as before; both kinds are counted.
+ *
+ * Thread rule: everything taking a lua_State runs on the worker thread;
+ * the anchors' resources are released there too (by the job or the
+ * garbage collector).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "gisle-private.h"
+
+#include <lauxlib.h>
+
+typedef struct
+{
+  gpointer data;
+  GDestroyNotify release;
+} GisleSuspendAnchor;
+
+static const char gisle_suspend_anchor_key = 'a';
+
+void
+gisle_suspend_worker_init (GisleWorker *worker)
+{
+  worker->suspend.spare_co_ref = LUA_NOREF;
+}
+
+/* The job whose coroutine @L is, if a wait there may yield to the job. */
+gboolean
+gisle_suspend_possible (lua_State *L)
+{
+  GisleRun *run = gisle_cancel_get_run ();
+  GisleJob *job = run != NULL ? run->job : NULL;
+
+  /* Only the job's own coroutine yields to the worker: a coroutine the
+   * script resumed would hand the wait's yield to the script. */
+  return job != NULL && job->suspend.co == L &&
+         run->depth == 1 && run->stack[0] == L &&
+         lua_isyieldable (L) &&
+         g_atomic_int_get (&job->cancel_phase) == GISLE_CANCEL_NONE;
+}
+
+gboolean
+gisle_suspend_begin (lua_State *L)
+{
+  GisleWorker *worker = gisle_worker_from_lua (L);
+
+  if (!gisle_suspend_possible (L))
+    return FALSE;
+  /* Cleared before the caller checks its condition: a wake from then on
+   * is seen when the worker parks the job. */
+  gisle_mutex_lock (&worker->lock);
+  worker->suspend.wake_pending = FALSE;
+  gisle_mutex_unlock (&worker->lock);
+  return TRUE;
+}
+
+int
+gisle_suspend_yield_again (lua_State     *L,
+                           lua_KContext   ctx,
+                           lua_KFunction  k)
+{
+  GisleJob *job = gisle_cancel_current_job (L);
+
+  job->suspend.yielding = TRUE;
+  return lua_yieldk (L, 0, ctx, k);
+}
+
+int
+gisle_suspend_yield (lua_State     *L,
+                     lua_KContext   ctx,
+                     lua_KFunction  k)
+{
+  GisleWorker *worker = gisle_worker_from_lua (L);
+
+  __atomic_add_fetch (&worker->suspend.n_suspended, 1, __ATOMIC_RELAXED);
+  return gisle_suspend_yield_again (L, ctx, k);
+}
+
+void
+gisle_suspend_count_blocking (lua_State *L)
+{
+  GisleWorker *worker = gisle_worker_from_lua (L);
+
+  __atomic_add_fetch (&worker->suspend.n_blocking, 1, __ATOMIC_RELAXED);
+}
+
+/* ---- Anchors ------------------------------------------------------------ */
+
+static int
+gisle_suspend_anchor_gc (lua_State *L)
+{
+  GisleSuspendAnchor *anchor = lua_touserdata (L, 1);
+
+  if (anchor->release != NULL && anchor->data != NULL)
+    anchor->release (g_steal_pointer (&anchor->data));
+  return 0;
+}
+
+int
+gisle_suspend_anchor_push (lua_State *L)
+{
+  GisleSuspendAnchor *anchor = lua_newuserdatauv (L, sizeof (GisleSuspendAnchor), 0);
+
+  anchor->data = NULL;
+  anchor->release = NULL;
+  if (lua_rawgetp (L, LUA_REGISTRYINDEX, &gisle_suspend_anchor_key) != LUA_TTABLE)
+    {
+      lua_pop (L, 1);
+      lua_createtable (L, 0, 1);
+      lua_pushcfunction (L, gisle_suspend_anchor_gc);
+      lua_setfield (L, -2, "__gc");
+      lua_pushvalue (L, -1);
+      lua_rawsetp (L, LUA_REGISTRYINDEX, &gisle_suspend_anchor_key);
+    }
+  lua_setmetatable (L, -2);
+  return lua_gettop (L);
+}
+
+void
+gisle_suspend_anchor_set (lua_State      *L,
+                          int             idx,
+                          gpointer        data,
+                          GDestroyNotify  release)
+{
+  GisleSuspendAnchor *anchor = lua_touserdata (L, idx);
+
+  anchor->data = data;
+  anchor->release = release;
+}
+
+gpointer
+gisle_suspend_anchor_peek (lua_State *L,
+                           int        idx)
+{
+  GisleSuspendAnchor *anchor = lua_touserdata (L, idx);
+
+  return anchor->data;
+}
+
+gpointer
+gisle_suspend_anchor_take (lua_State *L,
+                           int        idx)
+{
+  GisleSuspendAnchor *anchor = lua_touserdata (L, idx);
+
+  return g_steal_pointer (&anchor->data);
+}
+
+/* ---- Timers ------------------------------------------------------------- */
+
+static gboolean
+gisle_suspend_on_timer (gpointer data)
+{
+  gisle_suspend_wake (data);
+  return G_SOURCE_REMOVE;
+}
+
+GSource *
+gisle_suspend_timer_new (GisleWorker *worker,
+                         guint        ms)
+{
+  return gisle_watchdog_add_full (ms, gisle_suspend_on_timer, gisle_worker_ref (worker),
+                                  (GDestroyNotify) gisle_worker_unref);
+}
