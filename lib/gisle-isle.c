@@ -1783,7 +1783,7 @@ g_isle_get_memory_in_use (GIsle *self)
  * Counts the waits of this isle's scripts that gave their thread back:
  * a call to a main-context or asynchronous host function, `isle.sleep()`,
  * or output waiting for the main context, made where Lua can yield (see
- * the "Waiting gives the thread back" section of the executor guide).
+ * "Waiting without a thread" in the executor guide).
  * Safe from any thread.
  *
  * Returns: the number of suspended waits since the isle was created
