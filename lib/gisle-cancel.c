@@ -386,7 +386,7 @@ gisle_cancel_hook (lua_State *L,
    * itself inside lua_resume, growing the stack without bound). The job
    * then ends cancelled (gisle-job.c). Where Lua cannot yield, raise. */
   if (g_atomic_int_get (&job->cancel_phase) == GISLE_CANCEL_HARD &&
-      job->suspend.co == L && lua_isyieldable (L))
+      job->suspend.running == L && lua_isyieldable (L))
     {
       /* Only a count hook may yield; a call or return hook lets the next
        * instruction's count hook do it. Raising there instead would unwind

@@ -821,5 +821,6 @@ gisle_host_open (lua_State *L)
   luaL_newlib (L, gisle_isle_functions);
   lua_pushliteral (L, GISLE_VERSION_STRING);
   lua_setfield (L, -2, "version");
+  gisle_tasks_open (L);
   lua_setglobal (L, "isle");
 }

@@ -21,6 +21,7 @@ gisle_job_new (GisleWorker  *worker,
   job->worker = gisle_worker_ref (worker);
   job->id = (guint64) __atomic_add_fetch (&worker->next_job_id, 1, __ATOMIC_RELAXED);
   job->suspend.co_ref = LUA_NOREF;
+  job->suspend.tasks_ref = LUA_NOREF;
   g_mutex_init (&job->sync_lock);
   g_cond_init (&job->sync_cond);
 
@@ -574,24 +575,23 @@ gisle_job_body (lua_State *co)
   return gisle_job_body_k (co, status, 0);
 }
 
-/* Resumes the job's coroutine (with @nargs values on it) until it ends,
- * then completes the job; or until a wait yields, and then returns FALSE:
- * the job is suspended, the worker parks it and gisle_job_resume() goes on
- * later. */
+/* Resumes the job's own coroutine (with @nargs values on it). Returns
+ * FALSE while it waits; TRUE once it ended, its outcome recorded and its
+ * results (or error) left on it. */
 static gboolean
-gisle_job_step (GisleJob  *job,
-                lua_State *L,
-                int        nargs)
+gisle_job_resume_main (GisleJob  *job,
+                       lua_State *L,
+                       int        nargs)
 {
   GisleWorker *worker = job->worker;
   lua_State *co = job->suspend.co;
-  int base = lua_gettop (L);
   int status, nres = 0;
-  GError *error = NULL;
 
   gisle_cancel_enter_lua (worker, job, co);
+  job->suspend.running = co;
   job->suspend.yielding = FALSE;
   status = lua_resume (co, L, nargs, &nres);
+  job->suspend.running = NULL;
   if (status == LUA_YIELD && job->suspend.yielding)
     {
       gisle_cancel_leave_lua (worker);
@@ -600,9 +600,9 @@ gisle_job_step (GisleJob  *job,
 
   if (status == LUA_YIELD)
     {
-      /* coroutine.yield() outside any coroutine of the script's: the job's
-       * coroutine is ours, so say what plain Lua says. Still cancellable
-       * while the reset runs __close handlers. */
+      /* coroutine.yield() outside any coroutine of the script's (or a
+       * hard cancel): the job's coroutine is ours, so say what plain Lua
+       * says. Still cancellable while the reset runs __close handlers. */
       lua_pop (co, nres);
       lua_resetthread (co);
       lua_settop (co, 0);
@@ -624,10 +624,30 @@ gisle_job_step (GisleJob  *job,
       nres = lua_gettop (co);
     }
   gisle_cancel_leave_lua (worker);
+  job->suspend.main_done = TRUE;
+  job->suspend.main_status = status;
+  job->suspend.main_nres = nres;
+  return TRUE;
+}
+
+/* Once the job's coroutine and all its tasks ended: completes the job. */
+static void
+gisle_job_finish_co (GisleJob  *job,
+                     lua_State *L)
+{
+  GisleWorker *worker = job->worker;
+  lua_State *co = job->suspend.co;
+  int base = lua_gettop (L);
+  int status = job->suspend.main_status;
+  int nres = job->suspend.main_nres;
+  g_autofree char *task_error = NULL;
+  GError *error = NULL;
 
   /* Converting the results stays inside the job's cancel scope: a huge
    * result takes a while, and Stop or the time limit must reach it. */
   gisle_cancel_enter_lua (worker, job, L);
+  if (status == LUA_OK)
+    task_error = gisle_tasks_unjoined_error (job, L);
   if (!lua_checkstack (L, nres + 2))
     {
       lua_settop (co, 0);
@@ -647,6 +667,9 @@ gisle_job_step (GisleJob  *job,
   else if (status != LUA_OK)
     error = gisle_error_info_attach_runtime (gisle_job_lua_failure (job, L, status,
                                                                     G_ISLE_ERROR_RUNTIME, NULL));
+  else if (task_error != NULL)
+    error = g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_RUNTIME,
+                         "A task failed and nobody joined it: %s", task_error);
   else
     gisle_job_collect_results (job, L, base);
 
@@ -654,9 +677,54 @@ gisle_job_step (GisleJob  *job,
     gisle_job_complete (job, NULL, error);
   gisle_cancel_leave_lua (worker);
   lua_settop (L, base);
+  gisle_tasks_release (job, L);
   gisle_job_release_co (job, L, status == LUA_OK &&
                         g_atomic_int_get (&job->cancel_phase) == GISLE_CANCEL_NONE);
-  return TRUE;
+}
+
+/* Runs the job's coroutine and its tasks (gisle-tasks.c) until all ended,
+ * then completes the job; or until every one of them waits, and then
+ * returns FALSE: the job is suspended, the worker parks it and
+ * gisle_job_resume() goes on later. Each pass resumes every coroutine that
+ * waits (a wake does not say whose wait ended; one whose did not yields
+ * again), and passes repeat while tasks start or end, since joins may go
+ * on. */
+static gboolean
+gisle_job_step (GisleJob  *job,
+                lua_State *L,
+                int        nargs)
+{
+  for (;;)
+    {
+      gboolean progress;
+
+      job->suspend.progress = FALSE;
+      if (!job->suspend.main_done)
+        gisle_job_resume_main (job, L, nargs);
+      nargs = 0;
+      progress = job->suspend.progress;
+
+      if (job->suspend.tasks_ref != LUA_NOREF)
+        {
+          /* The job's code failed: the tasks left are cancelled. A cancel
+           * of the job reaches them through their waits instead. */
+          if (job->suspend.main_done && job->suspend.main_status != LUA_OK &&
+              g_atomic_int_get (&job->cancel_phase) == GISLE_CANCEL_NONE)
+            gisle_tasks_cancel_all (job, L);
+          else if (gisle_tasks_run_pass (job, L))
+            progress = TRUE;
+          progress = progress || job->suspend.progress;
+        }
+
+      if (job->suspend.main_done &&
+          (job->suspend.tasks_ref == LUA_NOREF || !gisle_tasks_pending (job, L)))
+        {
+          gisle_job_finish_co (job, L);
+          return TRUE;
+        }
+      if (!progress)
+        return FALSE;
+    }
 }
 
 /* Runs the function and @nargs arguments above the message handler at

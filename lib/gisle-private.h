@@ -368,6 +368,19 @@ void         gisle_cancel_restore_hook (lua_State   *L);
 void         gisle_cancel_signal_sample (pthread_t  thread);
 void         gisle_cancel_sample_sigevent (struct sigevent *event);
 
+/* gisle-tasks.c */
+void         gisle_tasks_open          (lua_State   *L);
+gboolean     gisle_tasks_run_pass      (GisleJob    *job,
+                                        lua_State   *L);
+gboolean     gisle_tasks_pending       (GisleJob    *job,
+                                        lua_State   *L);
+void         gisle_tasks_cancel_all    (GisleJob    *job,
+                                        lua_State   *L);
+char        *gisle_tasks_unjoined_error (GisleJob   *job,
+                                        lua_State   *L);
+void         gisle_tasks_release       (GisleJob    *job,
+                                        lua_State   *L);
+
 /* gisle-profile.c */
 void         gisle_profile_hook        (lua_State   *L,
                                         lua_Debug   *ar);

@@ -19,6 +19,12 @@ typedef struct
   lua_State *co;                 /* the job's coroutine, or NULL */
   int co_ref;                    /* its registry reference, or LUA_NOREF */
   gboolean yielding;             /* the last yield is a wait's, not the script's */
+  lua_State *running;            /* the job's coroutine or task resumed now */
+  int tasks_ref;                 /* registry: its tasks (gisle-tasks.c), or LUA_NOREF */
+  gboolean progress;             /* a task was started during this pass */
+  gboolean main_done;            /* its own coroutine ended, ... */
+  int main_status;               /* ... this way, ... */
+  int main_nres;                 /* ... leaving this many values on it */
   /* Under worker->lock: cancelled while suspended, so completed already;
    * its cleanup runs when it resumes. */
   gboolean late_cleanup;

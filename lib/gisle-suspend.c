@@ -50,9 +50,10 @@ gisle_suspend_possible (lua_State *L)
   GisleRun *run = gisle_cancel_get_run ();
   GisleJob *job = run != NULL ? run->job : NULL;
 
-  /* Only the job's own coroutine yields to the worker: a coroutine the
-   * script resumed would hand the wait's yield to the script. */
-  return job != NULL && job->suspend.co == L &&
+  /* Only the job's coroutine and its tasks yield to the worker: a
+   * coroutine the script resumed would hand the wait's yield to the
+   * script. */
+  return job != NULL && job->suspend.running == L &&
          run->depth == 1 && run->stack[0] == L &&
          lua_isyieldable (L) &&
          g_atomic_int_get (&job->cancel_phase) == GISLE_CANCEL_NONE;
