@@ -339,6 +339,7 @@ gisle_cancel_check (lua_State *L)
   if (phase == GISLE_CANCEL_SOFT && !job->soft_delivered)
     {
       job->soft_delivered = TRUE;
+      job->suspend.soft_seen_by = run->stack[0];
       /* Cleanups run at full speed but for the rare clock check. */
       gisle_cancel_rearm_all (run);
       gisle_cancel_raise (L);

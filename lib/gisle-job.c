@@ -700,7 +700,10 @@ gisle_job_step (GisleJob  *job,
 
       job->suspend.progress = FALSE;
       if (!job->suspend.main_done)
-        gisle_job_resume_main (job, L, nargs);
+        {
+          gisle_suspend_soft_cancel_for (job, job->suspend.co, &job->suspend.main_cancel_seen);
+          gisle_job_resume_main (job, L, nargs);
+        }
       nargs = 0;
       progress = job->suspend.progress;
 

@@ -25,6 +25,9 @@ typedef struct
   gboolean main_done;            /* its own coroutine ended, ... */
   int main_status;               /* ... this way, ... */
   int main_nres;                 /* ... leaving this many values on it */
+  /* The soft cancel is raised once in each coroutine (gisle-tasks.c). */
+  lua_State *soft_seen_by;       /* where it was raised last */
+  gboolean main_cancel_seen;
   /* Under worker->lock: cancelled while suspended, so completed already;
    * its cleanup runs when it resumes. */
   gboolean late_cleanup;
@@ -65,6 +68,12 @@ int       gisle_suspend_yield_again   (lua_State     *L,
                                        lua_KContext   ctx,
                                        lua_KFunction  k);
 void      gisle_suspend_count_blocking (lua_State    *L);
+/* Before resuming @co (the job's coroutine or a task): a soft cancel not
+ * yet raised there will be (each may clean up once). */
+void      gisle_suspend_soft_cancel_for (struct _GisleJob *job,
+                                         lua_State        *co,
+                                         gboolean         *seen);
+
 /* Whether a wait in @L could suspend now (nothing is changed). */
 gboolean  gisle_suspend_possible      (lua_State     *L);
 

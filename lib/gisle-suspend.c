@@ -59,6 +59,18 @@ gisle_suspend_possible (lua_State *L)
          g_atomic_int_get (&job->cancel_phase) == GISLE_CANCEL_NONE;
 }
 
+void
+gisle_suspend_soft_cancel_for (GisleJob  *job,
+                               lua_State *co,
+                               gboolean  *seen)
+{
+  if (*seen || g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_SOFT)
+    return;
+  *seen = TRUE;
+  if (job->soft_delivered && job->suspend.soft_seen_by != co)
+    job->soft_delivered = FALSE;
+}
+
 gboolean
 gisle_suspend_begin (lua_State *L)
 {

@@ -313,11 +313,7 @@ gisle_tasks_run_pass (GisleJob  *job,
 
       /* Each task gets the job's soft cancel once, as the job's own code
        * does: its cleanup may catch it. */
-      if (g_atomic_int_get (&job->cancel_phase) == GISLE_CANCEL_SOFT && !task->cancel_seen)
-        {
-          task->cancel_seen = TRUE;
-          job->soft_delivered = FALSE;
-        }
+      gisle_suspend_soft_cancel_for (job, task->co, &task->cancel_seen);
 
       nargs = task->state == GISLE_TASK_NEW ? task->nargs : 0;
       task->state = GISLE_TASK_RUNNING;
