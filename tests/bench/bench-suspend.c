@@ -11,6 +11,9 @@
  * (3) Latency: while every one of the N isles has a job suspended in a
  *     host function nobody answers yet, `return 1` on one more isle of the
  *     same executor, S times in a row (default 1 000): median, p99, max.
+ * (4) Tasks: one job starts ten tasks, each awaiting the host function
+ *     answered after 100 ms, and joins them: time for the job (about
+ *     100 ms when they wait at the same time, a second if one by one).
  *
  * Usage: gisle-bench-suspend [ISLES [SAMPLES]]
  *
@@ -174,6 +177,20 @@ main (int argc, char **argv)
     g_isle_invocation_return_value (run.held->pdata[i], NULL);
   g_ptr_array_set_size (run.held, 0);
   wait_all (&run);
+
+  /* (4) */
+  {
+    const char *code =
+      "local ts = {}\n"
+      "for i = 1, 10 do ts[i] = isle.spawn(wait_host) end\n"
+      "for i = 1, 10 do ts[i]:join() end\n"
+      "return 10";
+
+    run.hold = FALSE;
+    seconds = run_all (isles, 1, code, &run);
+    printf ("(4) one job, ten tasks each awaiting the 100 ms host function: %.1f ms (%u failed)\n",
+            seconds * 1000, run.failed);
+  }
 
   for (guint i = 0; i < n; i++)
     g_object_unref (isles[i]);
