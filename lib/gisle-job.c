@@ -699,6 +699,7 @@ gisle_job_step (GisleJob  *job,
       gboolean progress;
 
       job->suspend.progress = FALSE;
+      gisle_suspend_new_pass (job->worker);
       if (!job->suspend.main_done)
         {
           gisle_suspend_soft_cancel_for (job, job->suspend.co, &job->suspend.main_cancel_seen);

@@ -50,7 +50,7 @@ void      gisle_suspend_worker_init   (struct _GisleWorker *worker);
 
 /* Waits, on the worker thread, in a lua_CFunction. The pattern:
  *
- *   if (gisle_suspend_begin (L))     -- may suspend; a wake is expected now
+ *   if (gisle_suspend_begin (L))     -- may suspend
  *     {
  *       if (!ready)                   -- checked after begin, never before
  *         return gisle_suspend_yield (L, ctx, k);
@@ -60,6 +60,8 @@ void      gisle_suspend_worker_init   (struct _GisleWorker *worker);
  *
  * and the continuation @k does the same again: a wake-up may be spurious. */
 gboolean  gisle_suspend_begin         (lua_State     *L);
+/* Before each pass of the job over its coroutines (gisle-job.c). */
+void      gisle_suspend_new_pass      (struct _GisleWorker *worker);
 int       gisle_suspend_yield         (lua_State     *L,
                                        lua_KContext   ctx,
                                        lua_KFunction  k);

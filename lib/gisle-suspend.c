@@ -71,19 +71,23 @@ gisle_suspend_soft_cancel_for (GisleJob  *job,
     job->soft_delivered = FALSE;
 }
 
+/* The job's wake flag was cleared when the current pass over its
+ * coroutines began (gisle_suspend_new_pass()), before the caller checks
+ * its condition: a wake from then on is seen when the worker parks the
+ * job. Clearing it here instead would lose the wake of another task whose
+ * wait ended meanwhile. */
 gboolean
 gisle_suspend_begin (lua_State *L)
 {
-  GisleWorker *worker = gisle_worker_from_lua (L);
+  return gisle_suspend_possible (L);
+}
 
-  if (!gisle_suspend_possible (L))
-    return FALSE;
-  /* Cleared before the caller checks its condition: a wake from then on
-   * is seen when the worker parks the job. */
+void
+gisle_suspend_new_pass (GisleWorker *worker)
+{
   gisle_mutex_lock (&worker->lock);
   worker->suspend.wake_pending = FALSE;
   gisle_mutex_unlock (&worker->lock);
-  return TRUE;
 }
 
 int
