@@ -1,13 +1,19 @@
 /* gisle-output.c: what scripts print, on its way to the main context.
  *
- * Floor: below the host bridge, above the delivery queue. Thread rule: the
- * worker thread writes (and waits for room); the main context drains
- * (gisle-dispatch.c), which wakes a writer suspended for room.
+ * Floor 6 (values, output, invocations): it queues on the delivery queue
+ * and waits for room there, a cancellation point; the wait suspends the
+ * job where Lua can yield (gisle-suspend.c), and the drain wakes it.
+ *
+ * Thread rule: runs on the thread that runs the isle; the text is
+ * emitted later in the owner context.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-dispatch-private.h"
 #include "gisle-output-private.h"
+#include "gisle-suspend-private.h"
 
 /* Warnings never wait (Lua may emit them from the garbage collector, where
  * nothing may block or raise), so they are dropped past this much backlog. */

@@ -5,48 +5,11 @@
  */
 #pragma once
 
-#include <glib.h>
-#include <lua.h>
+#include "gisle-private.h"
 
 G_BEGIN_DECLS
 
-struct _GisleWorker;
-struct _GisleJob;
-
-/* A job's coroutine, while the job runs Lua code (worker thread only). */
-typedef struct
-{
-  lua_State *co;                 /* the job's coroutine, or NULL */
-  int co_ref;                    /* its registry reference, or LUA_NOREF */
-  gboolean yielding;             /* the last yield is a wait's, not the script's */
-  lua_State *running;            /* the job's coroutine or task resumed now */
-  int tasks_ref;                 /* registry: its tasks (gisle-tasks.c), or LUA_NOREF */
-  gboolean progress;             /* a task was started during this pass */
-  gboolean main_done;            /* its own coroutine ended, ... */
-  int main_status;               /* ... this way, ... */
-  int main_nres;                 /* ... leaving this many values on it */
-  /* The soft cancel is raised once in each coroutine (gisle-tasks.c). */
-  lua_State *soft_seen_by;       /* where it was raised last */
-  gboolean main_cancel_seen;
-  /* Under worker->lock: cancelled while suspended, so completed already;
-   * its cleanup runs when it resumes. */
-  gboolean late_cleanup;
-} GisleJobSuspend;
-
-/* The isle's side (fields under worker->lock unless said otherwise). */
-typedef struct
-{
-  struct _GisleJob *parked;      /* the current job, suspended in a wait */
-  gboolean wake_pending;         /* something the wait waits for happened */
-  int spare_co_ref;              /* worker thread: a coroutine to reuse */
-  lua_State *spare_co;
-  gboolean output_waits;         /* under dispatch_lock: a wait wants room */
-  /* Statistics, atomic. */
-  volatile gint64 n_suspended;
-  volatile gint64 n_blocking;
-} GisleWorkerSuspend;
-
-void      gisle_suspend_worker_init   (struct _GisleWorker *worker);
+void      gisle_suspend_worker_init   (GisleWorker *worker);
 
 /* Waits, on the worker thread, in a lua_CFunction. The pattern:
  *
@@ -61,7 +24,7 @@ void      gisle_suspend_worker_init   (struct _GisleWorker *worker);
  * and the continuation @k does the same again: a wake-up may be spurious. */
 gboolean  gisle_suspend_begin         (lua_State     *L);
 /* Before each pass of the job over its coroutines (gisle-job.c). */
-void      gisle_suspend_new_pass      (struct _GisleWorker *worker);
+void      gisle_suspend_new_pass      (GisleWorker *worker);
 int       gisle_suspend_yield         (lua_State     *L,
                                        lua_KContext   ctx,
                                        lua_KFunction  k);
@@ -72,7 +35,7 @@ int       gisle_suspend_yield_again   (lua_State     *L,
 void      gisle_suspend_count_blocking (lua_State    *L);
 /* Before resuming @co (the job's coroutine or a task): a soft cancel not
  * yet raised there will be (each may clean up once). */
-void      gisle_suspend_soft_cancel_for (struct _GisleJob *job,
+void      gisle_suspend_soft_cancel_for (GisleJob *job,
                                          lua_State        *co,
                                          gboolean         *seen);
 
@@ -94,15 +57,9 @@ gpointer  gisle_suspend_anchor_peek   (lua_State     *L,
 gpointer  gisle_suspend_anchor_take   (lua_State     *L,
                                        int            idx);
 
-/* gisle-worker.c. From any thread, once what a suspended wait of
- * @worker's current job waits for has happened. */
-void      gisle_suspend_wake          (struct _GisleWorker *worker);
-/* The same under worker->lock; returns whether the caller must schedule
- * the isle on its executor once unlocked. */
-gboolean  gisle_suspend_wake_locked   (struct _GisleWorker *worker);
 
 /* A timer on the watchdog thread that wakes @worker in @ms milliseconds. */
-GSource  *gisle_suspend_timer_new     (struct _GisleWorker *worker,
+GSource  *gisle_suspend_timer_new     (GisleWorker *worker,
                                        guint          ms);
 
 G_END_DECLS

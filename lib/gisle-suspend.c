@@ -1,10 +1,11 @@
 /* gisle-suspend.c: waits that give the thread back.
  *
- * Floor: the Lua side of suspension, beside gisle-cancel.c: it decides
- * whether a wait can yield and keeps what a suspended wait holds. The
- * worker's side (parking the job, waking it, scheduling the isle again) is
- * in gisle-worker.c; the waits themselves are in gisle-host.c (host
- * functions, isle.sleep, events) and gisle-output.c (back-pressure).
+ * Floor 5 (beside the delivery queue): the Lua side of suspension, above
+ * the Lua side of cancelling: it decides whether a wait can yield and keeps
+ * what a suspended wait holds. The worker's side (parking the job, waking
+ * it, scheduling the isle again) is in gisle-worker.c, reached through the
+ * owner class; the waits themselves are in gisle-output.c (back-pressure),
+ * gisle-host.c (host functions, isle.sleep, events) and gisle-tasks.c.
  *
  * A job's Lua code runs in a coroutine of its own (gisle-job.c). A wait in
  * a C function of that coroutine yields (lua_yieldk, with a continuation)
@@ -26,6 +27,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-suspend-private.h"
+#include "gisle-watchdog-private.h"
 
 #include <lauxlib.h>
 
@@ -195,6 +199,6 @@ GSource *
 gisle_suspend_timer_new (GisleWorker *worker,
                          guint        ms)
 {
-  return gisle_watchdog_add_full (ms, gisle_suspend_on_timer, gisle_worker_ref (worker),
-                                  (GDestroyNotify) gisle_worker_unref);
+  return gisle_watchdog_add_full (ms, gisle_suspend_on_timer, worker->owner_class->ref (worker),
+                                  (GDestroyNotify) worker->owner_class->unref);
 }

@@ -1,8 +1,9 @@
 /* gisle-tasks.c: tasks inside a job (isle.spawn, task:join, task:cancel,
  * isle.wait_any).
  *
- * Floor: beside gisle-suspend.c, under the job (gisle-job.c schedules the
- * tasks between resumes of the job's own coroutine). A task is a coroutine
+ * Floor 6 (beside values and output): above suspending, under the job
+ * (gisle-job.c schedules the tasks between resumes of the job's own
+ * coroutine) and the `isle` module (gisle-host.c adds spawn and wait_any). A task is a coroutine
  * of the job: it runs when the coroutines before it wait, and its waits
  * suspend like the job's, so tasks waiting for host functions wait at the
  * same time. Nothing runs in parallel: one coroutine at a time, on the
@@ -19,6 +20,11 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-suspend-private.h"
+#include "gisle-tasks-private.h"
+
+#include <string.h>
 
 #include <lauxlib.h>
 
