@@ -35,6 +35,7 @@
 #include "gisle-host-private.h"
 #include "gisle-value-private.h"
 #include "gisle-output-private.h"
+#include "gisle-suspend-private.h"
 
 #include <string.h>
 #include <lauxlib.h>
@@ -1037,6 +1038,10 @@ gisle_bridge_round_trip (lua_State       *L,
   gisle_dispatch_invoke (worker, gisle_bridge_call_run, gisle_bridge_call_ref (call),
                          (GDestroyNotify) gisle_bridge_call_unref);
 
+  /* Property accesses always block: they happen inside __index and
+   * __newindex metamethods and GValue conversions, which would each need a
+   * continuation to suspend. Counted, so an application can see them. */
+  gisle_suspend_count_blocking (L);
   gisle_mutex_lock (gisle_owner_get_lock (worker));
   while (!call->done && !gisle_cancel_is_due (L))
     gisle_cond_wait (gisle_owner_get_wake (worker), gisle_owner_get_lock (worker));

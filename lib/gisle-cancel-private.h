@@ -30,6 +30,9 @@ void             gisle_cancel_state_force    (GisleCancelState *state,
                                               GisleCancelPhase  phase,
                                               gint64            grace_ends_at);
 gboolean         gisle_cancel_state_soft_delivered (GisleCancelState *state);
+void             gisle_cancel_state_unset_soft_delivered (GisleCancelState *state);
+void             gisle_cancel_state_set_grace_end (GisleCancelState *state,
+                                                   gint64            grace_ends_at);
 
 void         gisle_cancel_init_process (void);
 void         gisle_cancel_signal_thread (pthread_t  thread);
@@ -52,6 +55,7 @@ void         gisle_cancel_run_set_sampling (GisleRun *run,
 
 void         gisle_cancel_enter_lua    (GisleRun    *run,
                                         GisleCancelState *state,
+                                        GisleJobSuspend *suspend,
                                         lua_State   *L);
 void         gisle_cancel_leave_lua    (GisleRun    *run);
 gboolean     gisle_cancel_is_requested (lua_State   *L);
@@ -63,6 +67,7 @@ gboolean     gisle_cancel_is_sentinel  (lua_State   *L,
                                         int          idx);
 GisleCancelState *gisle_cancel_current (lua_State *L);
 guint64      gisle_cancel_current_job_id (lua_State *L);
+GisleJobSuspend *gisle_cancel_current_suspend (lua_State *L);
 GCancellable *gisle_cancel_ref_host_cancellable (lua_State *L);
 GisleRun    *gisle_cancel_get_run      (void);
 void         gisle_cancel_restore_hook (lua_State   *L);

@@ -74,6 +74,10 @@
 struct _GisleRun
 {
   GisleCancelState *volatile cancel;  /* the running job's */
+  /* The running job's coroutines (gisle-suspend.c's record, embedded in
+   * the job): the hook yields a hard-cancelled job out of its own
+   * coroutine, and notes where the soft cancel was raised. */
+  GisleJobSuspend *suspend;
   lua_State *volatile stack[GISLE_MAX_RESUME_DEPTH];
   volatile int depth;
   volatile int sampling;         /* in the sampler's hook */
@@ -514,6 +518,32 @@ gisle_cancel_current (lua_State *L)
   return run != NULL ? run->cancel : NULL;
 }
 
+/* The coroutines' record of the job running in Lua on this thread, or
+ * NULL. */
+GisleJobSuspend *
+gisle_cancel_current_suspend (lua_State *L)
+{
+  GisleRun *run = gisle_tls_run;
+
+  return run != NULL ? run->suspend : NULL;
+}
+
+/* Worker thread, before a job cancelled while suspended runs its cleanup:
+ * its grace period starts now. */
+void
+gisle_cancel_state_set_grace_end (GisleCancelState *state,
+                                  gint64            grace_ends_at)
+{
+  state->grace_ends_at = grace_ends_at;
+}
+
+/* A new coroutine of the job may raise the soft cancel once more. */
+void
+gisle_cancel_state_unset_soft_delivered (GisleCancelState *state)
+{
+  state->soft_delivered = FALSE;
+}
+
 /* The id of the job running in Lua on this thread, or 0. */
 guint64
 gisle_cancel_current_job_id (lua_State *L)
@@ -603,6 +633,8 @@ gisle_cancel_check (lua_State *L)
   if (phase == GISLE_CANCEL_SOFT && !state->soft_delivered)
     {
       state->soft_delivered = TRUE;
+      if (run->suspend != NULL)
+        run->suspend->soft_seen_by = run->stack[0];
       /* Cleanups run at full speed but for the rare clock check. */
       gisle_cancel_rearm_all (run);
       gisle_cancel_raise (L);
@@ -642,6 +674,25 @@ gisle_cancel_hook (lua_State *L,
     default:
       break;
     }
+
+  /* Hard, in the job's own coroutine: yield out of it. No pcall catches a
+   * yield, and it leaves Lua's error recovery at once, which a script can
+   * otherwise keep busy (pcall recursing into C-stack overflows resumes
+   * itself inside lua_resume, growing the stack without bound). The job
+   * then ends cancelled (gisle-job.c). Where Lua cannot yield, raise. */
+  if (g_atomic_int_get (&state->phase) == GISLE_CANCEL_HARD &&
+      run->suspend != NULL && run->suspend->running == L && lua_isyieldable (L))
+    {
+      /* Only a count hook may yield; a call or return hook lets the next
+       * instruction's count hook do it. Raising there instead would unwind
+       * a deep stack one pcall at a time. */
+      if (ar->event == LUA_HOOKCOUNT)
+        {
+          run->suspend->yielding = FALSE;
+          lua_yield (L, 0);
+        }
+      return;
+    }
   gisle_cancel_check (L);
 }
 
@@ -650,8 +701,10 @@ gisle_cancel_hook (lua_State *L,
 void
 gisle_cancel_enter_lua (GisleRun         *run,
                         GisleCancelState *state,
+                        GisleJobSuspend  *suspend,
                         lua_State        *L)
 {
+  run->suspend = suspend;
 
   gisle_tls_run = run;
   run->cancel = state;
@@ -684,6 +737,7 @@ gisle_cancel_leave_lua (GisleRun *run)
   run->depth = 0;
   atomic_signal_fence (memory_order_seq_cst);
   run->cancel = NULL;
+  run->suspend = NULL;
   atomic_signal_fence (memory_order_seq_cst);
   /* An executor thread goes on to other isles: a late signal must not find
    * this one's state, which may be freed by then. */

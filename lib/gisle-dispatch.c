@@ -377,6 +377,7 @@ gisle_dispatch_release_output (GisleWorker *worker,
                                gsize        bytes)
 {
   GisleDelivery *delivery;
+  gboolean wake = FALSE;
 
   if (bytes == 0)
     return;
@@ -384,8 +385,18 @@ gisle_dispatch_release_output (GisleWorker *worker,
   gisle_mutex_lock (&delivery->lock);
   delivery->output_pending -= bytes;
   if (delivery->output_pending <= GISLE_OUTPUT_HIGH_WATER / 2)
-    g_cond_broadcast (&delivery->output_cond);
+    {
+      GisleWorkerSuspend *suspend = gisle_owner_get_suspend (worker);
+
+      g_cond_broadcast (&delivery->output_cond);
+      wake = suspend->output_waits;
+      suspend->output_waits = FALSE;
+    }
   gisle_mutex_unlock (&delivery->lock);
+
+  /* A job suspended for room goes on (gisle-output.c). */
+  if (wake)
+    gisle_suspend_wake (worker);
 }
 
 static gboolean

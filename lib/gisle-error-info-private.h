@@ -16,6 +16,12 @@ G_BEGIN_DECLS
  * error), for gisle_error_info_attach_runtime(). */
 void    gisle_error_info_capture        (lua_State    *L,
                                          const char   *message);
+/* The same from level @first, leaving out the @skip_outer outermost
+ * levels (a frame of GIsle's own under the script's code). */
+void    gisle_error_info_capture_levels (lua_State    *L,
+                                         int           first,
+                                         int           skip_outer,
+                                         const char   *message);
 /* Attaches what gisle_error_info_capture() recorded last on this thread
  * to a %G_ISLE_ERROR_RUNTIME error, when it describes that error. */
 GError *gisle_error_info_attach_runtime (GError       *error);

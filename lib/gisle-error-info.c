@@ -421,18 +421,28 @@ void
 gisle_error_info_capture (lua_State  *L,
                           const char *message)
 {
+  /* Level 0 is the message handler itself. */
+  gisle_error_info_capture_levels (L, 1, 0, message);
+}
+
+void
+gisle_error_info_capture_levels (lua_State  *L,
+                                 int         first,
+                                 int         skip_outer,
+                                 const char *message)
+{
   GIsleErrorInfo *info = gisle_error_info_new (message);
-  int last = gisle_error_info_last_level (L);
+  int last = gisle_error_info_last_level (L) - skip_outer;
   lua_Debug ar;
 
-  /* Level 0 is the message handler itself. Like luaL_traceback, keep the
-   * innermost and the outermost levels of a deep stack: lua_getstack()
-   * walks from the top, so reading every level would take quadratic time. */
-  for (int level = 1; lua_getstack (L, level, &ar); level++)
+  /* Like luaL_traceback, keep the innermost and the outermost levels of a
+   * deep stack: lua_getstack() walks from the top, so reading every level
+   * would take quadratic time. */
+  for (int level = first; level <= last && lua_getstack (L, level, &ar); level++)
     {
       GIsleErrorFrame *frame;
 
-      if (level == GISLE_ERROR_INFO_INNER + 1 && last - level >= GISLE_ERROR_INFO_OUTER)
+      if (level == first + GISLE_ERROR_INFO_INNER && last - level >= GISLE_ERROR_INFO_OUTER)
         {
           level = last - GISLE_ERROR_INFO_OUTER;
           continue;

@@ -24,6 +24,8 @@
 #include "gisle-value-private.h"
 #include "gisle-output-private.h"
 #include "gisle-invocation-private.h"
+#include "gisle-suspend-private.h"
+#include "gisle-tasks-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -133,6 +135,7 @@ gisle_host_call_complete (GisleHostCall *call,
                           GError        *error)
 {
   GisleWorker *worker = call->worker;
+  gboolean needs_turn = FALSE;
 
   /* Host functions return a full reference (or a floating one). */
   if (result != NULL)
@@ -144,9 +147,12 @@ gisle_host_call_complete (GisleHostCall *call,
       call->done = TRUE;
       call->result = g_steal_pointer (&result);
       call->error = g_steal_pointer (&error);
-      g_cond_broadcast (gisle_owner_get_wake (worker));
+      /* Wakes a blocked wait, or resumes a suspended one. */
+      needs_turn = gisle_suspend_wake_locked (worker);
     }
   gisle_mutex_unlock (gisle_owner_get_lock (worker));
+  if (needs_turn)
+    gisle_owner_schedule (worker);
 
   g_clear_pointer (&result, g_variant_unref);
   g_clear_error (&error);
@@ -374,30 +380,17 @@ gisle_host_cancel_job_calls (GisleWorker  *worker,
   gisle_dispatch_invoke (worker, gisle_host_cancel_in_owner, host_cancellable, g_object_unref);
 }
 
-/* Hands the call to the owner context and waits for its answer. */
+/* Ends a call to a main-context function: raises the cancel if the job
+ * stopped waiting first, the host's error, or returns its results. Takes
+ * the reference to @call. */
 static int
-gisle_host_call_main (lua_State         *L,
-                      GisleWorker       *worker,
-                      GisleHostFunction *fn,
-                      GVariant          *args)
+gisle_host_call_finish (lua_State     *L,
+                        GisleHostCall *call,
+                        gboolean       answered)
 {
-  GisleHostCall *call;
+  GisleWorker *worker = call->worker;
   GVariant *result;
-  gboolean answered;
   int n;
-
-  call = g_new0 (GisleHostCall, 1);
-  call->ref_count = 1;
-  call->worker = gisle_owner_ref (worker);
-  call->fn = fn;
-  call->args = args;
-  /* The job's own, cancelled with it (gisle_cancel_request()). */
-  call->cancellable = gisle_cancel_ref_host_cancellable (L);
-  call->job_id = gisle_cancel_current_job_id (L);
-
-  gisle_dispatch_invoke (worker, gisle_host_call_run, gisle_host_call_ref (call),
-                         (GDestroyNotify) gisle_host_call_unref);
-  answered = gisle_host_wait (L, call);
 
   if (!answered)
     {
@@ -407,6 +400,9 @@ gisle_host_call_main (lua_State         *L,
       gisle_dispatch_invoke (worker, gisle_host_cancel_in_owner,
                              g_object_ref (call->cancellable), g_object_unref);
       gisle_host_call_unref (call);
+      /* As a checkpoint, so the soft cancel counts as delivered and
+       * cleanup code (a pcall around the call) runs in the grace period. */
+      gisle_cancel_check (L);
       gisle_cancel_raise (L);
     }
 
@@ -429,6 +425,74 @@ gisle_host_call_main (lua_State         *L,
   return n;
 }
 
+static gboolean
+gisle_host_call_is_done (GisleHostCall *call)
+{
+  gboolean done;
+
+  gisle_mutex_lock (gisle_owner_get_lock (call->worker));
+  done = call->done;
+  gisle_mutex_unlock (gisle_owner_get_lock (call->worker));
+  return done;
+}
+
+/* Where a suspended call goes on (@ctx: its anchor's stack index). The
+ * wake may be spurious, or the job may have been cancelled meanwhile (it
+ * then blocks until the answer or the cancel, as before). */
+static int
+gisle_host_call_k (lua_State     *L,
+                   int            status,
+                   lua_KContext   ctx)
+{
+  int anchor = (int) ctx;
+  GisleHostCall *call = gisle_suspend_anchor_peek (L, anchor);
+
+  if (gisle_suspend_begin (L) && !gisle_host_call_is_done (call))
+    return gisle_suspend_yield_again (L, ctx, gisle_host_call_k);
+
+  call = gisle_suspend_anchor_take (L, anchor);
+  return gisle_host_call_finish (L, call, gisle_host_wait (L, call));
+}
+
+/* Hands the call to the owner context and waits for its answer: suspended
+ * if the script can yield here (@anchor is then a fresh anchor's index),
+ * blocking otherwise. */
+static int
+gisle_host_call_main (lua_State         *L,
+                      GisleWorker       *worker,
+                      GisleHostFunction *fn,
+                      GVariant          *args,
+                      int                anchor)
+{
+  GisleHostCall *call;
+
+  call = g_new0 (GisleHostCall, 1);
+  call->ref_count = 1;
+  call->worker = gisle_owner_ref (worker);
+  call->fn = fn;
+  call->args = args;
+  /* The job's own, cancelled with it (gisle_cancel_request()). */
+  call->cancellable = gisle_cancel_ref_host_cancellable (L);
+  call->job_id = gisle_cancel_current_job_id (L);
+
+  gisle_dispatch_invoke (worker, gisle_host_call_run, gisle_host_call_ref (call),
+                         (GDestroyNotify) gisle_host_call_unref);
+
+  if (anchor != 0 && gisle_suspend_begin (L))
+    {
+      if (!gisle_host_call_is_done (call))
+        {
+          /* The anchor holds the call while the job is suspended. */
+          gisle_suspend_anchor_set (L, anchor, call, (GDestroyNotify) gisle_host_call_unref);
+          return gisle_suspend_yield (L, anchor, gisle_host_call_k);
+        }
+    }
+  else
+    gisle_suspend_count_blocking (L);
+
+  return gisle_host_call_finish (L, call, gisle_host_wait (L, call));
+}
+
 /* The Lua side of every host function; its upvalue is the name, looked up
  * at each call so a replaced function takes effect and a removed one says
  * so. */
@@ -437,13 +501,19 @@ gisle_host_trampoline (lua_State *L)
 {
   GisleWorker *worker = gisle_worker_from_lua (L);
   const char *name = lua_tostring (L, lua_upvalueindex (1));
+  int nargs = lua_gettop (L);
   GError *error = NULL;
   GisleHostFunction *fn;
   GVariant *args;
+  int anchor = 0;
 
   gisle_cancel_check (L);
 
-  args = gisle_value_to_tuple (L, 1, lua_gettop (L), "argument", &error);
+  /* Made while nothing is owned yet: making it may raise. */
+  if (gisle_suspend_possible (L))
+    anchor = gisle_suspend_anchor_push (L);
+
+  args = gisle_value_to_tuple (L, 1, nargs, "argument", &error);
   if (args == NULL)
     return gisle_host_raise (L, name, error);
 
@@ -456,7 +526,7 @@ gisle_host_trampoline (lua_State *L)
 
   if (fn->flavour == GISLE_HOST_WORKER)
     return gisle_host_call_worker (L, fn, args);
-  return gisle_host_call_main (L, worker, fn, args);
+  return gisle_host_call_main (L, worker, fn, args, anchor);
 }
 
 /* The names scripts reach host functions and exposed objects by: Lua
@@ -650,8 +720,7 @@ gisle_isle_lua_emit (lua_State *L)
   /* The event takes the value; waiting may raise, and nothing is left to
    * release. */
   gisle_dispatch_event (worker, name, value);
-  gisle_output_wait_room (L);
-  return 0;
+  return gisle_output_wait_room_k (L, 0);
 }
 
 static int
@@ -664,8 +733,7 @@ gisle_isle_lua_progress (lua_State *L)
   if (isnan (fraction))
     return luaL_argerror (L, 1, "not a number");
   gisle_dispatch_progress (worker, gisle_cancel_current_job_id (L), CLAMP (fraction, 0.0, 1.0), text);
-  gisle_output_wait_room (L);
-  return 0;
+  return gisle_output_wait_room_k (L, 0);
 }
 
 static int
@@ -675,21 +743,34 @@ gisle_isle_lua_cancelled (lua_State *L)
   return 1;
 }
 
-/* Waits on the worker's condition, which every cancel broadcasts, so it
- * wakes at once on Stop. */
+/* A suspended sleep: when it ends, and the timer that wakes it. */
+typedef struct
+{
+  gint64 end_time;
+  GSource *timer;
+} GisleSleep;
+
+static void
+gisle_sleep_free (gpointer data)
+{
+  GisleSleep *sleep = data;
+
+  if (sleep->timer != NULL)
+    {
+      gisle_source_destroy (sleep->timer);
+      g_source_unref (sleep->timer);
+    }
+  g_free (sleep);
+}
+
+/* Blocks until @end_time on the worker's condition, which every cancel
+ * broadcasts, so it wakes at once on Stop. */
 static int
-gisle_isle_lua_sleep (lua_State *L)
+gisle_sleep_block (lua_State *L,
+                   gint64     end_time)
 {
   GisleWorker *worker = gisle_worker_from_lua (L);
-  double seconds = luaL_checknumber (L, 1);
-  gint64 end_time;
 
-  if (isnan (seconds) || seconds < 0)
-    return luaL_argerror (L, 1, "expected a number of seconds >= 0");
-  seconds = MIN (seconds, 365.0 * 24 * 3600);
-  end_time = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  gisle_cancel_check (L);
   gisle_mutex_lock (gisle_owner_get_lock (worker));
   while (!gisle_cancel_is_requested (L) &&
          gisle_cond_wait_until (gisle_owner_get_wake (worker), gisle_owner_get_lock (worker), end_time))
@@ -697,6 +778,68 @@ gisle_isle_lua_sleep (lua_State *L)
   gisle_mutex_unlock (gisle_owner_get_lock (worker));
   gisle_cancel_check (L);
   return 0;
+}
+
+static int
+gisle_sleep_k (lua_State     *L,
+               int            status,
+               lua_KContext   ctx)
+{
+  int anchor = (int) ctx;
+  GisleSleep *sleep = gisle_suspend_anchor_peek (L, anchor);
+  gint64 now, end_time;
+
+  if (gisle_suspend_begin (L) && (now = g_get_monotonic_time ()) < sleep->end_time)
+    {
+      /* Woken early (by a wake for something else): a new timer if the
+       * old one fired, then wait again. */
+      if (sleep->timer == NULL || g_source_is_destroyed (sleep->timer))
+        {
+          g_clear_pointer (&sleep->timer, g_source_unref);
+          sleep->timer = gisle_suspend_timer_new (gisle_worker_from_lua (L),
+                                                  (guint) ((sleep->end_time - now + 999) / 1000));
+        }
+      return gisle_suspend_yield_again (L, ctx, gisle_sleep_k);
+    }
+
+  sleep = gisle_suspend_anchor_take (L, anchor);
+  end_time = sleep->end_time;
+  gisle_sleep_free (sleep);
+  return gisle_sleep_block (L, end_time);
+}
+
+/* Waits without using the CPU: suspended on a timer where the script can
+ * yield, blocking otherwise; a cancel ends either at once. */
+static int
+gisle_isle_lua_sleep (lua_State *L)
+{
+  double seconds = luaL_checknumber (L, 1);
+  gint64 end_time;
+  GisleSleep *sleep;
+  int anchor;
+
+  if (isnan (seconds) || seconds < 0)
+    return luaL_argerror (L, 1, "expected a number of seconds >= 0");
+  seconds = MIN (seconds, 365.0 * 24 * 3600);
+  end_time = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  gisle_cancel_check (L);
+  if (seconds == 0 || !gisle_suspend_possible (L))
+    {
+      if (seconds > 0)
+        gisle_suspend_count_blocking (L);
+      return gisle_sleep_block (L, end_time);
+    }
+
+  anchor = gisle_suspend_anchor_push (L);
+  sleep = g_new0 (GisleSleep, 1);
+  sleep->end_time = end_time;
+  gisle_suspend_anchor_set (L, anchor, sleep, gisle_sleep_free);
+  if (!gisle_suspend_begin (L))
+    return gisle_sleep_k (L, LUA_OK, anchor);
+  sleep->timer = gisle_suspend_timer_new (gisle_worker_from_lua (L),
+                                          (guint) ((end_time - g_get_monotonic_time () + 999) / 1000));
+  return gisle_suspend_yield (L, anchor, gisle_sleep_k);
 }
 
 static int
@@ -721,5 +864,6 @@ gisle_host_open (lua_State *L)
   luaL_newlib (L, gisle_isle_functions);
   lua_pushliteral (L, GISLE_VERSION_STRING);
   lua_setfield (L, -2, "version");
+  gisle_tasks_open (L);
   lua_setglobal (L, "isle");
 }

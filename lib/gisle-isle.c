@@ -79,6 +79,8 @@ enum {
   PROP_EXECUTOR,
   PROP_NAME,
   PROP_MEMORY_IN_USE,
+  PROP_SUSPENDED_WAITS,
+  PROP_BLOCKING_WAITS,
   N_PROPS
 };
 
@@ -261,6 +263,12 @@ g_isle_get_property (GObject    *object,
       break;
     case PROP_MEMORY_IN_USE:
       g_value_set_uint64 (value, g_isle_get_memory_in_use (self));
+      break;
+    case PROP_SUSPENDED_WAITS:
+      g_value_set_uint64 (value, g_isle_get_suspended_waits (self));
+      break;
+    case PROP_BLOCKING_WAITS:
+      g_value_set_uint64 (value, g_isle_get_blocking_waits (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -492,6 +500,30 @@ g_isle_class_init (GIsleClass *klass)
    */
   properties[PROP_MEMORY_IN_USE] =
     g_param_spec_uint64 ("memory-in-use", "Memory in use", "Bytes the Lua state uses now",
+                         0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GIsle:suspended-waits: (getter get_suspended_waits)
+   *
+   * How many times a script's wait gave its thread back; see
+   * g_isle_get_suspended_waits(). Never notified.
+   */
+  properties[PROP_SUSPENDED_WAITS] =
+    g_param_spec_uint64 ("suspended-waits", "Suspended waits",
+                         "How many waits of scripts suspended instead of blocking",
+                         0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GIsle:blocking-waits: (getter get_blocking_waits)
+   *
+   * How many waits of scripts held their thread; see
+   * g_isle_get_blocking_waits(). Never notified.
+   */
+  properties[PROP_BLOCKING_WAITS] =
+    g_param_spec_uint64 ("blocking-waits", "Blocking waits",
+                         "How many waits of scripts blocked their thread",
                          0, G_MAXUINT64, 0,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
@@ -1761,6 +1793,44 @@ g_isle_get_memory_in_use (GIsle *self)
 {
   g_return_val_if_fail (G_IS_ISLE (self), 0);
   return gisle_state_config_get_memory_in_use (gisle_owner_get_state_config (self->worker));
+}
+
+/**
+ * g_isle_get_suspended_waits:
+ * @self: a #GIsle
+ *
+ * Counts the waits of this isle's scripts that gave their thread back:
+ * a call to a main-context or asynchronous host function, `isle.sleep()`,
+ * or output waiting for the main context, made where Lua can yield (see
+ * "Waiting without a thread" in the executor guide).
+ * Safe from any thread.
+ *
+ * Returns: the number of suspended waits since the isle was created
+ */
+guint64
+g_isle_get_suspended_waits (GIsle *self)
+{
+  g_return_val_if_fail (G_IS_ISLE (self), 0);
+  return (guint64) __atomic_load_n (&gisle_owner_get_suspend (self->worker)->n_suspended, __ATOMIC_RELAXED);
+}
+
+/**
+ * g_isle_get_blocking_waits:
+ * @self: a #GIsle
+ *
+ * Counts the waits of this isle's scripts that held their thread, because
+ * Lua could not yield where they were made (in a `table.sort` comparator,
+ * a `string.gsub` callback, a coroutine the script resumed itself, cleanup
+ * code after a cancel…) or because they are of a kind that always blocks
+ * (an exposed object's property). Safe from any thread.
+ *
+ * Returns: the number of blocking waits since the isle was created
+ */
+guint64
+g_isle_get_blocking_waits (GIsle *self)
+{
+  g_return_val_if_fail (G_IS_ISLE (self), 0);
+  return (guint64) __atomic_load_n (&gisle_owner_get_suspend (self->worker)->n_blocking, __ATOMIC_RELAXED);
 }
 
 /**

@@ -152,6 +152,10 @@ guint64         g_isle_get_memory_limit    (GIsle                *self);
 GISLE_AVAILABLE_IN_ALL
 guint64         g_isle_get_memory_in_use   (GIsle                *self);
 GISLE_AVAILABLE_IN_ALL
+guint64         g_isle_get_suspended_waits (GIsle                *self);
+GISLE_AVAILABLE_IN_ALL
+guint64         g_isle_get_blocking_waits  (GIsle                *self);
+GISLE_AVAILABLE_IN_ALL
 GIsleLibraries  g_isle_get_libraries       (GIsle                *self);
 GISLE_AVAILABLE_IN_ALL
 const char     *g_isle_get_setup_code      (GIsle                *self);

@@ -55,6 +55,7 @@ gboolean     gisle_job_is_cancelled_by_caller (GisleJob *job);
 /* Its cancel state (gisle-cancel.c) and its place in its worker's queue
  * (under the worker lock). */
 GisleCancelState *gisle_job_get_cancel (GisleJob    *job);
+GisleJobSuspend *gisle_job_get_suspend (GisleJob    *job);
 GisleCancelPhase gisle_job_cancel_phase (GisleJob   *job);
 gboolean     gisle_job_is_completed    (GisleJob    *job);
 void         gisle_job_enqueue         (GisleJob    *job,
@@ -66,7 +67,10 @@ gboolean     gisle_job_unqueue         (GisleJob    *job,
                                         GQueue      *queue);
 
 void         gisle_job_unref           (GisleJob    *job);
-void         gisle_job_run             (GisleJob    *job,
+/* Returns FALSE when the job suspended in a wait (see gisle_job_resume()). */
+gboolean     gisle_job_run             (GisleJob    *job,
+                                        lua_State   *L);
+gboolean     gisle_job_resume          (GisleJob    *job,
                                         lua_State   *L);
 void         gisle_job_complete        (GisleJob    *job,
                                         GVariant    *result,

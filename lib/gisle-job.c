@@ -17,6 +17,8 @@
 #include "gisle-cancel-private.h"
 #include "gisle-dispatch-private.h"
 #include "gisle-job-private.h"
+#include "gisle-suspend-private.h"
+#include "gisle-tasks-private.h"
 #include "gisle-state-private.h"
 #include "gisle-error-info-private.h"
 #include "gisle-value-private.h"
@@ -84,6 +86,8 @@ struct _GisleJob
    * the outcome over, and the receiving thread frees nothing it did not
    * allocate. */
   GisleEvent completion;
+
+  GisleJobSuspend suspend;       /* its coroutine and tasks (gisle-suspend.c) */
 };
 
 /* The job's cancel state follows it in the same allocation. */
@@ -102,6 +106,9 @@ gisle_job_new (GisleWorker  *worker,
   job->id = gisle_owner_next_job_id (worker);
   job->cancel = gisle_cancel_state_init ((char *) job + GISLE_JOB_SIZE, job->id);
   job->queue_link.data = job;
+  job->suspend.cancel = job->cancel;
+  job->suspend.co_ref = LUA_NOREF;
+  job->suspend.tasks_ref = LUA_NOREF;
   g_mutex_init (&job->sync_lock);
   g_cond_init (&job->sync_cond);
 
@@ -252,6 +259,13 @@ gisle_job_is_cancelled_by_caller (GisleJob *job)
 }
 
 /* ---- Its cancel state and its place in the queue -------------------- */
+
+/* Its coroutines' record (gisle-suspend.c, gisle-tasks.c). */
+GisleJobSuspend *
+gisle_job_get_suspend (GisleJob *job)
+{
+  return &job->suspend;
+}
 
 GisleCancelState *
 gisle_job_get_cancel (GisleJob *job)
@@ -719,16 +733,17 @@ gisle_job_collect_results (GisleJob  *job,
 }
 
 /* Runs the function (and @nargs arguments) above the message handler at
- * @base + 1, then completes the job with what happened. */
+ * @base + 1 on @L itself, then completes the job with what happened. For
+ * the setup, and when no coroutine could be made. */
 static void
-gisle_job_pcall (GisleJob  *job,
-                 lua_State *L,
-                 int        base,
-                 int        nargs)
+gisle_job_pcall_plain (GisleJob  *job,
+                       lua_State *L,
+                       int        base,
+                       int        nargs)
 {
   int status;
 
-  gisle_cancel_enter_lua (job->run, job->cancel, L);
+  gisle_cancel_enter_lua (job->run, job->cancel, &job->suspend, L);
   status = lua_pcall (L, nargs, LUA_MULTRET, base + 1);
 
   /* Decided by the flag, never by the error: a script that caught the
@@ -750,7 +765,323 @@ gisle_job_pcall (GisleJob  *job,
   lua_settop (L, base);
 }
 
+/* ---- The job's coroutine --------------------------------------------- */
+
+static int
+gisle_job_new_co_protected (lua_State *L)
+{
+  int *ref = lua_touserdata (L, 1);
+
+  lua_newthread (L);
+  *ref = luaL_ref (L, LUA_REGISTRYINDEX);
+  return 0;
+}
+
+/* Gives @job a coroutine: the isle's spare one, or a new one. FALSE when
+ * memory ran out (the job then runs on @L itself, without suspending). */
+static gboolean
+gisle_job_take_co (GisleJob  *job,
+                   lua_State *L)
+{
+  GisleWorkerSuspend *ws = gisle_owner_get_suspend (job->worker);
+  int ref = LUA_NOREF;
+
+  if (ws->spare_co != NULL)
+    {
+      job->suspend.co = g_steal_pointer (&ws->spare_co);
+      job->suspend.co_ref = ws->spare_co_ref;
+      ws->spare_co_ref = LUA_NOREF;
+      return TRUE;
+    }
+
+  lua_pushcfunction (L, gisle_job_new_co_protected);
+  lua_pushlightuserdata (L, &ref);
+  if (lua_pcall (L, 1, 0, 0) != LUA_OK)
+    {
+      lua_pop (L, 1);
+      return FALSE;
+    }
+  lua_rawgeti (L, LUA_REGISTRYINDEX, ref);
+  job->suspend.co = lua_tothread (L, -1);
+  job->suspend.co_ref = ref;
+  lua_pop (L, 1);
+  return TRUE;
+}
+
+/* Once the job's code ended: a clean coroutine is kept for the next job
+ * (most jobs never suspend, and making one costs an allocation); any other
+ * is let go. Nothing here runs Lua code. */
 static void
+gisle_job_release_co (GisleJob  *job,
+                      lua_State *L,
+                      gboolean   reusable)
+{
+  GisleWorkerSuspend *ws = gisle_owner_get_suspend (job->worker);
+  lua_State *co = g_steal_pointer (&job->suspend.co);
+
+  if (co == NULL)
+    return;
+  lua_sethook (co, NULL, 0, 0);
+  /* Only after a clean run: an error raised by the cancel hook leaves
+   * internal hook state of the coroutine that a later job would inherit. */
+  if (ws->spare_co == NULL && reusable &&
+      lua_status (co) == LUA_OK && lua_gettop (co) == 0)
+    {
+      ws->spare_co = co;
+      ws->spare_co_ref = job->suspend.co_ref;
+    }
+  else
+    luaL_unref (L, LUA_REGISTRYINDEX, job->suspend.co_ref);
+  job->suspend.co_ref = LUA_NOREF;
+}
+
+/* The message handler in the job's coroutine: gisle_job_msgh() without
+ * the frame of gisle_job_body() under the script's code, so tracebacks
+ * read as they would on the isle's main thread. */
+static int
+gisle_job_co_msgh (lua_State *L)
+{
+  static const char body_frame[] = "\n\t[C]: in ?";
+  const char *message;
+  const char *traceback;
+  size_t len;
+
+  if (gisle_cancel_is_requested (L))
+    return 1;
+
+  message = gisle_job_describe_error (L, 1);
+  gisle_error_info_capture_levels (L, 1, 1, message);
+  luaL_traceback (L, L, message, 1);
+  traceback = lua_tolstring (L, -1, &len);
+  if (len >= sizeof body_frame - 1 &&
+      memcmp (traceback + len - (sizeof body_frame - 1), body_frame, sizeof body_frame - 1) == 0)
+    lua_pushlstring (L, traceback, len - (sizeof body_frame - 1));
+  return 1;
+}
+
+/* When the job's pcall is over: its status replaces the message handler at
+ * the bottom of the stack, above it the results or the error. */
+static int
+gisle_job_body_k (lua_State     *co,
+                  int            status,
+                  lua_KContext   ctx)
+{
+  if (status == LUA_YIELD)
+    status = LUA_OK;
+  lua_pushinteger (co, status);
+  lua_replace (co, 1);
+  return lua_gettop (co);
+}
+
+/* The coroutine's main function (1: the message handler, 2: the job's
+ * function, then its arguments). The job's code runs in a protected call
+ * inside the coroutine, as it used to on the main thread: the same
+ * message handler, to-be-closed variables closed in the same order, and
+ * Lua restores its hook state, which an error raised by the cancel hook
+ * straight through lua_resume() would leave off for good. lua_pcallk()
+ * keeps the waits yieldable. */
+static int
+gisle_job_body (lua_State *co)
+{
+  int status = lua_pcallk (co, lua_gettop (co) - 2, LUA_MULTRET, 1, 0, gisle_job_body_k);
+
+  return gisle_job_body_k (co, status, 0);
+}
+
+/* Resumes the job's own coroutine (with @nargs values on it). Returns
+ * FALSE while it waits; TRUE once it ended, its outcome recorded and its
+ * results (or error) left on it. */
+static gboolean
+gisle_job_resume_main (GisleJob  *job,
+                       lua_State *L,
+                       int        nargs)
+{
+  lua_State *co = job->suspend.co;
+  int status, nres = 0;
+
+  gisle_cancel_enter_lua (job->run, job->cancel, &job->suspend, co);
+  job->suspend.running = co;
+  job->suspend.yielding = FALSE;
+  status = lua_resume (co, L, nargs, &nres);
+  job->suspend.running = NULL;
+  if (status == LUA_YIELD && job->suspend.yielding)
+    {
+      gisle_cancel_leave_lua (job->run);
+      return FALSE;
+    }
+
+  if (status == LUA_YIELD)
+    {
+      /* coroutine.yield() outside any coroutine of the script's (or a
+       * hard cancel): the job's coroutine is ours, so say what plain Lua
+       * says. Still cancellable while the reset runs __close handlers. */
+      lua_pop (co, nres);
+      lua_resetthread (co);
+      lua_settop (co, 0);
+      lua_pushliteral (co, "attempt to yield from outside a coroutine");
+      nres = 1;
+      status = LUA_ERRRUN;
+    }
+  else if (status == LUA_OK)
+    {
+      /* The body's pcall status, then the results or the error. */
+      status = (int) lua_tointeger (co, -nres);
+      lua_remove (co, -nres);
+      nres--;
+    }
+  else
+    {
+      /* Out of the body itself (memory, C stack): no traceback. */
+      lua_resetthread (co);
+      nres = lua_gettop (co);
+    }
+  gisle_cancel_leave_lua (job->run);
+  job->suspend.main_done = TRUE;
+  job->suspend.main_status = status;
+  job->suspend.main_nres = nres;
+  return TRUE;
+}
+
+/* Once the job's coroutine and all its tasks ended: completes the job. */
+static void
+gisle_job_finish_co (GisleJob  *job,
+                     lua_State *L)
+{
+  lua_State *co = job->suspend.co;
+  int base = lua_gettop (L);
+  int status = job->suspend.main_status;
+  int nres = job->suspend.main_nres;
+  g_autofree char *task_error = NULL;
+  GError *error = NULL;
+
+  /* Converting the results stays inside the job's cancel scope: a huge
+   * result takes a while, and Stop or the time limit must reach it. */
+  gisle_cancel_enter_lua (job->run, job->cancel, &job->suspend, L);
+  if (status == LUA_OK)
+    task_error = gisle_tasks_unjoined_error (&job->suspend, L);
+  if (!lua_checkstack (L, nres + 2))
+    {
+      lua_settop (co, 0);
+      error = g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_MEMORY,
+                                   _("Not enough memory to return the results"));
+    }
+  else
+    lua_xmove (co, L, nres);
+  lua_settop (co, 0);
+
+  if (error != NULL)
+    ;
+  else if (gisle_job_cancel_phase (job) != GISLE_CANCEL_NONE)
+    error = gisle_job_cancel_error (job);
+  else if (status == LUA_ERRMEM)
+    error = gisle_job_lua_failure (job, L, status, G_ISLE_ERROR_MEMORY, NULL);
+  else if (status != LUA_OK)
+    error = gisle_error_info_attach_runtime (gisle_job_lua_failure (job, L, status,
+                                                                    G_ISLE_ERROR_RUNTIME, NULL));
+  else if (task_error != NULL)
+    error = g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_RUNTIME,
+                         _("A task failed and nobody joined it: %s"), task_error);
+  else
+    gisle_job_collect_results (job, L, base);
+
+  if (error != NULL)
+    gisle_job_complete (job, NULL, error);
+  gisle_cancel_leave_lua (job->run);
+  lua_settop (L, base);
+  gisle_tasks_release (&job->suspend, L);
+  gisle_job_release_co (job, L, status == LUA_OK &&
+                        gisle_job_cancel_phase (job) == GISLE_CANCEL_NONE);
+}
+
+/* Runs the job's coroutine and its tasks (gisle-tasks.c) until all ended,
+ * then completes the job; or until every one of them waits, and then
+ * returns FALSE: the job is suspended, the worker parks it and
+ * gisle_job_resume() goes on later. Each pass resumes every coroutine that
+ * waits (a wake does not say whose wait ended; one whose did not yields
+ * again), and passes repeat while tasks start or end, since joins may go
+ * on. */
+static gboolean
+gisle_job_step (GisleJob  *job,
+                lua_State *L,
+                int        nargs)
+{
+  for (;;)
+    {
+      gboolean progress;
+
+      job->suspend.progress = FALSE;
+      gisle_suspend_new_pass (job->worker);
+      if (!job->suspend.main_done)
+        {
+          gisle_suspend_soft_cancel_for (&job->suspend, job->suspend.co, &job->suspend.main_cancel_seen);
+          gisle_job_resume_main (job, L, nargs);
+        }
+      nargs = 0;
+      progress = job->suspend.progress;
+
+      if (job->suspend.tasks_ref != LUA_NOREF)
+        {
+          /* The job's code failed: the tasks left are cancelled. A cancel
+           * of the job reaches them through their waits instead. */
+          if (job->suspend.main_done && job->suspend.main_status != LUA_OK &&
+              gisle_job_cancel_phase (job) == GISLE_CANCEL_NONE)
+            gisle_tasks_cancel_all (&job->suspend, L);
+          else if (gisle_tasks_run_pass (&job->suspend, L))
+            progress = TRUE;
+          progress = progress || job->suspend.progress;
+        }
+
+      if (job->suspend.main_done &&
+          (job->suspend.tasks_ref == LUA_NOREF || !gisle_tasks_pending (&job->suspend, L)))
+        {
+          gisle_job_finish_co (job, L);
+          return TRUE;
+        }
+      if (!progress)
+        return FALSE;
+    }
+}
+
+/* Runs the function and @nargs arguments above the message handler at
+ * @base + 1 in the job's coroutine. Returns FALSE if the job suspended. */
+static gboolean
+gisle_job_pcall (GisleJob  *job,
+                 lua_State *L,
+                 int        base,
+                 int        nargs)
+{
+  lua_State *co;
+
+  if (job->kind == GISLE_JOB_SETUP || !gisle_job_take_co (job, L))
+    {
+      gisle_job_pcall_plain (job, L, base, nargs);
+      return TRUE;
+    }
+  co = job->suspend.co;
+  if (!lua_checkstack (co, nargs + 3))
+    {
+      gisle_job_release_co (job, L, TRUE);
+      gisle_job_pcall_plain (job, L, base, nargs);
+      return TRUE;
+    }
+  /* body, message handler, function, arguments */
+  lua_pushcfunction (co, gisle_job_body);
+  lua_pushcfunction (co, gisle_job_co_msgh);
+  lua_xmove (L, co, nargs + 1);
+  lua_settop (L, base);
+  return gisle_job_step (job, L, nargs + 2);
+}
+
+/* Goes on with a parked job. One cancelled while parked has its outcome
+ * already; it resumes to run its cleanup (the wait raises the cancel). */
+gboolean
+gisle_job_resume (GisleJob  *job,
+                  lua_State *L)
+{
+  return gisle_job_step (job, L, 0);
+}
+
+static gboolean
 gisle_job_run_chunk (GisleJob   *job,
                      lua_State  *L,
                      const char *code,
@@ -768,10 +1099,10 @@ gisle_job_run_chunk (GisleJob   *job,
                           gisle_error_info_attach_syntax (gisle_job_load_error (L, status),
                                                           chunk_name != NULL ? chunk_name : "=eval"));
       lua_settop (L, base);
-      return;
+      return TRUE;
     }
 
-  gisle_job_pcall (job, L, base, 0);
+  return gisle_job_pcall (job, L, base, 0);
 }
 
 /* Looks up a dotted global path such as "string.format" and pushes the
@@ -851,7 +1182,7 @@ gisle_job_call_prepare (lua_State *L)
   return 1 + nargs;
 }
 
-static void
+static gboolean
 gisle_job_run_call (GisleJob  *job,
                     lua_State *L)
 {
@@ -863,7 +1194,7 @@ gisle_job_run_call (GisleJob  *job,
   lua_pushcfunction (L, gisle_job_call_prepare);
   lua_pushlightuserdata (L, job);
   /* The lookup may run __index metamethods: script code, so cancellable. */
-  gisle_cancel_enter_lua (job->run, job->cancel, L);
+  gisle_cancel_enter_lua (job->run, job->cancel, &job->suspend, L);
   status = lua_pcall (L, 1, LUA_MULTRET, 0);
   gisle_cancel_leave_lua (job->run);
   pushed = lua_gettop (L) - base - 1;
@@ -872,7 +1203,7 @@ gisle_job_run_call (GisleJob  *job,
     {
       gisle_job_complete (job, NULL, gisle_job_cancel_error (job));
       lua_settop (L, base);
-      return;
+      return TRUE;
     }
 
   if (status != LUA_OK)
@@ -880,7 +1211,7 @@ gisle_job_run_call (GisleJob  *job,
       gisle_job_complete (job, NULL,
                           gisle_job_lua_failure (job, L, status, G_ISLE_ERROR_RUNTIME, NULL));
       lua_settop (L, base);
-      return;
+      return TRUE;
     }
 
   /* A (message, error code) pair instead of a function says why nothing
@@ -891,10 +1222,10 @@ gisle_job_run_call (GisleJob  *job,
                           g_error_new_literal (G_ISLE_ERROR, (gint) lua_tointeger (L, -1),
                                                lua_tostring (L, -2)));
       lua_settop (L, base);
-      return;
+      return TRUE;
     }
 
-  gisle_job_pcall (job, L, base, pushed - 1);
+  return gisle_job_pcall (job, L, base, pushed - 1);
 }
 
 typedef struct
@@ -939,7 +1270,7 @@ gisle_job_run_c (GisleJob  *job,
   lua_pushcfunction (L, gisle_job_msgh);
   lua_pushcfunction (L, gisle_job_exec_protected);
   lua_pushlightuserdata (L, &ctx);
-  gisle_cancel_enter_lua (job->run, job->cancel, L);
+  gisle_cancel_enter_lua (job->run, job->cancel, &job->suspend, L);
   status = lua_pcall (L, 1, 0, base + 1);
   gisle_cancel_leave_lua (job->run);
 
@@ -1004,7 +1335,8 @@ gisle_job_run_setup (GisleJob  *job,
     gisle_job_complete (job, NULL, NULL);
 }
 
-void
+/* Returns FALSE when the job suspended in a wait (gisle_job_resume()). */
+gboolean
 gisle_job_run (GisleJob  *job,
                lua_State *L)
 {
@@ -1018,12 +1350,10 @@ gisle_job_run (GisleJob  *job,
       break;
 
     case GISLE_JOB_EVAL:
-      gisle_job_run_chunk (job, L, job->code, job->chunk_name);
-      break;
+      return gisle_job_run_chunk (job, L, job->code, job->chunk_name);
 
     case GISLE_JOB_CALL:
-      gisle_job_run_call (job, L);
-      break;
+      return gisle_job_run_call (job, L);
 
     case GISLE_JOB_EXEC:
       if (gisle_job_run_c (job, L, &result, &error))
@@ -1040,4 +1370,5 @@ gisle_job_run (GisleJob  *job,
     default:
       g_assert_not_reached ();
     }
+  return TRUE;
 }

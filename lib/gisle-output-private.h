@@ -24,6 +24,17 @@ void gisle_output_write (lua_State   *L,
  * main context. A cancellation point: may raise. */
 void gisle_output_wait_room (lua_State *L);
 
+/* Suspending instead of blocking, where Lua can yield: at the start of a
+ * function that writes, `if (gisle_output_must_suspend (L)) return
+ * gisle_output_suspend (L, restart);` (@restart starts it again); at the
+ * end of one that queued something, `return gisle_output_wait_room_k (L,
+ * nresults);`. */
+gboolean gisle_output_must_suspend (lua_State     *L);
+int      gisle_output_suspend      (lua_State     *L,
+                                    lua_KFunction  restart);
+int      gisle_output_wait_room_k  (lua_State     *L,
+                                    int            nresults);
+
 /* Like gisle_output_write() for G_ISLE_STREAM_WARNING, but never waits and
  * never raises: safe from a lua_WarnFunction, which Lua may call from the
  * garbage collector. Past a large backlog, warnings are dropped. */

@@ -17,6 +17,7 @@ typedef struct _GisleRun          GisleRun;
 typedef struct _GisleDelivery     GisleDelivery;
 typedef struct _GisleCancelPolicy GisleCancelPolicy;
 typedef struct _GisleStateConfig  GisleStateConfig;
+typedef struct _GisleWorkerSuspend GisleWorkerSuspend;
 
 /* What the floors below the worker (jobs, host functions, the delivery
  * queue, the cancel policy, the Lua state) need of the worker they belong
@@ -57,6 +58,15 @@ typedef struct
                               gboolean    *defunct);
 
   guint64  (*next_job_id) (GisleWorker *worker);
+
+  /* Suspended waits (gisle-suspend.c): the worker's record, and waking a
+   * job parked in a wait, under the lock (TRUE: the caller must schedule
+   * the isle's turn once unlocked) or from any thread. */
+  GisleWorkerSuspend *(*get_suspend) (GisleWorker *worker);
+  gboolean (*wake_locked) (GisleWorker *worker);
+  void     (*wake)        (GisleWorker *worker);
+  /* Puts the isle's turn in line on its executor (after wake_locked). */
+  void     (*schedule)    (GisleWorker *worker);
 } GisleOwnerClass;
 
 void               gisle_owner_set_class  (const GisleOwnerClass *klass);
@@ -80,5 +90,9 @@ gboolean           gisle_owner_running_locked (GisleWorker *worker,
                                            pthread_t   *thread,
                                            gboolean    *defunct);
 guint64            gisle_owner_next_job_id (GisleWorker *worker);
+GisleWorkerSuspend *gisle_owner_get_suspend (GisleWorker *worker);
+gboolean           gisle_owner_wake_locked (GisleWorker *worker);
+void               gisle_owner_wake       (GisleWorker *worker);
+void               gisle_owner_schedule   (GisleWorker *worker);
 
 G_END_DECLS

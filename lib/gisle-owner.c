@@ -114,3 +114,27 @@ gisle_owner_next_job_id (GisleWorker *worker)
 {
   return KLASS->next_job_id (worker);
 }
+
+GisleWorkerSuspend *
+gisle_owner_get_suspend (GisleWorker *worker)
+{
+  return KLASS->get_suspend (worker);
+}
+
+gboolean
+gisle_owner_wake_locked (GisleWorker *worker)
+{
+  return KLASS->wake_locked (worker);
+}
+
+void
+gisle_owner_wake (GisleWorker *worker)
+{
+  KLASS->wake (worker);
+}
+
+void
+gisle_owner_schedule (GisleWorker *worker)
+{
+  KLASS->schedule (worker);
+}

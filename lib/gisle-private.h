@@ -44,6 +44,7 @@
 G_BEGIN_DECLS
 
 typedef struct _GisleCancelState GisleCancelState;
+typedef struct _GisleJobSuspend  GisleJobSuspend;
 
 /* Nested coroutine resumes are bounded by Lua's C-stack limit (200). */
 #define GISLE_MAX_RESUME_DEPTH 256
@@ -126,6 +127,42 @@ typedef void (*GisleControlFunc) (GisleWorker *worker,
                                   gpointer     data);
 
 
+/* Suspended waits and tasks (gisle-suspend.c, gisle-tasks.c): their
+ * records of a job and of a worker, which the job and the worker embed
+ * (gisle_job_get_suspend(), gisle_owner_get_suspend()). */
+/* A job's coroutine, while the job runs Lua code (worker thread only). */
+struct _GisleJobSuspend
+{
+  GisleCancelState *cancel;      /* the job's (set once, by the job) */
+  lua_State *co;                 /* the job's coroutine, or NULL */
+  int co_ref;                    /* its registry reference, or LUA_NOREF */
+  gboolean yielding;             /* the last yield is a wait's, not the script's */
+  lua_State *running;            /* the job's coroutine or task resumed now */
+  int tasks_ref;                 /* registry: its tasks (gisle-tasks.c), or LUA_NOREF */
+  gboolean progress;             /* a task was started during this pass */
+  gboolean main_done;            /* its own coroutine ended, ... */
+  int main_status;               /* ... this way, ... */
+  int main_nres;                 /* ... leaving this many values on it */
+  /* The soft cancel is raised once in each coroutine (gisle-tasks.c). */
+  lua_State *soft_seen_by;       /* where it was raised last */
+  gboolean main_cancel_seen;
+  /* Under worker->lock: cancelled while suspended, so completed already;
+   * its cleanup runs when it resumes. */
+  gboolean late_cleanup;
+};
+
+/* The isle's side (fields under worker->lock unless said otherwise). */
+struct _GisleWorkerSuspend
+{
+  GisleJob *parked;      /* the current job, suspended in a wait */
+  gboolean wake_pending;         /* something the wait waits for happened */
+  int spare_co_ref;              /* worker thread: a coroutine to reuse */
+  lua_State *spare_co;
+  gboolean output_waits;         /* under dispatch_lock: a wait wants room */
+  /* Statistics, atomic. */
+  volatile gint64 n_suspended;
+  volatile gint64 n_blocking;
+};
 
 /* A sampler (the profiler) registered with gisle_cancel_set_sampler(): the
  * one-shot count hook its signal arms, and what it does as a job enters
@@ -137,8 +174,6 @@ typedef struct
   void   (*leave_lua) (GisleRun *run);
 } GisleSampler;
 
-
-
 /* The isle a Lua state belongs to: the state's extra space holds it (see
  * gisle_state_new()). Inline, so the floors that run inside Lua (output,
  * sandbox, host functions) need nothing from the ones above them. */
@@ -146,6 +181,23 @@ static inline GisleWorker *
 gisle_worker_from_lua (lua_State *L)
 {
   return *(GisleWorker **) lua_getextraspace (L);
+}
+
+/* Under the worker lock, once what a suspended wait of @worker's current
+ * job waits for has happened; returns whether the caller must schedule the
+ * isle on its executor once unlocked. Through the owner class, so the
+ * floors below the worker wake it without calling up. */
+static inline gboolean
+gisle_suspend_wake_locked (GisleWorker *worker)
+{
+  return gisle_owner_wake_locked (worker);
+}
+
+/* The same from any thread, without the lock held. */
+static inline void
+gisle_suspend_wake (GisleWorker *worker)
+{
+  gisle_owner_wake (worker);
 }
 
 G_END_DECLS

@@ -245,11 +245,24 @@ sandbox_not_readable (lua_State     *L,
                      s->stream == G_ISLE_STREAM_STDERR ? "error" : "output");
 }
 
+static int sandbox_stream_write (lua_State *L);
+
+static int
+sandbox_stream_write_k (lua_State *L, int status, lua_KContext ctx)
+{
+  return sandbox_stream_write (L);
+}
+
 static int
 sandbox_stream_write (lua_State *L)
 {
   SandboxStream *s = sandbox_check_stream (L, 1);
   int last = lua_gettop (L);
+
+  /* Waiting for room gives the thread back where it can; the write then
+   * starts again, since nothing was done yet. */
+  if (gisle_output_must_suspend (L))
+    return gisle_output_suspend (L, sandbox_stream_write_k);
 
   lua_pushvalue (L, 1);
   sandbox_write_args (L, s->stream, 2, last);
@@ -345,6 +358,14 @@ sandbox_input_chosen (lua_State *L)
 
 /* io.write goes to the current default output: the captured stdout unless
  * io.output(file) chose a real file, which the real io.write then uses. */
+static int sandbox_io_write (lua_State *L);
+
+static int
+sandbox_io_write_k (lua_State *L, int status, lua_KContext ctx)
+{
+  return sandbox_io_write (L);
+}
+
 static int
 sandbox_io_write (lua_State *L)
 {
@@ -357,6 +378,11 @@ sandbox_io_write (lua_State *L)
     {
       lua_pop (L, 1);
       return sandbox_call_real (L);
+    }
+  if (gisle_output_must_suspend (L))
+    {
+      lua_pop (L, 1);
+      return gisle_output_suspend (L, sandbox_io_write_k);
     }
   sandbox_write_args (L, out->stream, 1, last);
   return 1;
@@ -671,6 +697,14 @@ sandbox_dofile (lua_State *L)
   return sandbox_dofile_cont (L, LUA_OK, 0);
 }
 
+static int sandbox_print (lua_State *L);
+
+static int
+sandbox_print_k (lua_State *L, int status, lua_KContext ctx)
+{
+  return sandbox_print (L);
+}
+
 /* Lua's print, with the whole line handed over at once. */
 static int
 sandbox_print (lua_State *L)
@@ -680,6 +714,9 @@ sandbox_print (lua_State *L)
   const char *line;
   size_t len;
   int i;
+
+  if (gisle_output_must_suspend (L))
+    return gisle_output_suspend (L, sandbox_print_k);
 
   luaL_buffinit (L, &b);
   for (i = 1; i <= n; i++)

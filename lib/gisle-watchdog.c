@@ -18,7 +18,7 @@ static gpointer
 gisle_watchdog_main (gpointer data)
 {
   for (;;)
-    g_main_context_iteration (gisle_watchdog_context, TRUE);
+    g_main_context_iteration (g_atomic_pointer_get (&gisle_watchdog_context), TRUE);
   return NULL;
 }
 
@@ -29,13 +29,15 @@ gisle_watchdog_get_context (void)
 {
   static gsize initialized = 0;
 
+  /* The pointer itself is atomic: GLib's once-guard is invisible to
+   * ThreadSanitizer, and worker threads (a sleep's timer) may be first. */
   if (g_once_init_enter (&initialized))
     {
-      gisle_watchdog_context = g_main_context_new ();
+      g_atomic_pointer_set (&gisle_watchdog_context, g_main_context_new ());
       g_thread_unref (g_thread_new ("gisle-watchdog", gisle_watchdog_main, NULL));
       g_once_init_leave (&initialized, 1);
     }
-  return gisle_watchdog_context;
+  return g_atomic_pointer_get (&gisle_watchdog_context);
 }
 
 GSource *

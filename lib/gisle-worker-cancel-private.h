@@ -27,5 +27,6 @@ gboolean     gisle_cancel_policy_set_grace (GisleCancelPolicy *policy,
 guint        gisle_cancel_policy_get_hard (GisleCancelPolicy *policy);
 gboolean     gisle_cancel_policy_set_hard (GisleCancelPolicy *policy,
                                            guint              ms);
+void         gisle_cancel_cleanup_starts (GisleJob  *job);
 
 G_END_DECLS

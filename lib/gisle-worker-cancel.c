@@ -11,6 +11,8 @@
  *
  * Thread rule: gisle_cancel_request() from any thread, under the worker
  * lock for its decisions; the timers' callbacks run on the watchdog thread.
+ * A job suspended in a wait is completed by the canceller itself: it has
+ * no thread to wake.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -136,9 +138,34 @@ gisle_cancel_on_hard_deadline (gpointer data)
   GisleJob *job = data;
   GisleWorker *worker = gisle_job_get_worker (job);
 
-  if (!gisle_job_is_completed (job))
-    gisle_owner_make_defunct (worker, job);
+  /* A job cancelled while suspended completed at once; its cleanup still
+   * counts (make_defunct decides under the lock). */
+  gisle_owner_make_defunct (worker, job);
   return G_SOURCE_REMOVE;
+}
+
+/* On the worker, before a job cancelled while suspended resumes to run its
+ * cleanup: the grace period and the hard deadline count from now, as for
+ * a job cancelled while it ran. */
+void
+gisle_cancel_cleanup_starts (GisleJob *job)
+{
+  GisleWorker *worker = gisle_job_get_worker (job);
+  GisleCancelPolicy *policy = gisle_owner_get_cancel_policy (worker);
+  GisleCancelState *cancel = gisle_job_get_cancel (job);
+
+  gisle_mutex_lock (gisle_owner_get_lock (worker));
+  if (gisle_job_get_suspend (job)->late_cleanup && policy->grace_source == NULL &&
+      gisle_cancel_state_get_phase (cancel) == GISLE_CANCEL_SOFT)
+    {
+      gisle_cancel_state_set_grace_end (cancel, g_get_monotonic_time () +
+                                                (gint64) gisle_cancel_policy_get_grace (policy) * 1000);
+      policy->grace_source = gisle_watchdog_add (gisle_cancel_policy_get_grace (policy),
+                                                 gisle_cancel_on_grace_over, job);
+      policy->hard_source = gisle_watchdog_add (gisle_cancel_policy_get_hard (policy),
+                                                gisle_cancel_on_hard_deadline, job);
+    }
+  gisle_mutex_unlock (gisle_owner_get_lock (worker));
 }
 
 void
@@ -194,12 +221,27 @@ gisle_cancel_request (GisleJob *job,
   gboolean control = gisle_job_get_kind (job) == GISLE_JOB_CONTROL;
   gboolean was_queued = FALSE;
   gboolean signalled = FALSE;
+  gboolean was_parked = FALSE;
+  gboolean needs_turn = FALSE;
   GCancellable *host_cancellable = NULL;
   pthread_t thread;
   gboolean defunct;
 
   gisle_mutex_lock (gisle_owner_get_lock (worker));
-  if (gisle_owner_unqueue_locked (worker, job))
+  if (gisle_owner_get_suspend (worker)->parked == job &&
+      gisle_cancel_state_begin (gisle_job_get_cancel (job), reason, G_MAXINT64,
+                                &host_cancellable))
+    {
+      /* Suspended in a wait: it holds no thread, so it completes now,
+       * without waiting for one. Its cleanup code (the cancel raised at
+       * the wait, caught by pcall or closing <close> variables) runs when
+       * the isle's turn comes; its grace period counts from then
+       * (gisle_cancel_cleanup_starts()). */
+      gisle_job_get_suspend (job)->late_cleanup = TRUE;
+      was_parked = gisle_job_claim (job);
+      needs_turn = gisle_owner_wake_locked (worker);
+    }
+  else if (gisle_owner_unqueue_locked (worker, job))
     was_queued = TRUE;
   else if (gisle_owner_running_locked (worker, job, &thread, &defunct) && !defunct &&
            gisle_cancel_state_begin (gisle_job_get_cancel (job), reason,
@@ -221,7 +263,16 @@ gisle_cancel_request (GisleJob *job,
     }
   gisle_mutex_unlock (gisle_owner_get_lock (worker));
 
-  if (was_queued)
+  if (was_parked || needs_turn || (host_cancellable != NULL && !signalled))
+    {
+      if (was_parked)
+        gisle_job_deliver (job, NULL, gisle_job_cancelled_error (reason));
+      if (host_cancellable != NULL)
+        gisle_host_cancel_job_calls (worker, host_cancellable);
+      if (needs_turn)
+        gisle_owner_schedule (worker);
+    }
+  else if (was_queued)
     {
       gisle_job_complete (job, NULL, gisle_job_cancelled_error (reason));
       gisle_job_unref (job);

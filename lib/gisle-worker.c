@@ -21,6 +21,7 @@
 #include "gisle-state-private.h"
 #include "gisle-worker-cancel-private.h"
 #include "gisle-worker-private.h"
+#include "gisle-suspend-private.h"
 #include "gisle-i18n-private.h"
 
 #include <lauxlib.h>
@@ -95,6 +96,7 @@ struct _GisleWorker
   GisleRun *run;                 /* what the signal handler finds */
   GisleJob *running_job;         /* the job whose Lua code runs now */
 
+  GisleWorkerSuspend suspend;    /* a job parked in a wait (gisle-suspend.c) */
 };
 
 static GisleDelivery *
@@ -165,6 +167,21 @@ gisle_worker_running_locked (GisleWorker *worker,
   return TRUE;
 }
 
+static GisleWorkerSuspend *
+gisle_worker_get_suspend (GisleWorker *worker)
+{
+  return &worker->suspend;
+}
+
+static gboolean gisle_worker_wake_locked (GisleWorker *worker);
+static void gisle_worker_wake (GisleWorker *worker);
+
+static void
+gisle_worker_schedule (GisleWorker *worker)
+{
+  gisle_executor_schedule (worker->executor, &worker->turn);
+}
+
 static guint64
 gisle_worker_next_job_id (GisleWorker *worker)
 {
@@ -188,6 +205,10 @@ static const GisleOwnerClass gisle_worker_owner_class = {
   .unqueue_locked = gisle_worker_unqueue_locked,
   .running_locked = gisle_worker_running_locked,
   .next_job_id = gisle_worker_next_job_id,
+  .get_suspend = gisle_worker_get_suspend,
+  .wake_locked = gisle_worker_wake_locked,
+  .wake = gisle_worker_wake,
+  .schedule = gisle_worker_schedule,
 };
 
 GisleWorker *
@@ -214,6 +235,7 @@ gisle_worker_new (void)
   worker->setup_waiters = g_ptr_array_new ();
   worker->host_functions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                   gisle_host_function_free);
+  gisle_suspend_worker_init (worker);
 
   return worker;
 }
@@ -784,8 +806,9 @@ gisle_worker_enter_thread (GisleWorker *worker)
     }
 }
 
-/* Runs @job, which was made current; the caller retires it. */
-static void
+/* Runs @job, which was made current; the caller retires it once it
+ * finished. Returns FALSE when it suspended in a wait instead. */
+static gboolean
 gisle_worker_run_job (GisleWorker *worker,
                       GisleJob    *job)
 {
@@ -800,8 +823,98 @@ gisle_worker_run_job (GisleWorker *worker,
   else
     {
       gisle_cancel_job_started (job);
-      gisle_job_run (job, worker->L);
+      return gisle_job_run (job, worker->L);
     }
+  return TRUE;
+}
+
+/* ---- Suspended jobs ------------------------------------------------------
+ *
+ * A job whose wait yielded stays the isle's current job ("parked"): the
+ * jobs behind it keep waiting, in order. gisle_suspend_wake() puts the isle
+ * back in line (executor) or wakes its thread (dedicated), and the job
+ * resumes. A parked job holds no thread. */
+
+/* After @job yielded: parks it, unless what it waits for already happened
+ * or a cancel arrived meanwhile, in which case it must resume at once
+ * (returns TRUE). */
+static gboolean
+gisle_worker_park (GisleWorker *worker,
+                   GisleJob    *job)
+{
+  gboolean resume_now;
+
+  gisle_mutex_lock (&worker->lock);
+  resume_now = worker->suspend.wake_pending ||
+               gisle_job_cancel_phase (job) != GISLE_CANCEL_NONE;
+  if (resume_now)
+    worker->suspend.wake_pending = FALSE;
+  else
+    worker->suspend.parked = job;
+  gisle_mutex_unlock (&worker->lock);
+  return resume_now;
+}
+
+/* Under worker->lock: takes the parked job if it was woken. */
+static GisleJob *
+gisle_worker_unpark_locked (GisleWorker *worker)
+{
+  GisleJob *job = worker->suspend.parked;
+
+  if (job == NULL || !worker->suspend.wake_pending)
+    return NULL;
+  worker->suspend.parked = NULL;
+  worker->suspend.wake_pending = FALSE;
+  return job;
+}
+
+/* Runs (or resumes) @job until it finishes or parks. Returns whether it
+ * finished. */
+static gboolean
+gisle_worker_step_job (GisleWorker *worker,
+                       GisleJob    *job,
+                       gboolean     resume)
+{
+  gboolean finished;
+
+  if (resume)
+    {
+      /* A job cancelled while parked runs its cleanup now. */
+      gisle_cancel_cleanup_starts (job);
+      finished = gisle_job_resume (job, worker->L);
+    }
+  else
+    finished = gisle_worker_run_job (worker, job);
+
+  while (!finished && gisle_worker_park (worker, job))
+    {
+      gisle_cancel_cleanup_starts (job);
+      finished = gisle_job_resume (job, worker->L);
+    }
+  return finished;
+}
+
+/* The owner class's wake_locked (see gisle_suspend_wake_locked()). */
+static gboolean
+gisle_worker_wake_locked (GisleWorker *worker)
+{
+  worker->suspend.wake_pending = TRUE;
+  /* A dedicated thread sleeps on work_cond while its job is parked. */
+  g_cond_broadcast (&worker->work_cond);
+  return worker->suspend.parked != NULL && gisle_worker_needs_turn_locked (worker);
+}
+
+/* From any thread, without the lock. */
+static void
+gisle_worker_wake (GisleWorker *worker)
+{
+  gboolean needs_turn;
+
+  gisle_mutex_lock (&worker->lock);
+  needs_turn = gisle_worker_wake_locked (worker);
+  gisle_mutex_unlock (&worker->lock);
+  if (needs_turn)
+    gisle_executor_schedule (worker->executor, &worker->turn);
 }
 
 static gpointer
@@ -814,7 +927,20 @@ gisle_worker_main (gpointer data)
   /* A NULL job means close, or that the isle was declared defunct while
    * the last job ran (this thread was then abandoned). */
   while ((job = gisle_worker_next_job (worker, job)) != NULL)
-    gisle_worker_run_job (worker, job);
+    {
+      gboolean finished = gisle_worker_step_job (worker, job, FALSE);
+
+      /* The thread sleeps while its job is parked; a cancel or a close
+       * wakes it like anything else the job waits for. */
+      while (!finished)
+        {
+          gisle_mutex_lock (&worker->lock);
+          while (gisle_worker_unpark_locked (worker) == NULL)
+            gisle_cond_wait (&worker->work_cond, &worker->lock);
+          gisle_mutex_unlock (&worker->lock);
+          finished = gisle_worker_step_job (worker, job, TRUE);
+        }
+    }
 
   gisle_worker_exit (worker);
   gisle_thread_worker = NULL;
@@ -834,20 +960,23 @@ gisle_worker_run_slice (gpointer data)
   GisleJob *job = NULL;
   gboolean exit_now = FALSE;
   gboolean abandoned_by_watchdog = FALSE;
+  gboolean resume = FALSE;
   GisleSlice result;
 
   gisle_worker_enter_thread (worker);
 
   gisle_mutex_lock (&worker->lock);
-  if (!g_queue_is_empty (&worker->queue) && !worker->defunct)
+  if (worker->suspend.parked != NULL)
+    /* Its jobs wait behind the parked one: a turn resumes it or nothing. */
+    resume = (job = gisle_worker_unpark_locked (worker)) != NULL;
+  else if (!g_queue_is_empty (&worker->queue) && !worker->defunct)
     job = gisle_worker_pop_locked (worker);
   else if ((worker->closing || worker->defunct) && !worker->exited)
     exit_now = TRUE;
   gisle_mutex_unlock (&worker->lock);
 
-  if (job != NULL)
+  if (job != NULL && gisle_worker_step_job (worker, job, resume))
     {
-      gisle_worker_run_job (worker, job);
       gisle_mutex_lock (&worker->lock);
       abandoned_by_watchdog = gisle_worker_retire_locked (worker, job);
       gisle_mutex_unlock (&worker->lock);
@@ -875,7 +1004,9 @@ gisle_worker_run_slice (gpointer data)
     }
 
   gisle_mutex_lock (&worker->lock);
-  if (!g_queue_is_empty (&worker->queue) || (worker->closing && !worker->exited))
+  if (worker->suspend.parked != NULL ? worker->suspend.wake_pending
+                                     : !g_queue_is_empty (&worker->queue) ||
+                                       (worker->closing && !worker->exited))
     result = GISLE_SLICE_MORE;
   else
     {
@@ -894,6 +1025,9 @@ static gboolean
 gisle_worker_needs_turn_locked (GisleWorker *worker)
 {
   if (worker->executor == NULL || worker->scheduled || !worker->started || worker->exited)
+    return FALSE;
+  /* A parked job keeps its place: until it is woken there is nothing to do. */
+  if (worker->suspend.parked != NULL && !worker->suspend.wake_pending)
     return FALSE;
   worker->scheduled = TRUE;
   return TRUE;
@@ -1165,7 +1299,8 @@ gisle_worker_make_defunct (GisleWorker *worker,
   /* Claimed under the lock: a job that finished just now keeps its own
    * outcome and the isle stays usable; otherwise the caller hears DEFUNCT
    * and the isle is defunct. The two always agree. */
-  if (worker->current != stuck || worker->defunct || !gisle_job_claim (stuck))
+  if (worker->current != stuck || worker->defunct ||
+      (!gisle_job_get_suspend (stuck)->late_cleanup && !gisle_job_claim (stuck)))
     {
       gisle_mutex_unlock (&worker->lock);
       return;
@@ -1183,7 +1318,10 @@ gisle_worker_make_defunct (GisleWorker *worker,
              worker->name != NULL ? worker->name : worker->thread_name,
              gisle_cancel_policy_get_hard (worker->cancel_policy));
 
-  gisle_job_deliver (stuck, NULL,
+  /* One cancelled while suspended has had its outcome since the cancel;
+   * only its cleanup got stuck. */
+  if (!gisle_job_get_suspend (stuck)->late_cleanup)
+    gisle_job_deliver (stuck, NULL,
                      g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT,
                                   _("The job did not stop within %u ms of being cancelled "
                                     "(it is stuck where Lua cannot interrupt it); "

@@ -96,7 +96,7 @@ run (Fixture    *f,
 
   status = luaL_loadstring (f->L, code);
   g_assert_cmpint (status, ==, LUA_OK);
-  gisle_cancel_enter_lua (f->run, f->state, f->L);
+  gisle_cancel_enter_lua (f->run, f->state, NULL, f->L);
   status = lua_pcall (f->L, 0, 1, 0);
   gisle_cancel_leave_lua (f->run);
   return status;
@@ -118,7 +118,7 @@ test_run_record (Fixture       *f,
                  gconstpointer  data)
 {
   g_assert_null (gisle_cancel_get_run ());
-  gisle_cancel_enter_lua (f->run, f->state, f->L);
+  gisle_cancel_enter_lua (f->run, f->state, NULL, f->L);
   g_assert_true (gisle_cancel_get_run () == f->run);
   g_assert_true (gisle_cancel_current (f->L) == f->state);
   g_assert_cmpuint (gisle_cancel_current_job_id (f->L), ==, 7);

@@ -234,9 +234,12 @@ test_blocking_home_serves_other_isles (void)
   g_isle_add_function (a, "h", host_seven, &calls, NULL);
   g_isle_add_worker_function (a, "mark", mark_running, NULL, NULL);
   gisle_test_assert_alive (a);
-  /* A's job holds the only executor thread until h() is answered here. */
+  /* A's job holds the only executor thread until h() is answered here:
+   * called from a string.gsub callback, where Lua cannot yield, the wait
+   * blocks instead of suspending. */
   g_atomic_int_set (&job_running, 0);
-  g_isle_eval_async (a, "mark() return h()", NULL, gisle_test_async_ready, &async);
+  g_isle_eval_async (a, "mark() local r string.gsub('x', 'x', function() r = h() end) return r",
+                     NULL, gisle_test_async_ready, &async);
   end_time = g_get_monotonic_time () + GISLE_TEST_TIMEOUT_S * G_TIME_SPAN_SECOND;
   while (!g_atomic_int_get (&job_running))
     {
