@@ -20,7 +20,8 @@
  * gisle-dispatch.c, ...); each file's functions are declared in its own
  * gisle-FILE-private.h, which a caller includes for what it calls. What
  * stays here: typedefs and enums, the small classes of callbacks a floor
- * registers with the one below it, and GisleEvent.
+ * registers with the one below it, GisleEvent, and the records of
+ * suspended waits that the job and the worker embed.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
