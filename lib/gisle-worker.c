@@ -1,7 +1,9 @@
 /* gisle-worker.c: the isle's thread, its job queue and its Lua allocator.
  *
  * Floor 11 (the worker): thread or executor turns, the queue, the
- * lifecycle and setup; the cancel policy below it decides the cancels.
+ * lifecycle and setup; the cancel policy below it decides the cancels. A
+ * job suspended in a wait stays current, parked without a thread, until
+ * the owner class's wake_locked puts the isle back in line.
  *
  * Thread rule: the queue and lifecycle are under worker->lock; the Lua
  * state is made, used and closed only by the thread running the isle's
