@@ -3,11 +3,15 @@
  *
  * Floor 9 (jobs): it opens the state for the setup job, runs chunks and
  * converts results; it completes through the delivery queue and holds
- * its worker through its GisleOwnerClass (gisle-owner.c). struct
- * _GisleJob is defined here; what the signal handler reads of a job is
- * in its GisleCancelState, on the cancel floor.
+ * its worker through its GisleOwnerClass (gisle-owner.c). An eval or a
+ * call runs in a coroutine of its own, with its tasks (gisle-tasks.c), so
+ * that its waits can suspend it (gisle-suspend.c): gisle_job_run() then
+ * returns FALSE and the worker calls gisle_job_resume() once woken.
+ * struct _GisleJob is defined here; what the signal handler reads of a
+ * job is in its GisleCancelState, on the cancel floor.
  *
- * Thread rule: gisle_job_run() on the thread that runs the isle; the
+ * Thread rule: gisle_job_run() and gisle_job_resume() on the thread that
+ * runs the isle (which may change between the two); the
  * completion is claimed once by whichever thread gets there first and
  * delivered in the task's context; waits on the caller's thread.
  *

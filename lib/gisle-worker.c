@@ -1,7 +1,9 @@
 /* gisle-worker.c: the isle's thread, its job queue and its lifecycle.
  *
  * Floor 11 (the worker): thread or executor turns, the queue, the
- * lifecycle and setup; the cancel policy below it decides the cancels.
+ * lifecycle and setup; the cancel policy below it decides the cancels. A
+ * job suspended in a wait stays current, parked without a thread, until
+ * the owner class's wake_locked puts the isle back in line.
  * struct _GisleWorker is defined here; it makes and holds the records of
  * the floors below (delivery queue, per-run record, cancel policy, state
  * configuration, host-function table) and registers the GisleOwnerClass

@@ -410,6 +410,55 @@ test_cancel_while_suspended (void)
   gisle_test_assert_alive (a);
 }
 
+static void
+on_notify (GObject    *object,
+           GParamSpec *pspec,
+           gpointer    data)
+{
+  (*(guint *) data)++;
+}
+
+/* The cleanup of a job cancelled while suspended keeps the hard deadline:
+ * stuck where no hook runs (a looping finalizer), it makes the isle
+ * defunct, counted from when the cleanup started; the executor replaces
+ * the stuck thread and other isles go on. The job itself was answered at
+ * the cancel. */
+static void
+test_cleanup_stuck (void)
+{
+  g_autoptr(GIsleExecutor) executor = g_isle_executor_new (1);
+  g_autoptr(GIsle) a = NULL;
+  g_autoptr(GIsle) b = isle_new (&on_executor, executor);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) result = NULL;
+  GisleTestAsync job = { 0, };
+  guint defunct_notified = 0;
+  Host host;
+
+  a = gisle_test_isle_new ("executor", executor, "grace-period", 50, "hard-deadline", 200, NULL);
+  host_init (&host);
+  g_isle_add_async_function (a, "wait_host", host_hold, &host, NULL);
+  g_signal_connect (a, "notify::defunct", G_CALLBACK (on_notify), &defunct_notified);
+
+  g_isle_eval_async (a,
+                     "pcall(wait_host)\n"
+                     "setmetatable({}, { __gc = function() while true do end end })\n"
+                     "collectgarbage()",
+                     cancellable, gisle_test_async_ready, &job);
+  GISLE_TEST_WAIT_UNTIL (host.held->len == 1, WAIT_MS);
+  /* B runs on the only thread once A's job is suspended. */
+  gisle_test_assert_alive (b);
+  g_cancellable_cancel (cancellable);
+  result = finish (a, &job, "the suspended job's cancel", &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  GISLE_TEST_WAIT_UNTIL (defunct_notified == 1, WAIT_MS);
+  g_assert_true (g_isle_is_defunct (a));
+  gisle_test_assert_alive (b);
+  host_clear (&host);
+}
+
 /* A time limit is wall-clock time: time suspended counts. */
 static void
 test_deadline_while_suspended (gconstpointer data)
@@ -502,6 +551,7 @@ main (int argc, char **argv)
   g_test_add_func ("/suspend/sleep", test_sleep);
   g_test_add_func ("/suspend/output", test_output_backpressure);
   g_test_add_func ("/suspend/cancel", test_cancel_while_suspended);
+  g_test_add_func ("/suspend/cleanup-stuck", test_cleanup_stuck);
   g_test_add_data_func ("/suspend/deadline/executor", &on_executor, test_deadline_while_suspended);
   g_test_add_data_func ("/suspend/deadline/thread", &on_thread, test_deadline_while_suspended);
   g_test_add_data_func ("/suspend/close/executor", &on_executor, test_close_while_suspended);

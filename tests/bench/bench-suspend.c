@@ -113,6 +113,7 @@ main (int argc, char **argv)
   double seconds;
   guint64 suspended = 0, blocking = 0;
 
+  bench_print_machine ("gisle-bench-suspend");
   run.held = g_ptr_array_new ();
   rss0 = bench_proc_status_kib ("VmRSS");
   for (guint i = 0; i < n; i++)
@@ -132,7 +133,9 @@ main (int argc, char **argv)
   printf ("%u isles on a 2-thread executor; idle: %.1f KiB RSS each\n",
           n, (double) (rss_idle - rss0) / n);
 
-  /* (1) */
+  /* (1): the peak from here on, against the idle isles' RSS */
+  if (!bench_reset_peak_rss ())
+    printf ("    (cannot reset VmHWM: the peak below includes creating the isles)\n");
   seconds = run_all (isles, n, "return wait_host()", &run);
   peak = bench_proc_status_kib ("VmHWM");
   for (guint i = 0; i < n; i++)
