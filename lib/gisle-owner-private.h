@@ -71,28 +71,124 @@ typedef struct
 
 void               gisle_owner_set_class  (const GisleOwnerClass *klass);
 
-GisleWorker       *gisle_owner_ref        (GisleWorker *worker);
-gboolean           gisle_owner_try_ref    (GisleWorker *worker);
-void               gisle_owner_unref      (GisleWorker *worker);
-void               gisle_owner_make_defunct (GisleWorker *worker,
-                                          GisleJob    *stuck);
-GisleDelivery     *gisle_owner_get_delivery (GisleWorker *worker);
-GisleRun          *gisle_owner_get_run    (GisleWorker *worker);
-GisleCancelPolicy *gisle_owner_get_cancel_policy (GisleWorker *worker);
-GisleStateConfig  *gisle_owner_get_state_config (GisleWorker *worker);
-GHashTable        *gisle_owner_get_host_functions (GisleWorker *worker);
-GMutex            *gisle_owner_get_lock   (GisleWorker *worker);
-GCond             *gisle_owner_get_wake   (GisleWorker *worker);
-gboolean           gisle_owner_unqueue_locked (GisleWorker *worker,
-                                           GisleJob    *job);
-gboolean           gisle_owner_running_locked (GisleWorker *worker,
-                                           GisleJob    *job,
-                                           pthread_t   *thread,
-                                           gboolean    *defunct);
-guint64            gisle_owner_next_job_id (GisleWorker *worker);
-GisleWorkerSuspend *gisle_owner_get_suspend (GisleWorker *worker);
-gboolean           gisle_owner_wake_locked (GisleWorker *worker);
-void               gisle_owner_wake       (GisleWorker *worker);
-void               gisle_owner_schedule   (GisleWorker *worker);
+/* The registered class. Set before the first worker exists, so before any
+ * of the calls below can be made; they dispatch through it inline (the
+ * class is a table of functions, not the worker's layout). */
+extern const GisleOwnerClass *gisle_owner_class;
+
+#define GISLE_OWNER_CLASS ((const GisleOwnerClass *) g_atomic_pointer_get (&gisle_owner_class))
+
+static inline GisleWorker *
+gisle_owner_ref (GisleWorker *worker)
+{
+  return GISLE_OWNER_CLASS->ref (worker);
+}
+
+static inline gboolean
+gisle_owner_try_ref (GisleWorker *worker)
+{
+  return GISLE_OWNER_CLASS->try_ref (worker);
+}
+
+static inline void
+gisle_owner_unref (GisleWorker *worker)
+{
+  GISLE_OWNER_CLASS->unref (worker);
+}
+
+static inline void
+gisle_owner_make_defunct (GisleWorker *worker,
+                          GisleJob    *stuck)
+{
+  GISLE_OWNER_CLASS->make_defunct (worker, stuck);
+}
+
+static inline GisleDelivery *
+gisle_owner_get_delivery (GisleWorker *worker)
+{
+  return GISLE_OWNER_CLASS->get_delivery (worker);
+}
+
+static inline GisleRun *
+gisle_owner_get_run (GisleWorker *worker)
+{
+  return GISLE_OWNER_CLASS->get_run (worker);
+}
+
+static inline GisleCancelPolicy *
+gisle_owner_get_cancel_policy (GisleWorker *worker)
+{
+  return GISLE_OWNER_CLASS->get_cancel_policy (worker);
+}
+
+static inline GisleStateConfig *
+gisle_owner_get_state_config (GisleWorker *worker)
+{
+  return GISLE_OWNER_CLASS->get_state_config (worker);
+}
+
+static inline GHashTable *
+gisle_owner_get_host_functions (GisleWorker *worker)
+{
+  return GISLE_OWNER_CLASS->get_host_functions (worker);
+}
+
+static inline GMutex *
+gisle_owner_get_lock (GisleWorker *worker)
+{
+  return GISLE_OWNER_CLASS->get_lock (worker);
+}
+
+static inline GCond *
+gisle_owner_get_wake (GisleWorker *worker)
+{
+  return GISLE_OWNER_CLASS->get_wake (worker);
+}
+
+static inline gboolean
+gisle_owner_unqueue_locked (GisleWorker *worker,
+                            GisleJob    *job)
+{
+  return GISLE_OWNER_CLASS->unqueue_locked (worker, job);
+}
+
+static inline gboolean
+gisle_owner_running_locked (GisleWorker *worker,
+                            GisleJob    *job,
+                            pthread_t   *thread,
+                            gboolean    *defunct)
+{
+  return GISLE_OWNER_CLASS->running_locked (worker, job, thread, defunct);
+}
+
+static inline guint64
+gisle_owner_next_job_id (GisleWorker *worker)
+{
+  return GISLE_OWNER_CLASS->next_job_id (worker);
+}
+
+static inline GisleWorkerSuspend *
+gisle_owner_get_suspend (GisleWorker *worker)
+{
+  return GISLE_OWNER_CLASS->get_suspend (worker);
+}
+
+static inline gboolean
+gisle_owner_wake_locked (GisleWorker *worker)
+{
+  return GISLE_OWNER_CLASS->wake_locked (worker);
+}
+
+static inline void
+gisle_owner_wake (GisleWorker *worker)
+{
+  GISLE_OWNER_CLASS->wake (worker);
+}
+
+static inline void
+gisle_owner_schedule (GisleWorker *worker)
+{
+  GISLE_OWNER_CLASS->schedule (worker);
+}
 
 G_END_DECLS

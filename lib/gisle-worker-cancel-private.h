@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 
 void         gisle_cancel_request      (GisleJob    *job,
                                         gint         reason);
-void         gisle_cancel_job_started  (GisleJob    *job);
+void         gisle_cancel_job_started  (GisleCancelPolicy *policy,
+                                        GisleJob    *job);
 void         gisle_cancel_job_ended_locked (GisleCancelPolicy *policy);
 
 GisleCancelPolicy *gisle_cancel_policy_new (guint grace_ms,

@@ -169,18 +169,19 @@ gisle_cancel_cleanup_starts (GisleJob *job)
 }
 
 void
-gisle_cancel_job_started (GisleJob *job)
+gisle_cancel_job_started (GisleCancelPolicy *policy,
+                          GisleJob          *job)
 {
-  GisleWorker *worker = gisle_job_get_worker (job);
-  GisleCancelPolicy *policy = gisle_owner_get_cancel_policy (worker);
   guint timeout = gisle_job_get_timeout (job);
+  GisleWorker *worker;
 
   if (timeout == 0)
-    timeout = gisle_cancel_policy_get_timeout (policy);
+    timeout = (guint) g_atomic_int_get (&policy->default_timeout_ms);
 
   if (timeout == 0 || gisle_job_get_kind (job) == GISLE_JOB_CONTROL)
     return;
 
+  worker = gisle_job_get_worker (job);
   gisle_mutex_lock (gisle_owner_get_lock (worker));
   policy->deadline_source = gisle_watchdog_add (timeout, gisle_cancel_on_deadline, job);
   gisle_mutex_unlock (gisle_owner_get_lock (worker));

@@ -824,7 +824,7 @@ gisle_worker_run_job (GisleWorker *worker,
     gisle_job_complete (job, NULL, gisle_job_cancelled_error (G_IO_ERROR_CANCELLED));
   else
     {
-      gisle_cancel_job_started (job);
+      gisle_cancel_job_started (worker->cancel_policy, job);
       return gisle_job_run (job, worker->L);
     }
   return TRUE;
