@@ -226,6 +226,41 @@ test_coroutines (Fixture       *f,
   g_assert_cmpint (gisle_cancel_run_get_depth (f->run), ==, 0);
 }
 
+/* The cancellable a job's host calls get: the job's own until it is
+ * cancelled, handed to the canceller by the step to SOFT (which happens
+ * once), and a fresh one for calls made afterwards or outside any job. */
+static void
+test_host_cancellable (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GCancellable) outside = gisle_cancel_ref_host_cancellable (f->L);
+  g_autoptr(GCancellable) first = NULL;
+  g_autoptr(GCancellable) second = NULL;
+  g_autoptr(GCancellable) handed = NULL;
+  g_autoptr(GCancellable) later = NULL;
+  g_autoptr(GCancellable) none = NULL;
+
+  g_assert_nonnull (outside);
+  gisle_cancel_enter_lua (f->run, f->state, NULL, f->L);
+  first = gisle_cancel_ref_host_cancellable (f->L);
+  second = gisle_cancel_ref_host_cancellable (f->L);
+  g_assert_true (first == second);
+  g_assert_true (first != outside);
+
+  g_assert_true (gisle_cancel_state_begin (f->state, G_IO_ERROR_TIMED_OUT, G_MAXINT64, &handed));
+  g_assert_true (handed == first);
+  g_assert_cmpint (gisle_cancel_state_get_phase (f->state), ==, GISLE_CANCEL_SOFT);
+  g_assert_cmpint (gisle_cancel_state_get_reason (f->state), ==, G_IO_ERROR_TIMED_OUT);
+  g_assert_false (gisle_cancel_state_begin (f->state, G_IO_ERROR_CANCELLED, G_MAXINT64, &none));
+  g_assert_null (none);
+  g_assert_cmpint (gisle_cancel_state_get_reason (f->state), ==, G_IO_ERROR_TIMED_OUT);
+
+  later = gisle_cancel_ref_host_cancellable (f->L);
+  g_assert_true (later != first);
+  g_assert_false (g_cancellable_is_cancelled (later));
+  gisle_cancel_leave_lua (f->run);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -240,6 +275,7 @@ main (int   argc,
   ADD ("/cancel-core/soft-once", test_soft_once);
   ADD ("/cancel-core/soft-grace-over", test_soft_grace_over);
   ADD ("/cancel-core/coroutines", test_coroutines);
+  ADD ("/cancel-core/host-cancellable", test_host_cancellable);
 #undef ADD
 
   return g_test_run ();
