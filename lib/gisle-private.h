@@ -1,5 +1,5 @@
 /* gisle-private.h: what the floors of lib/ share: the thread rules, a few
- * types, and the one struct whose fields more than one file reads.
+ * types, and the few structs whose fields more than one file reads.
  *
  * THE THREAD RULES (everything below exists to enforce them):
  *
@@ -127,11 +127,13 @@ typedef void (*GisleControlFunc) (GisleWorker *worker,
                                   lua_State   *L,
                                   gpointer     data);
 
-
 /* Suspended waits and tasks (gisle-suspend.c, gisle-tasks.c): their
  * records of a job and of a worker, which the job and the worker embed
- * (gisle_job_get_suspend(), gisle_owner_get_suspend()). */
-/* A job's coroutine, while the job runs Lua code (worker thread only). */
+ * (gisle_job_get_suspend(), gisle_owner_get_suspend()). Still shared:
+ * the floors below the job (the cancel hook, the tasks, the output's
+ * back-pressure) read them where the job and the worker are opaque.
+ *
+ * A job's coroutine, while the job runs Lua code (worker thread only). */
 struct _GisleJobSuspend
 {
   GisleCancelState *cancel;      /* the job's (set once, by the job) */
@@ -147,19 +149,19 @@ struct _GisleJobSuspend
   /* The soft cancel is raised once in each coroutine (gisle-tasks.c). */
   lua_State *soft_seen_by;       /* where it was raised last */
   gboolean main_cancel_seen;
-  /* Under worker->lock: cancelled while suspended, so completed already;
+  /* Under the worker lock: cancelled while suspended, so completed already;
    * its cleanup runs when it resumes. */
   gboolean late_cleanup;
 };
 
-/* The isle's side (fields under worker->lock unless said otherwise). */
+/* The isle's side (fields under the worker lock unless said otherwise). */
 struct _GisleWorkerSuspend
 {
   GisleJob *parked;      /* the current job, suspended in a wait */
   gboolean wake_pending;         /* something the wait waits for happened */
   int spare_co_ref;              /* worker thread: a coroutine to reuse */
   lua_State *spare_co;
-  gboolean output_waits;         /* under dispatch_lock: a wait wants room */
+  gboolean output_waits;         /* under the delivery lock: a wait wants room */
   /* Statistics, atomic. */
   volatile gint64 n_suspended;
   volatile gint64 n_blocking;
