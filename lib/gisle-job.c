@@ -863,6 +863,13 @@ gisle_job_co_msgh (lua_State *L)
   return 1;
 }
 
+/* Runs in a new coroutine once, at setup (gisle_job_run_setup()). */
+static int
+gisle_job_warm_up (lua_State *co)
+{
+  return 0;
+}
+
 /* When the job's pcall is over: its status replaces the message handler at
  * the bottom of the stack, above it the results or the error. */
 static int
@@ -1328,6 +1335,25 @@ gisle_job_run_setup (GisleJob  *job,
       return;
     }
   g_clear_pointer (&ignored, g_variant_unref);
+
+  /* The coroutine the first eval or call runs in, made and run once now
+   * (its stack and call records grow on first use): creating the isle is
+   * where a one-time cost belongs, not its first job. */
+  if (gisle_job_take_co (job, L))
+    {
+      lua_State *co = job->suspend.co;
+      int nres;
+
+      if (lua_checkstack (co, 3 * LUA_MINSTACK))
+        {
+          lua_pushcfunction (co, gisle_job_body);
+          lua_pushcfunction (co, gisle_job_co_msgh);
+          lua_pushcfunction (co, gisle_job_warm_up);
+          lua_resume (co, L, 2, &nres);
+          lua_settop (co, 0);
+        }
+      gisle_job_release_co (job, L, lua_status (co) == LUA_OK);
+    }
 
   /* A failing setup chunk fails construction with its own error. */
   if (job->code != NULL)
