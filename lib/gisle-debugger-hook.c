@@ -137,12 +137,12 @@ gisle_debug_refresh (GisleDebugCore *core)
 
   if (generation == core->cache_generation && core->cache_set != NULL)
     return;
-  g_mutex_lock (&core->lock);
+  gisle_mutex_lock (&core->lock);
   if (core->cache_set != NULL)
     gisle_debug_set_release (core->cache_set);
   core->cache_set = core->set != NULL ? g_atomic_rc_box_acquire (core->set) : NULL;
   core->cache_generation = g_atomic_int_get (&core->generation);
-  g_mutex_unlock (&core->lock);
+  gisle_mutex_unlock (&core->lock);
   core->cache_source = NULL;
   core->cache_L = NULL;
 }
