@@ -698,6 +698,35 @@ test_evaluate_and_set (void)
   fixture_clear (&f);
 }
 
+/* A function made by evaluated code and run later sees no frame: it
+ * raises instead of reading a frame that is gone. */
+static void
+test_evaluate_leftover (void)
+{
+  Fixture f;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GVariant) result = NULL;
+  const char *message = NULL;
+
+  fixture_init (&f);
+  g_isle_debugger_add_breakpoint (f.debugger, "job", 2, NULL);
+  start (&f,
+         "local x = 1\n"
+         "x = x + 1\n"
+         "local ok, err = pcall(function () return leftover() end)\n"
+         "return err\n");
+  expect_pause (&f, G_ISLE_PAUSE_REASON_BREAKPOINT, 2);
+  value = g_isle_debugger_evaluate (f.debugger, 0, "leftover = function () return x end", NULL, &error);
+  g_assert_no_error (error);
+  g_isle_debugger_resume (f.debugger);
+  result = finish (&f, &error);
+  g_assert_no_error (error);
+  g_variant_get (result, "(&s)", &message);
+  g_assert_nonnull (strstr (message, "frame is gone"));
+  fixture_clear (&f);
+}
+
 static void
 test_async (void)
 {
@@ -1116,6 +1145,7 @@ main (int   argc,
   g_test_add_func ("/debugger/pcall", test_pcall);
   g_test_add_func ("/debugger/variables", test_variables);
   g_test_add_func ("/debugger/evaluate-and-set", test_evaluate_and_set);
+  g_test_add_func ("/debugger/evaluate-leftover", test_evaluate_leftover);
   g_test_add_func ("/debugger/async", test_async);
   g_test_add_func ("/debugger/steps", test_steps);
   g_test_add_func ("/debugger/step-coroutine", test_step_coroutine);
