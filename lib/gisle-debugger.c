@@ -90,6 +90,24 @@ G_DEFINE_FINAL_TYPE (GIsleDebugger, g_isle_debugger, G_TYPE_OBJECT)
 
 /* ---- The core ---------------------------------------------------------- */
 
+static void gisle_debug_request_complete (GisleDebugCore    *core,
+                                          GisleDebugRequest *request);
+static void gisle_debugger_emit_paused   (GisleDebugCore    *core,
+                                          guint              serial,
+                                          GIslePauseReason   reason,
+                                          const char        *chunk,
+                                          int                line,
+                                          const char        *message);
+static void gisle_debugger_emit_resumed  (GisleDebugCore    *core,
+                                          guint              serial);
+
+/* How the worker side reaches this floor. */
+static const GisleDebugSink gisle_debugger_sink = {
+  .complete = gisle_debug_request_complete,
+  .paused = gisle_debugger_emit_paused,
+  .resumed = gisle_debugger_emit_resumed,
+};
+
 static GMutex gisle_debug_core_lock;
 
 /* The worker's core, made and registered the first time. */
@@ -103,7 +121,7 @@ gisle_debug_core_get (GisleWorker *worker)
     core = worker->run.hooks_data;
   else if (g_atomic_pointer_get (&worker->run.hooks) == NULL)
     {
-      core = gisle_debug_core_new (worker);
+      core = gisle_debug_core_new (worker, &gisle_debugger_sink);
       if (!gisle_cancel_register_hooks (worker, &gisle_debug_run_hooks, core))
         {
           gisle_debug_run_hooks.release (core);
@@ -112,16 +130,6 @@ gisle_debug_core_get (GisleWorker *worker)
     }
   gisle_mutex_unlock (&gisle_debug_core_lock);
   return core;
-}
-
-void
-gisle_breakpoint_free (gpointer data)
-{
-  GisleBreakpoint *bp = data;
-
-  g_free (bp->chunk);
-  g_free (bp->condition);
-  g_free (bp);
 }
 
 static gint
@@ -958,7 +966,7 @@ g_isle_debugger_step_out (GIsleDebugger *self)
 
 /* ---- Questions for the paused job --------------------------------------- */
 
-void
+static void
 gisle_debug_request_free (GisleDebugRequest *request)
 {
   g_clear_object (&request->task);
@@ -1096,7 +1104,7 @@ gisle_debug_complete_in_owner (gpointer data)
 /* On the worker thread, with @request's result or error set. An async
  * answer travels through the delivery queue, so no GTask is touched off
  * its context's thread; a sync asker is woken. */
-void
+static void
 gisle_debug_request_complete (GisleDebugCore    *core,
                               GisleDebugRequest *request)
 {
@@ -1539,9 +1547,9 @@ gisle_debug_event_deliver (gpointer data)
 }
 
 /* Worker thread: queues ::paused for the isle's main context. */
-void
-gisle_debugger_emit_paused (guint             serial,
-                            GisleDebugCore   *core,
+static void
+gisle_debugger_emit_paused (GisleDebugCore   *core,
+                            guint             serial,
                             GIslePauseReason  reason,
                             const char       *chunk,
                             int               line,
@@ -1561,9 +1569,9 @@ gisle_debugger_emit_paused (guint             serial,
 }
 
 /* Worker thread: queues ::resumed for the isle's main context. */
-void
-gisle_debugger_emit_resumed (guint           serial,
-                             GisleDebugCore *core)
+static void
+gisle_debugger_emit_resumed (GisleDebugCore *core,
+                             guint           serial)
 {
   GisleDebugEvent *event = g_new0 (GisleDebugEvent, 1);
 
