@@ -1,9 +1,12 @@
 /* gisle-debugger-hook.c: the debugger's worker side: its Lua hook, the
  * pause, and the answers to questions asked while paused.
  *
- * Floor: above the cancel mechanism (gisle-cancel.c), which installs this
- * hook through its registration point (GisleRunHooks) and never calls up
- * here otherwise; below the public object (gisle-debugger.c).
+ * Floor 16 (the debugger's worker side): above the cancel mechanism
+ * (gisle-cancel.c), which installs this hook through its registration
+ * point (GisleRunHooks) and never calls up here otherwise, the cancel
+ * policy (the paused job's clock) and the frame reader
+ * (gisle-debugger-values.c); below the public object (gisle-debugger.c),
+ * which it reaches through the GisleDebugSink that object registers.
  *
  * Thread rule: everything here runs on the worker thread but
  * gisle_debug_wanted(), which the signal handler may call (one atomic read

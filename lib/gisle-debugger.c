@@ -1,9 +1,10 @@
 /* gisle-debugger.c: GIsleDebugger, the public face of the debugger.
  *
- * Floor: the top, beside GIsle; the worker side (the hook, the pause, the
- * answers) is gisle-debugger-hook.c, reached only through the core they
- * share (gisle-debugger-private.h) and the cancel mechanism's registered
- * hooks. docs/debugging.md has the model and the costs.
+ * Floor 17 (the debugger's public face, above the isle): the worker side
+ * (the hook, the pause, the answers) is gisle-debugger-hook.c, a floor
+ * below, which it registers with the cancel mechanism (GisleRunHooks) and
+ * which calls back only through a GisleDebugSink. docs/debugging.md has
+ * the model and the costs.
  *
  * Thread rule: every method may be called from any thread but the isle's
  * own; the object's signals and notifications are emitted in the isle's
