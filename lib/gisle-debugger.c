@@ -570,6 +570,8 @@ g_isle_debugger_new (GIsle   *isle,
  * g_isle_debugger_get_isle:
  * @self: a #GIsleDebugger
  *
+ * The isle the debugger is for (#GIsleDebugger:isle), attached or not.
+ *
  * Returns: (transfer none): the isle the debugger is for
  */
 GIsle *
@@ -770,6 +772,8 @@ g_isle_debugger_set_pause_on_error (GIsleDebugger *self,
  * g_isle_debugger_get_pause_on_error:
  * @self: a #GIsleDebugger
  *
+ * Whether a job pauses on an error nothing catches (FALSE once detached).
+ *
  * Returns: the value of #GIsleDebugger:pause-on-error
  */
 gboolean
@@ -803,6 +807,8 @@ g_isle_debugger_set_max_depth (GIsleDebugger *self,
 /**
  * g_isle_debugger_get_max_depth:
  * @self: a #GIsleDebugger
+ *
+ * How many levels of nested tables a value shows.
  *
  * Returns: the value of #GIsleDebugger:max-depth
  */
