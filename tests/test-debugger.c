@@ -1173,7 +1173,7 @@ test_other_isle (void)
 static void
 test_executor (void)
 {
-  g_autoptr(GIsleExecutor) executor = g_isle_executor_new (1);
+  g_autoptr(GIsleExecutor) executor = g_isle_executor_new (2);
   Fixture f;
 
   fixture_init_on (&f, executor);
@@ -1183,6 +1183,20 @@ test_executor (void)
   g_assert_cmpint (eval_int (&f, 0, "x"), ==, 1);
   g_isle_debugger_step_over (f.debugger);
   expect_pause (&f, G_ISLE_PAUSE_REASON_STEP, 3);
+
+  /* The paused isle holds one executor thread; another isle of the same
+   * executor runs on the other, and never pauses. */
+  {
+    g_autoptr(GIsle) other = isle_new (executor);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) value = NULL;
+
+    value = g_isle_eval_full (other, "local x = 1\nx = x + 1\nreturn x\n", "=job", 0, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_queue_is_empty (&f.pauses));
+    g_assert_true (g_isle_debugger_is_paused (f.debugger));
+    g_isle_close (other, NULL, NULL);
+  }
   g_isle_debugger_resume (f.debugger);
   g_assert_cmpint (finish_int (&f), ==, 2);
   fixture_clear (&f);
