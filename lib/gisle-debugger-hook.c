@@ -64,6 +64,7 @@ gisle_debug_leave (gpointer data)
   core->cache_L = NULL;
   core->cache_ci = NULL;
   core->cache_source = NULL;
+  core->caller_L = NULL;
 }
 
 static void gisle_debug_error (gpointer   data,
@@ -160,6 +161,7 @@ gisle_debug_refresh (GisleDebugCore *core)
   gisle_mutex_unlock (&core->lock);
   core->cache_source = NULL;
   core->cache_L = NULL;
+  core->caller_L = NULL;
 }
 
 /* The breakpoints of the chunk @source, or NULL. The last answer is kept
@@ -190,21 +192,64 @@ gisle_debug_lines_for_source (GisleDebugCore *core,
  * of @L's running function when @level is what runs (or will, after a
  * return). */
 static GPtrArray *
+gisle_debug_lines_of (GisleDebugCore *core,
+                      lua_State      *L,
+                      lua_Debug      *ar)
+{
+  GPtrArray *lines = NULL;
+
+  if (lua_getinfo (L, "S", ar))
+    lines = gisle_debug_lines_for_source (core, ar->source, ar->srclen);
+  core->cache_L = L;
+  /* i_ci is lua_Debug's "active function" field: tells frames apart, even
+   * after an error unwound some without a return event. */
+  core->cache_ci = ar->i_ci;
+  core->cache_lines = lines;
+  return lines;
+}
+
+static GPtrArray *
 gisle_debug_lines_at (GisleDebugCore *core,
                       lua_State      *L,
                       int             level)
 {
   lua_Debug ar = { 0, };
-  GPtrArray *lines = NULL;
 
-  if (lua_getstack (L, level, &ar) && lua_getinfo (L, "S", &ar))
-    lines = gisle_debug_lines_for_source (core, ar.source, ar.srclen);
-  core->cache_L = L;
-  /* i_ci is lua_Debug's "active function" field: tells frames apart, even
-   * after an error unwound some without a return event. */
-  core->cache_ci = ar.i_ci;
-  core->cache_lines = lines;
-  return lines;
+  if (!lua_getstack (L, level, &ar))
+    {
+      core->cache_L = L;
+      core->cache_ci = NULL;
+      core->cache_lines = NULL;
+      return NULL;
+    }
+  return gisle_debug_lines_of (core, L, &ar);
+}
+
+/* At a return event: the breakpoints of the caller. When the returning
+ * function called nothing since it was called, the caller is the frame
+ * cached at that call: one lua_getstack and no lua_getinfo. */
+static GPtrArray *
+gisle_debug_lines_returned_to (GisleDebugCore *core,
+                               lua_State      *L,
+                               lua_Debug      *ar)
+{
+  lua_Debug caller = { 0, };
+
+  if (!lua_getstack (L, 1, &caller))
+    {
+      core->cache_L = L;
+      core->cache_ci = NULL;
+      core->cache_lines = NULL;
+      return NULL;
+    }
+  if (core->cache_L == L && core->cache_ci == ar->i_ci &&
+      core->caller_L == L && core->caller_ci == caller.i_ci)
+    {
+      core->cache_ci = core->caller_ci;
+      core->cache_lines = core->caller_lines;
+      return core->cache_lines;
+    }
+  return gisle_debug_lines_of (core, L, &caller);
 }
 
 /* Sets @L's mask for a function with or without breakpoints. A count
@@ -563,6 +608,7 @@ gisle_debug_pause (GisleDebugCore   *core,
     }
   g_array_set_size (core->frames, 0);
   core->cache_L = NULL;
+  core->caller_L = NULL;
 }
 
 /* ---- Steps ------------------------------------------------------------------ */
@@ -782,12 +828,19 @@ gisle_debug_hook (lua_State *L,
       switch (ar->event)
         {
         case LUA_HOOKCALL:
+          /* What runs now is the caller, if the cache is right: kept for
+           * the return of a callee that calls nothing (a C function). */
+          core->caller_L = core->cache_L;
+          core->caller_ci = core->cache_ci;
+          core->caller_lines = core->cache_lines;
+          G_GNUC_FALLTHROUGH;
         case LUA_HOOKTAILCALL:
-          gisle_debug_set_mask (core, L, gisle_debug_lines_at (core, L, 0) != NULL);
+          /* The hook's own record is the called function's. */
+          gisle_debug_set_mask (core, L, gisle_debug_lines_of (core, L, ar) != NULL);
           break;
         case LUA_HOOKRET:
           /* The caller's breakpoints, where the function returns to. */
-          gisle_debug_set_mask (core, L, gisle_debug_lines_at (core, L, 1) != NULL);
+          gisle_debug_set_mask (core, L, gisle_debug_lines_returned_to (core, L, ar) != NULL);
           gisle_debug_step_return (core, run, L);
           break;
         case LUA_HOOKLINE:

@@ -139,6 +139,9 @@ struct _GisleDebugCore
   lua_State *cache_L;            /* the state and frame whose breakpoints ... */
   void *cache_ci;
   GPtrArray *cache_lines;        /* ... are these, or NULL */
+  lua_State *caller_L;           /* the same, for the caller of the last */
+  void *caller_ci;               /* function called (see the return event) */
+  GPtrArray *caller_lines;
   GisleDebugState step;          /* STEP_* or RUN */
   lua_State *step_L;
   int step_depth;
