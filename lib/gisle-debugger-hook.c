@@ -23,7 +23,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-debugger-private.h"
+#include "gisle-debugger-hook-private.h"
+#include "gisle-debugger-values-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-i18n-private.h"
 #include "gisle-value-private.h"
+#include "gisle-worker-cancel-private.h"
 
 #include <stdatomic.h>
 #include <string.h>
@@ -446,7 +451,7 @@ gisle_debug_serve_protected (lua_State *L)
 
           request->error = g_error_new (G_ISLE_ERROR,
                                         status == LUA_ERRMEM ? G_ISLE_ERROR_MEMORY : G_ISLE_ERROR_RUNTIME,
-                                        "%s", message != NULL ? message : "the expression raised an error");
+                                        "%s", message != NULL ? message : _("The expression raised an error that is not a string"));
           break;
         }
       request->result = gisle_debug_value (L, -1, request->max_depth);
@@ -485,7 +490,7 @@ gisle_debug_serve (GisleDebugCore    *core,
       if (serve.frame == NULL)
         {
           request->error = g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                                        "The paused job has no frame %u (it has %u)",
+                                        _("The paused job has no frame %u (it has %u)"),
                                         request->frame, core->frames->len);
           return;
         }
@@ -503,7 +508,7 @@ gisle_debug_serve (GisleDebugCore    *core,
         request->error = g_error_new (G_ISLE_ERROR,
                                       status == LUA_ERRMEM ? G_ISLE_ERROR_MEMORY : G_ISLE_ERROR_FAILED,
                                       "%s", lua_tostring (L, -1) != NULL ? lua_tostring (L, -1)
-                                                                         : "the question failed");
+                                                                         : _("The question failed with an error that is not a string"));
       lua_pop (L, 1);
     }
 }
@@ -592,7 +597,7 @@ gisle_debug_pause (GisleDebugCore   *core,
 
       next = l->next;
       request->error = g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_NOT_PAUSED,
-                                            "The job went on before the question was answered");
+                                            _("The job went on before the question was answered"));
       core->sink->complete (core, request);
     }
   core->sink->resumed (core, serial);
@@ -732,8 +737,8 @@ gisle_debug_condition (GisleDebugCore         *core,
     {
       const char *text = lua_tostring (L, -1);
 
-      *message = g_strdup_printf ("The breakpoint’s condition “%s” failed: %s", condition,
-                                  text != NULL ? text : "(an error that is not a string)");
+      *message = g_strdup_printf (_("The breakpoint’s condition “%s” failed: %s"), condition,
+                                  text != NULL ? text : _("an error that is not a string"));
       lua_pop (L, 1);
       return FALSE;
     }
