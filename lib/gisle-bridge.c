@@ -67,7 +67,7 @@ gisle_bridge_unref_in_owner (gpointer object)
 
 /* Drops a reference to @object: at once outside the isle's threads, from an
  * idle in the owner context on them. */
-static void
+void
 gisle_bridge_release (GisleWorker *worker,
                       GObject     *object)
 {
@@ -90,10 +90,53 @@ gisle_bridge_release (GisleWorker *worker,
 
 /* ---- Proxies ------------------------------------------------------------ */
 
+/* The proxy's user value 1 is its label for error messages: the exposed
+ * name, or how the script reached it ("win.child", "win:get_child()"). */
 typedef struct
 {
   GObject *object;     /* strong; NULL until filled in */
 } GisleProxy;
+
+/* ---- Disposed objects ---------------------------------------------------- */
+
+/* An object an application disposes (g_object_run_dispose(), a GTK 3
+ * destroy) while a script holds a proxy stays allocated, since the proxy
+ * holds a reference, but is no longer fit for use: such an object is
+ * marked when its weak references are notified, and scripts get "The
+ * object “win” is gone" instead of reaching it. Owner context only. */
+static GQuark
+gisle_bridge_watched_quark (void)
+{
+  /* Thread-safe, and an interned string's quark is found without taking
+   * the quark lock's slow path after the first call. */
+  return g_quark_from_static_string ("gisle-bridge-watched");
+}
+
+#define GISLE_WATCHED GINT_TO_POINTER (1)
+#define GISLE_GONE GINT_TO_POINTER (2)
+
+static void
+gisle_bridge_on_disposed (gpointer  data,
+                          GObject  *object)
+{
+  g_object_set_qdata (object, gisle_bridge_watched_quark (), GISLE_GONE);
+}
+
+/* Watches @object for disposal, once; before it enters an isle. */
+void
+gisle_bridge_watch (GObject *object)
+{
+  if (g_object_get_qdata (object, gisle_bridge_watched_quark ()) != NULL)
+    return;
+  g_object_set_qdata (object, gisle_bridge_watched_quark (), GISLE_WATCHED);
+  g_object_weak_ref (object, gisle_bridge_on_disposed, NULL);
+}
+
+gboolean
+gisle_bridge_is_gone (GObject *object)
+{
+  return g_object_get_qdata (object, gisle_bridge_watched_quark ()) == GISLE_GONE;
+}
 
 static int
 gisle_proxy_gc (lua_State *L)
@@ -150,11 +193,14 @@ gisle_proxy_eq (lua_State *L)
 /* Pushes an empty proxy (filled in by the caller, which must not raise in
  * between): allocating first means no reference is ever held by nothing. */
 static GisleProxy *
-gisle_proxy_push_empty (lua_State *L)
+gisle_proxy_push_empty (lua_State  *L,
+                        const char *label)
 {
-  GisleProxy *proxy = lua_newuserdatauv (L, sizeof (GisleProxy), 0);
+  GisleProxy *proxy = lua_newuserdatauv (L, sizeof (GisleProxy), 1);
 
   proxy->object = NULL;
+  lua_pushstring (L, label);
+  lua_setiuservalue (L, -2, 1);
   if (luaL_newmetatable (L, GISLE_PROXY_META))
     {
       static const luaL_Reg methods[] = {
@@ -175,6 +221,37 @@ gisle_proxy_push_empty (lua_State *L)
   return proxy;
 }
 
+/* The label of the proxy at @idx (valid while it is on the stack). */
+static const char *
+gisle_proxy_label (lua_State *L,
+                   int        idx)
+{
+  const char *label;
+
+  lua_getiuservalue (L, idx, 1);
+  label = lua_tostring (L, -1);
+  lua_pop (L, 1);
+  return label != NULL ? label : "?";
+}
+
+GObject *
+gisle_bridge_proxy_peek (lua_State *L,
+                         int        idx)
+{
+  GisleProxy *proxy = gisle_proxy_test (L, idx);
+
+  return proxy != NULL ? proxy->object : NULL;
+}
+
+/* Pushes an empty proxy; the caller moves a reference into the slot
+ * before anything else can raise. */
+GObject **
+gisle_bridge_proxy_push (lua_State  *L,
+                         const char *label)
+{
+  return &gisle_proxy_push_empty (L, label)->object;
+}
+
 /* ---- A property access, in the owner context ----------------------------- */
 
 typedef enum {
@@ -182,6 +259,7 @@ typedef enum {
   GISLE_BRIDGE_SET,
   GISLE_BRIDGE_CONNECT,
   GISLE_BRIDGE_DISCONNECT,
+  GISLE_BRIDGE_CALL,
 } GisleBridgeOp;
 
 typedef struct
@@ -190,7 +268,11 @@ typedef struct
   GisleWorker *worker;         /* strong */
   GisleBridgeOp op;
   GObject *object;             /* strong */
-  char *property;
+  char *property;              /* or the method's name */
+  char *label;                 /* the proxy's, for errors */
+  /* CALL: the script's arguments after self, then the results */
+  GPtrArray *args;             /* GisleBridgeValue */
+  GPtrArray *results;          /* GisleBridgeValue */
   /* SET: the value, a GVariant (a Nothing maybe for nil) or an object */
   GVariant *value;
   GObject *value_object;       /* strong */
@@ -203,7 +285,20 @@ typedef struct
   GError *error;
   /* CONNECT: the answer; DISCONNECT: which */
   gulong handler_id;
+  /* GET: no property by this name, but a method a script may call */
+  gboolean is_method;
 } GisleBridgeCall;
+
+static void
+gisle_bridge_values_free (GisleWorker *worker,
+                          GPtrArray   *values)
+{
+  if (values == NULL)
+    return;
+  for (guint i = 0; i < values->len; i++)
+    gisle_bridge_value_free (worker, values->pdata[i]);
+  g_ptr_array_unref (values);
+}
 
 static GisleBridgeCall *
 gisle_bridge_call_ref (GisleBridgeCall *call)
@@ -223,7 +318,10 @@ gisle_bridge_call_unref (GisleBridgeCall *call)
   g_clear_pointer (&call->value, g_variant_unref);
   g_clear_pointer (&call->result, g_variant_unref);
   g_clear_error (&call->error);
+  gisle_bridge_values_free (call->worker, call->args);
+  gisle_bridge_values_free (call->worker, call->results);
   g_free (call->property);
+  g_free (call->label);
   gisle_worker_unref (call->worker);
   g_free (call);
 }
@@ -231,7 +329,7 @@ gisle_bridge_call_unref (GisleBridgeCall *call)
 #define BRIDGE_ERROR(error, ...) \
   g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_CONVERSION, __VA_ARGS__)
 
-static char *
+char *
 gisle_bridge_flags_to_string (GFlagsClass *klass,
                               guint        value)
 {
@@ -267,7 +365,7 @@ gisle_bridge_flags_to_string (GFlagsClass *klass,
   return g_string_free (text, FALSE);
 }
 
-static gboolean
+gboolean
 gisle_bridge_flag_from_word (GFlagsClass  *klass,
                              const char   *word,
                              guint        *bits)
@@ -751,7 +849,7 @@ gisle_emission_run (GIsle      *isle,
       GError *local_error = NULL;
 
       if (e->objects[i] != NULL)
-        gisle_proxy_push_empty (L)->object = g_steal_pointer (&e->objects[i]);
+        gisle_proxy_push_empty (L, e->signal)->object = g_steal_pointer (&e->objects[i]);
       else if (e->values[i] == NULL || !gisle_value_push (L, e->values[i], NULL, &local_error))
         {
           g_clear_error (&local_error);
@@ -809,8 +907,12 @@ gisle_bridge_closure_marshal (GClosure     *closure,
   e->values = g_new0 (GVariant *, n_param_values);
   e->objects = g_new0 (GObject *, n_param_values);
   for (guint i = 0; i < n_param_values; i++)
-    if (!gisle_bridge_from_gvalue (&param_values[i], &e->values[i], &e->objects[i], "", NULL))
-      e->values[i] = NULL;
+    {
+      if (!gisle_bridge_from_gvalue (&param_values[i], &e->values[i], &e->objects[i], "", NULL))
+        e->values[i] = NULL;
+      if (e->objects[i] != NULL)
+        gisle_bridge_watch (e->objects[i]);
+    }
 
   /* A job of its own, after the emission: it cannot answer the emitter,
    * whose return value (if any) stays the default. */
@@ -916,6 +1018,16 @@ gisle_bridge_call_execute (GisleBridgeCall  *call,
   g_autofree char *where = NULL;
   GParamSpec *pspec;
 
+  if (gisle_bridge_is_gone (object))
+    {
+      g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED, "The object “%s” is gone", call->label);
+      return;
+    }
+  if (call->op == GISLE_BRIDGE_CALL)
+    {
+      call->results = gisle_bridge_gi_call (object, call->property, call->args, error);
+      return;
+    }
   if (call->op == GISLE_BRIDGE_CONNECT)
     {
       gisle_bridge_connect (call, error);
@@ -928,6 +1040,11 @@ gisle_bridge_call_execute (GisleBridgeCall  *call,
     }
 
   pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object), call->property);
+  if (pspec == NULL && call->op == GISLE_BRIDGE_GET)
+    {
+      call->is_method = gisle_bridge_gi_has_method (object, call->property, error);
+      return;
+    }
   if (pspec == NULL)
     {
       g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED,
@@ -947,7 +1064,9 @@ gisle_bridge_call_execute (GisleBridgeCall  *call,
         }
       g_value_init (&value, pspec->value_type);
       g_object_get_property (object, pspec->name, &value);
-      gisle_bridge_from_gvalue (&value, &call->result, &call->result_object, where, error);
+      if (gisle_bridge_from_gvalue (&value, &call->result, &call->result_object, where, error) &&
+          call->result_object != NULL)
+        gisle_bridge_watch (call->result_object);
     }
   else
     {
@@ -1043,6 +1162,7 @@ gisle_bridge_round_trip (lua_State       *L,
     }
 }
 
+/* A call on the proxy at stack index 1. */
 static GisleBridgeCall *
 gisle_bridge_call_new (lua_State     *L,
                        GisleBridgeOp  op,
@@ -1056,6 +1176,7 @@ gisle_bridge_call_new (lua_State     *L,
   call->op = op;
   call->object = g_object_ref (object);
   call->property = g_strdup (key);
+  call->label = g_strdup (gisle_proxy_label (L, 1));
   return call;
 }
 
@@ -1133,6 +1254,139 @@ gisle_proxy_disconnect (lua_State *L)
   return 0;
 }
 
+/* ---- Methods ---------------------------------------------------------------- */
+
+#define GISLE_METHODS_KEY "gisle.methods"
+#define GISLE_VALUES_META "gisle.bridge-values"
+
+/* Values of a method call while the worker holds them: freed by the
+ * collector if a Lua error (a cancel, memory) ends the call early. */
+typedef struct
+{
+  GPtrArray *values;           /* GisleBridgeValue */
+} GisleValuesHolder;
+
+static int
+gisle_values_holder_gc (lua_State *L)
+{
+  GisleValuesHolder *holder = lua_touserdata (L, 1);
+
+  gisle_bridge_values_free (gisle_worker_from_lua (L), g_steal_pointer (&holder->values));
+  return 0;
+}
+
+static GisleValuesHolder *
+gisle_values_holder_push (lua_State *L)
+{
+  GisleValuesHolder *holder = lua_newuserdatauv (L, sizeof (GisleValuesHolder), 0);
+
+  holder->values = NULL;
+  if (luaL_newmetatable (L, GISLE_VALUES_META))
+    {
+      lua_pushcfunction (L, gisle_values_holder_gc);
+      lua_setfield (L, -2, "__gc");
+    }
+  lua_setmetatable (L, -2);
+  holder->values = g_ptr_array_new ();
+  return holder;
+}
+
+/* The methods found on objects of each type, so that `obj.method` costs a
+ * round trip once per type and name: registry[KEY][gtype][name] = true. */
+static gboolean
+gisle_bridge_method_known (lua_State  *L,
+                           GObject    *object,
+                           const char *name)
+{
+  gboolean known = FALSE;
+  int top = lua_gettop (L);
+
+  if (lua_getfield (L, LUA_REGISTRYINDEX, GISLE_METHODS_KEY) == LUA_TTABLE &&
+      lua_rawgeti (L, -1, (lua_Integer) G_OBJECT_TYPE (object)) == LUA_TTABLE)
+    known = lua_getfield (L, -1, name) == LUA_TBOOLEAN;
+  lua_settop (L, top);
+  return known;
+}
+
+static void
+gisle_bridge_method_remember (lua_State  *L,
+                              GObject    *object,
+                              const char *name)
+{
+  if (lua_getfield (L, LUA_REGISTRYINDEX, GISLE_METHODS_KEY) != LUA_TTABLE)
+    {
+      lua_pop (L, 1);
+      lua_newtable (L);
+      lua_pushvalue (L, -1);
+      lua_setfield (L, LUA_REGISTRYINDEX, GISLE_METHODS_KEY);
+    }
+  if (lua_rawgeti (L, -1, (lua_Integer) G_OBJECT_TYPE (object)) != LUA_TTABLE)
+    {
+      lua_pop (L, 1);
+      lua_newtable (L);
+      lua_pushvalue (L, -1);
+      lua_rawseti (L, -3, (lua_Integer) G_OBJECT_TYPE (object));
+    }
+  lua_pushboolean (L, TRUE);
+  lua_setfield (L, -2, name);
+  lua_pop (L, 2);
+}
+
+/* obj:method(...): one round trip; the method runs in the owner context
+ * (gisle-bridge-gi.c). Returns the method's return value, then its out
+ * arguments. */
+static int
+gisle_proxy_call (lua_State *L)
+{
+  const char *name = lua_tostring (L, lua_upvalueindex (1));
+  GisleProxy *proxy = gisle_proxy_test (L, 1);
+  GisleValuesHolder *holder;
+  GisleBridgeCall *call;
+  const char *label;
+  int top = lua_gettop (L);
+
+  if (proxy == NULL)
+    return luaL_error (L, "Call the method %s on an object: obj:%s(...)", name, name);
+  gisle_cancel_check (L);
+
+  holder = gisle_values_holder_push (L);                    /* top + 1 */
+  for (int i = 2; i <= top; i++)
+    {
+      GError *error = NULL;
+      char where[32];
+
+      g_snprintf (where, sizeof where, "argument %d", i);
+      if (!gisle_bridge_value_from_lua (L, i, where, holder->values, &error))
+        {
+          lua_pushfstring (L, "%s: %s", name, error->message);
+          g_error_free (error);
+          return lua_error (L);
+        }
+    }
+  label = lua_pushfstring (L, "%s:%s()", gisle_proxy_label (L, 1), name);   /* top + 2 */
+
+  call = gisle_bridge_call_new (L, GISLE_BRIDGE_CALL, proxy->object, name);
+  call->args = g_steal_pointer (&holder->values);
+  gisle_bridge_round_trip (L, call);
+  if (call->error != NULL)
+    return gisle_bridge_raise (L, call);
+  holder->values = g_steal_pointer (&call->results);
+  gisle_bridge_call_unref (call);
+
+  luaL_checkstack (L, (int) MIN (holder->values->len, 1000u) + 1, "too many results");
+  for (guint i = 0; i < holder->values->len; i++)
+    gisle_bridge_value_push (L, holder->values->pdata[i], label);
+  return (int) holder->values->len;
+}
+
+static void
+gisle_bridge_push_method (lua_State  *L,
+                          const char *name)
+{
+  lua_pushstring (L, name);
+  lua_pushcclosure (L, gisle_proxy_call, 1);
+}
+
 /* obj.name: one round trip; objects come back as proxies. */
 static int
 gisle_proxy_index (lua_State *L)
@@ -1153,9 +1407,15 @@ gisle_proxy_index (lua_State *L)
 
   gisle_cancel_check (L);
   lua_settop (L, 2);
+  if (gisle_bridge_method_known (L, proxy->object, key))
+    {
+      gisle_bridge_push_method (L, key);
+      return 1;
+    }
 
   /* Room for either kind of answer, made before anything is owned. */
-  result_proxy = gisle_proxy_push_empty (L);           /* 3 */
+  result_proxy = gisle_proxy_push_empty (L, lua_pushfstring (L, "%s.%s", gisle_proxy_label (L, 1), key));
+  lua_replace (L, 3);                                  /* 3 */
   holder = lua_newuserdatauv (L, sizeof (GVariant *), 0);   /* 4 */
   *holder = NULL;
   lua_createtable (L, 0, 1);
@@ -1168,6 +1428,13 @@ gisle_proxy_index (lua_State *L)
   if (call->error != NULL)
     return gisle_bridge_raise (L, call);
 
+  if (call->is_method)
+    {
+      gisle_bridge_call_unref (call);
+      gisle_bridge_method_remember (L, proxy->object, key);
+      gisle_bridge_push_method (L, key);
+      return 1;
+    }
   if (call->result_object != NULL)
     {
       result_proxy->object = g_steal_pointer (&call->result_object);
@@ -1252,7 +1519,7 @@ gisle_bridge_install_protected (lua_State *L)
   GisleProxy *proxy;
 
   lua_settop (L, 0);
-  proxy = gisle_proxy_push_empty (L);
+  proxy = gisle_proxy_push_empty (L, name);
   proxy->object = gisle_bridge_lookup_ref (gisle_worker_from_lua (L), name);
   if (proxy->object == NULL)
     {
@@ -1388,6 +1655,7 @@ g_isle_expose_object (GIsle      *self,
   g_return_if_fail (G_IS_OBJECT (object));
 
   worker = gisle_isle_get_worker (self);
+  gisle_bridge_watch (object);
   g_mutex_lock (&gisle_bridge_lock);
   if (gisle_bridge_exposed == NULL)
     gisle_bridge_exposed = g_hash_table_new (NULL, NULL);

@@ -495,7 +495,7 @@ test_bridge_errors (void)
 
   g_isle_expose_object (isle, "thing", G_OBJECT (thing));
 
-  assert_script_error (isle, "return thing.nope", "TestThing has no property “nope”");
+  assert_script_error (isle, "return thing.nope", "TestThing has no property or method “nope”");
   assert_script_error (isle, "thing.nope = 1", "TestThing has no property “nope”");
   assert_script_error (isle, "thing.read_only = 1", "property “read-only” of TestThing is read-only");
   assert_script_error (isle, "thing.fixed = 'x'",
