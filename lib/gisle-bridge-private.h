@@ -30,7 +30,8 @@ void         gisle_bridge_release        (GisleWorker *worker,
 GObject     *gisle_bridge_proxy_peek     (lua_State   *L,
                                           int          idx);
 GObject    **gisle_bridge_proxy_push     (lua_State   *L,
-                                          const char  *label);
+                                          const char  *label,
+                                          guint        flags);
 char        *gisle_bridge_flags_to_string (GFlagsClass *klass,
                                           guint        value);
 gboolean     gisle_bridge_flag_from_word (GFlagsClass *klass,
@@ -65,7 +66,8 @@ gboolean          gisle_bridge_value_from_lua (lua_State        *L,
                                                GError          **error);
 void              gisle_bridge_value_push     (lua_State        *L,
                                                GisleBridgeValue *value,
-                                               const char       *label);
+                                               const char       *label,
+                                               guint             flags);
 
 /* Owner-context side. Objects reached this way are watched
  * (gisle_bridge_watch()). */

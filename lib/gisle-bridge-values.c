@@ -149,16 +149,18 @@ gisle_bridge_value_from_lua (lua_State   *L,
   return value->variant != NULL;
 }
 
-/* Pushes @value, moving its objects into proxies (named @label in errors);
+/* Pushes @value, moving its objects into proxies (named @label in errors,
+ * allowing @flags, those of the object they were reached from);
  * a Lua error on the way leaves the rest in @value, for its owner to free. */
 void
 gisle_bridge_value_push (lua_State        *L,
                          GisleBridgeValue *value,
-                         const char       *label)
+                         const char       *label,
+                         guint             flags)
 {
   if (value->object != NULL)
     {
-      GObject **slot = gisle_bridge_proxy_push (L, label);
+      GObject **slot = gisle_bridge_proxy_push (L, label, flags);
 
       *slot = g_steal_pointer (&value->object);
       return;
@@ -168,7 +170,7 @@ gisle_bridge_value_push (lua_State        *L,
       lua_createtable (L, (int) MIN (value->items->len, (guint) G_MAXINT), 0);
       for (guint i = 0; i < value->items->len; i++)
         {
-          gisle_bridge_value_push (L, value->items->pdata[i], label);
+          gisle_bridge_value_push (L, value->items->pdata[i], label, flags);
           lua_rawseti (L, -2, (lua_Integer) i + 1);
         }
       return;

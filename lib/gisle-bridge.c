@@ -35,7 +35,23 @@
 /* ---- What the isle holds: worker -> (name -> GObject, strong) ---------- */
 
 static GMutex gisle_bridge_lock;
-static GHashTable *gisle_bridge_exposed;   /* GisleWorker -> GHashTable */
+static GHashTable *gisle_bridge_exposed;   /* GisleWorker -> (name -> GisleExposed) */
+
+typedef struct
+{
+  GObject *object;           /* strong */
+  guint flags;               /* GIsleExposeFlags */
+} GisleExposed;
+
+/* Drops the isle's reference: in the thread that unexposes or closes. */
+static void
+gisle_exposed_free (gpointer data)
+{
+  GisleExposed *exposed = data;
+
+  g_clear_object (&exposed->object);
+  g_free (exposed);
+}
 
 /* Signal handlers scripts connected, by handler id (ids are unique in the
  * process). A record goes when its closure is invalidated: disconnected,
@@ -95,6 +111,7 @@ gisle_bridge_release (GisleWorker *worker,
 typedef struct
 {
   GObject *object;     /* strong; NULL until filled in */
+  guint flags;         /* GIsleExposeFlags, inherited by what it reaches */
 } GisleProxy;
 
 /* ---- Disposed objects ---------------------------------------------------- */
@@ -194,11 +211,13 @@ gisle_proxy_eq (lua_State *L)
  * between): allocating first means no reference is ever held by nothing. */
 static GisleProxy *
 gisle_proxy_push_empty (lua_State  *L,
-                        const char *label)
+                        const char *label,
+                        guint       flags)
 {
   GisleProxy *proxy = lua_newuserdatauv (L, sizeof (GisleProxy), 1);
 
   proxy->object = NULL;
+  proxy->flags = flags;
   lua_pushstring (L, label);
   lua_setiuservalue (L, -2, 1);
   if (luaL_newmetatable (L, GISLE_PROXY_META))
@@ -247,9 +266,30 @@ gisle_bridge_proxy_peek (lua_State *L,
  * before anything else can raise. */
 GObject **
 gisle_bridge_proxy_push (lua_State  *L,
-                         const char *label)
+                         const char *label,
+                         guint       flags)
 {
-  return &gisle_proxy_push_empty (L, label)->object;
+  return &gisle_proxy_push_empty (L, label, flags)->object;
+}
+
+/* Raises unless the proxy at @idx allows @flag. */
+static void
+gisle_proxy_check_allowed (lua_State  *L,
+                           GisleProxy *proxy,
+                           guint       flag)
+{
+  const char *what;
+
+  if (proxy->flags & flag)
+    return;
+  switch (flag)
+    {
+    case G_ISLE_EXPOSE_WRITE: what = "writing its properties"; break;
+    case G_ISLE_EXPOSE_CALL: what = "calling its methods"; break;
+    case G_ISLE_EXPOSE_CONNECT: what = "connecting to its signals"; break;
+    default: what = "reading its properties"; break;
+    }
+  luaL_error (L, "The object “%s” does not allow %s", gisle_proxy_label (L, 1), what);
 }
 
 /* ---- A property access, in the owner context ----------------------------- */
@@ -285,6 +325,7 @@ typedef struct
   GError *error;
   /* CONNECT: the answer; DISCONNECT: which */
   gulong handler_id;
+  guint flags;                 /* the proxy's GIsleExposeFlags */
   /* GET: no property by this name, but a method a script may call */
   gboolean is_method;
 } GisleBridgeCall;
@@ -807,6 +848,7 @@ typedef struct
   GisleWorker *worker;       /* strong */
   gulong handler_id;
   char *signal;
+  guint flags;               /* those of the object connected to */
   guint n;
   GVariant **values;         /* NULL where the value cannot enter */
   GObject **objects;         /* strong */
@@ -849,7 +891,7 @@ gisle_emission_run (GIsle      *isle,
       GError *local_error = NULL;
 
       if (e->objects[i] != NULL)
-        gisle_proxy_push_empty (L, e->signal)->object = g_steal_pointer (&e->objects[i]);
+        gisle_proxy_push_empty (L, e->signal, e->flags)->object = g_steal_pointer (&e->objects[i]);
       else if (e->values[i] == NULL || !gisle_value_push (L, e->values[i], NULL, &local_error))
         {
           g_clear_error (&local_error);
@@ -882,6 +924,7 @@ typedef struct
   GisleWorker *worker;       /* a key only */
   gulong handler_id;
   char *signal;
+  guint flags;
 } GisleBridgeClosure;
 
 static void
@@ -903,6 +946,7 @@ gisle_bridge_closure_marshal (GClosure     *closure,
   e->worker = gisle_worker_ref (gisle_isle_get_worker (isle));
   e->handler_id = c->handler_id;
   e->signal = g_strdup (c->signal);
+  e->flags = c->flags;
   e->n = n_param_values;
   e->values = g_new0 (GVariant *, n_param_values);
   e->objects = g_new0 (GObject *, n_param_values);
@@ -970,6 +1014,7 @@ gisle_bridge_connect (GisleBridgeCall  *call,
   g_weak_ref_init (&c->isle, isle);
   c->worker = call->worker;
   c->signal = g_strdup (call->property);
+  c->flags = call->flags;
   g_closure_set_marshal (closure, gisle_bridge_closure_marshal);
   g_closure_add_finalize_notifier (closure, NULL, gisle_bridge_closure_finalized);
 
@@ -1043,6 +1088,18 @@ gisle_bridge_call_execute (GisleBridgeCall  *call,
   if (pspec == NULL && call->op == GISLE_BRIDGE_GET)
     {
       call->is_method = gisle_bridge_gi_has_method (object, call->property, error);
+      if (call->is_method && !(call->flags & G_ISLE_EXPOSE_CALL))
+        {
+          call->is_method = FALSE;
+          g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED,
+                       "The object “%s” does not allow calling its methods", call->label);
+        }
+      return;
+    }
+  if (pspec != NULL && call->op == GISLE_BRIDGE_GET && !(call->flags & G_ISLE_EXPOSE_READ))
+    {
+      g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED,
+                   "The object “%s” does not allow reading its properties", call->label);
       return;
     }
   if (pspec == NULL)
@@ -1177,6 +1234,7 @@ gisle_bridge_call_new (lua_State     *L,
   call->object = g_object_ref (object);
   call->property = g_strdup (key);
   call->label = g_strdup (gisle_proxy_label (L, 1));
+  call->flags = ((GisleProxy *) lua_touserdata (L, 1))->flags;
   return call;
 }
 
@@ -1213,6 +1271,7 @@ gisle_proxy_connect (lua_State *L)
   gulong id;
 
   luaL_checktype (L, 3, LUA_TFUNCTION);
+  gisle_proxy_check_allowed (L, proxy, G_ISLE_EXPOSE_CONNECT);
   gisle_cancel_check (L);
   lua_settop (L, 3);
   gisle_bridge_push_handlers (L);                           /* 4 */
@@ -1238,6 +1297,7 @@ gisle_proxy_disconnect (lua_State *L)
   lua_Integer id = luaL_checkinteger (L, 2);
   GisleBridgeCall *call;
 
+  gisle_proxy_check_allowed (L, proxy, G_ISLE_EXPOSE_CONNECT);
   gisle_cancel_check (L);
   lua_settop (L, 2);
   gisle_bridge_push_handlers (L);                           /* 3 */
@@ -1347,6 +1407,7 @@ gisle_proxy_call (lua_State *L)
 
   if (proxy == NULL)
     return luaL_error (L, "Call the method %s on an object: obj:%s(...)", name, name);
+  gisle_proxy_check_allowed (L, proxy, G_ISLE_EXPOSE_CALL);
   gisle_cancel_check (L);
 
   holder = gisle_values_holder_push (L);                    /* top + 1 */
@@ -1375,7 +1436,7 @@ gisle_proxy_call (lua_State *L)
 
   luaL_checkstack (L, (int) MIN (holder->values->len, 1000u) + 1, "too many results");
   for (guint i = 0; i < holder->values->len; i++)
-    gisle_bridge_value_push (L, holder->values->pdata[i], label);
+    gisle_bridge_value_push (L, holder->values->pdata[i], label, proxy->flags);
   return (int) holder->values->len;
 }
 
@@ -1414,7 +1475,8 @@ gisle_proxy_index (lua_State *L)
     }
 
   /* Room for either kind of answer, made before anything is owned. */
-  result_proxy = gisle_proxy_push_empty (L, lua_pushfstring (L, "%s.%s", gisle_proxy_label (L, 1), key));
+  result_proxy = gisle_proxy_push_empty (L, lua_pushfstring (L, "%s.%s", gisle_proxy_label (L, 1), key),
+                                         proxy->flags);
   lua_replace (L, 3);                                  /* 3 */
   holder = lua_newuserdatauv (L, sizeof (GVariant *), 0);   /* 4 */
   *holder = NULL;
@@ -1466,6 +1528,7 @@ gisle_proxy_newindex (lua_State *L)
   GVariant *value = NULL;
   GError *error = NULL;
 
+  gisle_proxy_check_allowed (L, proxy, G_ISLE_EXPOSE_WRITE);
   gisle_cancel_check (L);
 
   if (value_proxy == NULL)
@@ -1497,17 +1560,22 @@ gisle_proxy_newindex (lua_State *L)
 
 static GObject *
 gisle_bridge_lookup_ref (GisleWorker *worker,
-                         const char  *name)
+                         const char  *name,
+                         guint       *flags)
 {
+  GisleExposed *exposed = NULL;
   GObject *object = NULL;
   GHashTable *objects;
 
   g_mutex_lock (&gisle_bridge_lock);
   objects = gisle_bridge_exposed != NULL ? g_hash_table_lookup (gisle_bridge_exposed, worker) : NULL;
   if (objects != NULL)
-    object = g_hash_table_lookup (objects, name);
-  if (object != NULL)
-    g_object_ref (object);
+    exposed = g_hash_table_lookup (objects, name);
+  if (exposed != NULL)
+    {
+      object = g_object_ref (exposed->object);
+      *flags = exposed->flags;
+    }
   g_mutex_unlock (&gisle_bridge_lock);
   return object;
 }
@@ -1519,8 +1587,8 @@ gisle_bridge_install_protected (lua_State *L)
   GisleProxy *proxy;
 
   lua_settop (L, 0);
-  proxy = gisle_proxy_push_empty (L, name);
-  proxy->object = gisle_bridge_lookup_ref (gisle_worker_from_lua (L), name);
+  proxy = gisle_proxy_push_empty (L, name, G_ISLE_EXPOSE_NONE);
+  proxy->object = gisle_bridge_lookup_ref (gisle_worker_from_lua (L), name, &proxy->flags);
   if (proxy->object == NULL)
     {
       lua_pop (L, 1);
@@ -1618,41 +1686,70 @@ gisle_bridge_forget_all (GisleWorker *worker)
  *   (`app.window`), as for g_isle_add_function()
  * @object: (transfer none): the object
  *
- * Gives scripts a proxy for @object under the global @name. A script reads
- * a property with `obj.prop` and writes it with `obj.prop = value`
- * (`default_width` and `default-width` both work); `tostring(obj)` names
- * its type. Objects read from properties become proxies too.
- * `obj:connect("signal", handler)` connects a Lua handler, which runs
- * later as a job of its own (it cannot answer the emitter), and returns an
- * id for `obj:disconnect(id)`; the isle disconnects its handlers when it
- * is closed or disposed.
- *
- * Every touch of @object happens in #GIsle:main-context, while the script
- * waits, exactly like a host function added with g_isle_add_function(): a
- * blocking call made from the main thread serves the accesses, and
- * cancelling the job ends the wait at once. See docs/host-bridge.md for
- * the values that cross and the errors scripts see.
- *
- * The isle holds a reference to @object until g_isle_unexpose_object(),
- * g_isle_close() or disposal. Proxies a script keeps hold their own
- * references, dropped in #GIsle:main-context when the proxy is collected
- * or the isle's state closes. Exposing a name again replaces the object;
- * jobs submitted after this call see it. Call it from the thread that
- * owns #GIsle:main-context.
+ * Gives scripts a proxy for @object under the global @name, allowing
+ * everything (%G_ISLE_EXPOSE_ALL): g_isle_expose_object_full() tells
+ * the details and lets the application allow less.
  */
 void
 g_isle_expose_object (GIsle      *self,
                       const char *name,
                       GObject    *object)
 {
+  g_isle_expose_object_full (self, name, object, G_ISLE_EXPOSE_ALL);
+}
+
+/**
+ * g_isle_expose_object_full:
+ * @self: a #GIsle
+ * @name: the global name scripts reach it by; dots make nested tables
+ *   (`app.window`), as for g_isle_add_function()
+ * @object: (transfer none): the object
+ * @flags: what scripts may do with it, and with the objects they reach
+ *   through it
+ *
+ * Gives scripts a proxy for @object under the global @name. A script reads
+ * a property with `obj.prop` and writes it with `obj.prop = value`
+ * (`default_width` and `default-width` both work); `tostring(obj)` names
+ * its type. `obj:method(...)` calls a method found in the typelib of the
+ * object's class, a parent class or an interface (libgirepository loads
+ * it), returning the method's return value and then its out arguments;
+ * reference counting, teardown and functions taking raw pointers or
+ * callbacks are never callable (see docs/security.md). Objects read from
+ * properties or returned by methods become proxies too, with the same
+ * @flags. `obj:connect("signal", handler)` connects a Lua handler, which
+ * runs later as a job of its own (it cannot answer the emitter), and
+ * returns an id for `obj:disconnect(id)`; the isle disconnects its
+ * handlers when it is closed or disposed.
+ *
+ * Every touch of @object happens in #GIsle:main-context, while the script
+ * waits, exactly like a host function added with g_isle_add_function(): a
+ * blocking call made from the main thread serves the accesses, and
+ * cancelling the job ends the wait at once. See docs/objects.md for the
+ * values that cross and the errors scripts see.
+ *
+ * The isle holds a reference to @object until g_isle_unexpose_object(),
+ * g_isle_close() or disposal. Proxies a script keeps hold their own
+ * references, dropped in #GIsle:main-context when the proxy is collected
+ * or the isle's state closes. An object the application disposes meanwhile
+ * (g_object_run_dispose()) gives scripts an error naming it as gone.
+ * Exposing a name again replaces the object; jobs submitted after this
+ * call see it. Call it from the thread that owns #GIsle:main-context.
+ */
+void
+g_isle_expose_object_full (GIsle            *self,
+                           const char       *name,
+                           GObject          *object,
+                           GIsleExposeFlags  flags)
+{
   GisleWorker *worker;
   GHashTable *objects;
-  GObject *old = NULL;
+  GisleExposed *exposed, *old = NULL;
   char *old_name = NULL;
 
   g_return_if_fail (G_IS_ISLE (self));
   g_return_if_fail (gisle_host_name_is_valid (name));
   g_return_if_fail (G_IS_OBJECT (object));
+  g_return_if_fail ((flags & ~G_ISLE_EXPOSE_ALL) == 0);
 
   worker = gisle_isle_get_worker (self);
   gisle_bridge_watch (object);
@@ -1662,14 +1759,17 @@ g_isle_expose_object (GIsle      *self,
   objects = g_hash_table_lookup (gisle_bridge_exposed, worker);
   if (objects == NULL)
     {
-      objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+      objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, gisle_exposed_free);
       g_hash_table_insert (gisle_bridge_exposed, worker, objects);
     }
   g_hash_table_steal_extended (objects, name, (gpointer *) &old_name, (gpointer *) &old);
-  g_hash_table_insert (objects, g_strdup (name), g_object_ref (object));
+  exposed = g_new0 (GisleExposed, 1);
+  exposed->object = g_object_ref (object);
+  exposed->flags = flags;
+  g_hash_table_insert (objects, g_strdup (name), exposed);
   g_mutex_unlock (&gisle_bridge_lock);
   g_free (old_name);
-  g_clear_object (&old);
+  g_clear_pointer (&old, gisle_exposed_free);
 
   gisle_worker_submit_control (worker, gisle_bridge_control_install, g_strdup (name));
 }
@@ -1708,7 +1808,7 @@ g_isle_unexpose_object (GIsle      *self,
   if (!found)
     return FALSE;
   g_free (old_key);
-  g_object_unref (old);
+  gisle_exposed_free (old);
   gisle_worker_submit_control (worker, gisle_host_control_uninstall, g_strdup (name));
   return TRUE;
 }

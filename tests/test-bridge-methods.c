@@ -419,6 +419,32 @@ test_methods_gone (void)
   isle_close (isle);
 }
 
+/* What an application allows, for an object and what is reached from it. */
+static void
+test_methods_flags (void)
+{
+  GIsle *isle = isle_new ();
+  g_autoptr(GListStore) store = g_list_store_new (G_TYPE_SIMPLE_ACTION);
+  g_autoptr(GSimpleAction) action = g_simple_action_new ("a", NULL);
+
+  g_list_store_append (store, action);
+  g_isle_expose_object_full (isle, "ro", G_OBJECT (action), G_ISLE_EXPOSE_READ);
+  g_isle_expose_object_full (isle, "store", G_OBJECT (store), G_ISLE_EXPOSE_READ | G_ISLE_EXPOSE_CALL);
+
+  run_ok (isle, "assert(ro.name == 'a' and ro.enabled == true and store.n_items == 1)");
+  assert_script_error (isle, "ro.enabled = false", "The object “ro” does not allow writing its properties");
+  assert_script_error (isle, "ro:activate(nil)", "The object “ro” does not allow calling its methods");
+  assert_script_error (isle, "local f = ro.activate", "The object “ro” does not allow calling its methods");
+  assert_script_error (isle, "ro:connect('activate', print)", "The object “ro” does not allow connecting to its signals");
+  /* Reached objects get the flags of the object they were reached from. */
+  run_ok (isle, "local item = store:get_item(0); assert(item:get_name() == 'a' and item.name == 'a')");
+  assert_script_error (isle, "store:get_item(0).enabled = false",
+                       "The object “store:get_item()” does not allow writing its properties");
+  g_assert_true (g_action_get_enabled (G_ACTION (action)));
+
+  isle_close (isle);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -431,6 +457,7 @@ main (int argc, char **argv)
   g_test_add_func ("/bridge-methods/errors", test_methods_errors);
   g_test_add_func ("/bridge-methods/forbidden", test_methods_forbidden);
   g_test_add_func ("/bridge-methods/gone", test_methods_gone);
+  g_test_add_func ("/bridge-methods/flags", test_methods_flags);
 
   return g_test_run ();
 }
