@@ -445,6 +445,110 @@ test_methods_flags (void)
   isle_close (isle);
 }
 
+/* A script hammering methods and properties while the main thread changes
+ * the same objects (the ThreadSanitizer stage runs this). */
+static gboolean
+churn (gpointer data)
+{
+  g_autoptr(GSimpleAction) x = g_simple_action_new ("main", NULL);
+
+  g_list_store_append (data, x);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_methods_hammer (void)
+{
+  GIsle *isle = isle_new ();
+  g_autoptr(GListStore) store = g_list_store_new (G_TYPE_SIMPLE_ACTION);
+  g_autoptr(GSimpleAction) a = g_simple_action_new ("a", NULL);
+  gint wrong_thread = 0;
+  Eval e = { 0, };
+  guint id;
+
+  g_signal_connect (store, "items-changed", G_CALLBACK (on_items_changed), &wrong_thread);
+  g_isle_expose_object (isle, "store", G_OBJECT (store));
+  g_isle_expose_object (isle, "a", G_OBJECT (a));
+  id = g_idle_add (churn, store);
+  g_isle_eval_async (isle,
+                     "for i = 1, 1000 do\n"
+                     "  store:append(a)\n"
+                     "  local item = store:get_item(store:get_n_items() - 1)\n"
+                     "  assert(item:get_name() == 'a' or item.name == 'main')\n"
+                     "  a:set_enabled(i % 2 == 0); assert(a.enabled == (i % 2 == 0))\n"
+                     "  if store.n_items > 100 then store:remove_all() end\n"
+                     "end",
+                     NULL, on_eval_done, &e);
+  gisle_test_wait_for_flag (&e.done, WAIT_MS * 3, "the hammering script");
+  g_source_remove (id);
+  g_assert_no_error (e.error);
+  g_clear_pointer (&e.result, g_variant_unref);
+  g_assert_cmpint (wrong_thread, ==, 0);
+
+  isle_close (isle);
+}
+
+static volatile gint reached;
+
+#if defined(__SANITIZE_THREAD__)
+void __tsan_release (void *addr);
+void __tsan_acquire (void *addr);
+#endif
+
+/* On the isle's thread: flags, then wakes the main thread's context. */
+static GVariant *
+signal_reached (GVariant *args, gpointer user_data, GError **error)
+{
+  g_atomic_int_set (&reached, TRUE);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+/* Stop while a method call waits on a main context that does not run
+ * returns at once; the abandoned call never runs. */
+static void
+test_methods_cancel (void)
+{
+  GMainContext *owner = g_main_context_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GListStore) store = g_list_store_new (G_TYPE_SIMPLE_ACTION);
+  g_autoptr(GSimpleAction) a = g_simple_action_new ("a", NULL);
+  GIsle *isle;
+  Eval e = { 0, };
+  gint64 start;
+
+  g_main_context_push_thread_default (owner);
+  isle = isle_new ();
+  g_main_context_pop_thread_default (owner);
+  g_isle_add_worker_function (isle, "reached", signal_reached, NULL, NULL);
+  g_isle_expose_object (isle, "store", G_OBJECT (store));
+  g_isle_expose_object (isle, "a", G_OBJECT (a));
+
+  g_isle_eval_async (isle, "reached() store:append(a)", cancellable, on_eval_done, &e);
+  gisle_test_wait_flag (&reached, "the script to reach the call");
+  start = g_get_monotonic_time ();
+  g_cancellable_cancel (cancellable);
+  gisle_test_wait_for_flag (&e.done, WAIT_MS, "the cancelled job");
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 500 * G_TIME_SPAN_MILLISECOND * gisle_test_slowdown ());
+  g_assert_error (e.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&e.error);
+
+  while (g_main_context_iteration (owner, FALSE))
+    ;
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
+
+  g_isle_close (isle, NULL, NULL);
+  g_object_unref (isle);
+  while (g_main_context_iteration (owner, FALSE))
+    ;
+  drain_main_context ();
+#if defined(__SANITIZE_THREAD__)
+  __tsan_release (owner);
+  __tsan_acquire (owner);
+#endif
+  g_main_context_unref (owner);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -458,6 +562,8 @@ main (int argc, char **argv)
   g_test_add_func ("/bridge-methods/forbidden", test_methods_forbidden);
   g_test_add_func ("/bridge-methods/gone", test_methods_gone);
   g_test_add_func ("/bridge-methods/flags", test_methods_flags);
+  g_test_add_func ("/bridge-methods/hammer", test_methods_hammer);
+  g_test_add_func ("/bridge-methods/cancel-while-waiting", test_methods_cancel);
 
   return g_test_run ();
 }
