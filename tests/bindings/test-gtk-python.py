@@ -107,6 +107,35 @@ def test_editor_and_formatter():
     assert isinstance(provider, GtkSource.CompletionProvider)
 
 
+def test_exposed_window():
+    # A Python application exposes its window; a script on the isle's
+    # thread retitles it, resizes it and reaches its child, every touch in
+    # this (the main) thread.
+    isle = GIsle.Isle.new(None)
+    label = Gtk.Label(label='start')
+    window = Gtk.Window(title='old', child=label)
+    window.present()
+    isle.expose_object('win', window)
+    done = []
+    isle.eval_async("""
+        win.title = 'Report ' .. 7
+        win:set_default_size(800, 600)
+        local child = win:get_child()
+        child.label = 'hello'
+        local ok, e = pcall(function () win:destroy() end)
+        return win:get_title(), child:get_label(), child == win.child, ok, e
+    """, None, lambda source, res: done.append(source.eval_finish(res)))
+    run_until(lambda: done, 'the script')
+    title, text, same, ok, error = done[0]
+    assert (title, text, same, ok) == ('Report 7', 'hello', True, False), done[0]
+    assert 'Gtk.Window.destroy cannot be called from a script' in error, error
+    assert window.props.title == 'Report 7'
+    assert window.get_default_size() == (800, 600)
+    assert label.props.label == 'hello'
+    isle.close(None)
+    window.destroy()
+
+
 def main():
     tests = [v for k, v in sorted(globals().items()) if k.startswith('test_')]
     print(f'1..{len(tests)}', flush=True)
