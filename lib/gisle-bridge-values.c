@@ -625,10 +625,11 @@ scalar_to_arg (GisleBridgeValue   *value,
               g_object_ref (value->object);
             return TRUE;
           }
+        /* Any other pointer may be NULL where the typelib says so. */
+        if (is_nil (value) && may_be_null)
+          return TRUE;
         if (gtype == G_TYPE_VARIANT)
           {
-            if (is_nil (value) && may_be_null)
-              return TRUE;
             if (v == NULL || value->object != NULL)
               return wrong_kind (value, where, error);
             arg->v_pointer = transfer == GI_TRANSFER_NOTHING ? v : g_variant_ref (v);

@@ -289,7 +289,9 @@ gisle_proxy_check_allowed (lua_State  *L,
     case G_ISLE_EXPOSE_CONNECT: what = "connecting to its signals"; break;
     default: what = "reading its properties"; break;
     }
-  luaL_error (L, "The object “%s” does not allow %s", gisle_proxy_label (L, 1), what);
+  /* No position prefix, like every error the object's side gives. */
+  lua_pushfstring (L, "The object “%s” does not allow %s", gisle_proxy_label (L, 1), what);
+  lua_error (L);
 }
 
 /* ---- A property access, in the owner context ----------------------------- */
