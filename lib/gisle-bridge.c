@@ -1185,15 +1185,6 @@ gisle_bridge_call_run (gpointer data)
 
 /* ---- The worker side ------------------------------------------------------ */
 
-static int
-gisle_bridge_holder_gc (lua_State *L)
-{
-  GVariant **holder = lua_touserdata (L, 1);
-
-  g_clear_pointer (holder, g_variant_unref);
-  return 0;
-}
-
 /* Queues @call in the owner context and waits for its answer. Takes the
  * reference. On cancel, raises (having released everything). */
 static void
@@ -1456,10 +1447,9 @@ gisle_proxy_index (lua_State *L)
 {
   GisleProxy *proxy = gisle_proxy_check (L, 1);
   const char *key = luaL_checkstring (L, 2);
-  GisleProxy *result_proxy;
-  GVariant **holder;
+  GisleValuesHolder *holder;
+  GisleBridgeValue *value;
   GisleBridgeCall *call;
-  GError *error = NULL;
 
   /* Methods shadow properties of the same name. */
   if (strcmp (key, "connect") == 0 || strcmp (key, "disconnect") == 0)
@@ -1476,16 +1466,8 @@ gisle_proxy_index (lua_State *L)
       return 1;
     }
 
-  /* Room for either kind of answer, made before anything is owned. */
-  result_proxy = gisle_proxy_push_empty (L, lua_pushfstring (L, "%s.%s", gisle_proxy_label (L, 1), key),
-                                         proxy->flags);
-  lua_replace (L, 3);                                  /* 3 */
-  holder = lua_newuserdatauv (L, sizeof (GVariant *), 0);   /* 4 */
-  *holder = NULL;
-  lua_createtable (L, 0, 1);
-  lua_pushcfunction (L, gisle_bridge_holder_gc);
-  lua_setfield (L, -2, "__gc");
-  lua_setmetatable (L, -2);
+  /* Room for the answer, made before anything is owned. */
+  holder = gisle_values_holder_push (L);                    /* 3 */
 
   call = gisle_bridge_call_new (L, GISLE_BRIDGE_GET, proxy->object, key);
   gisle_bridge_round_trip (L, call);
@@ -1499,23 +1481,18 @@ gisle_proxy_index (lua_State *L)
       gisle_bridge_push_method (L, key);
       return 1;
     }
-  if (call->result_object != NULL)
-    {
-      result_proxy->object = g_steal_pointer (&call->result_object);
-      gisle_bridge_call_unref (call);
-      lua_pushvalue (L, 3);
-      return 1;
-    }
-
-  *holder = g_steal_pointer (&call->result);
+  value = gisle_bridge_value_new ();
+  g_ptr_array_add (holder->values, value);
+  value->object = g_steal_pointer (&call->result_object);
+  value->variant = g_steal_pointer (&call->result);
   gisle_bridge_call_unref (call);
-  if (!gisle_value_push (L, *holder, "value", &error))
-    {
-      lua_pushfstring (L, "%s: %s", key, error->message);
-      g_error_free (error);
-      return lua_error (L);
-    }
-  g_clear_pointer (holder, g_variant_unref);
+
+  /* The label only matters for an object (errors name it). */
+  gisle_bridge_value_push (L, value,
+                           value->object != NULL
+                             ? lua_pushfstring (L, "%s.%s", gisle_proxy_label (L, 1), key)
+                             : key,
+                           proxy->flags);
   return 1;
 }
 
