@@ -272,6 +272,30 @@ gisle_bridge_proxy_push (lua_State  *L,
   return &gisle_proxy_push_empty (L, label, flags)->object;
 }
 
+/* Raises unless the proxy (at stack index 1) lets scripts reach other
+ * objects; the objects stay in their holder, freed by the collector. */
+static void
+gisle_proxy_check_reach (lua_State  *L,
+                         GisleProxy *proxy)
+{
+  if (proxy->flags & G_ISLE_EXPOSE_REACH)
+    return;
+  lua_pushfstring (L, "The object “%s” does not let scripts reach other objects",
+                   gisle_proxy_label (L, 1));
+  lua_error (L);
+}
+
+static gboolean
+gisle_bridge_value_has_object (GisleBridgeValue *value)
+{
+  if (value->object != NULL)
+    return TRUE;
+  for (guint i = 0; value->items != NULL && i < value->items->len; i++)
+    if (gisle_bridge_value_has_object (value->items->pdata[i]))
+      return TRUE;
+  return FALSE;
+}
+
 /* Raises unless the proxy at @idx allows @flag. */
 static void
 gisle_proxy_check_allowed (lua_State  *L,
@@ -892,7 +916,11 @@ gisle_emission_run (GIsle      *isle,
     {
       GError *local_error = NULL;
 
-      if (e->objects[i] != NULL)
+      /* The emitter (parameter 0) is the object connected to; others are
+       * reached through it. */
+      if (e->objects[i] != NULL && i > 0 && !(e->flags & G_ISLE_EXPOSE_REACH))
+        lua_pushnil (L);
+      else if (e->objects[i] != NULL)
         gisle_proxy_push_empty (L, e->signal, e->flags)->object = g_steal_pointer (&e->objects[i]);
       else if (e->values[i] == NULL || !gisle_value_push (L, e->values[i], NULL, &local_error))
         {
@@ -1426,6 +1454,9 @@ gisle_proxy_call (lua_State *L)
     return gisle_bridge_raise (L, call);
   holder->values = g_steal_pointer (&call->results);
   gisle_bridge_call_unref (call);
+  for (guint i = 0; i < holder->values->len; i++)
+    if (gisle_bridge_value_has_object (holder->values->pdata[i]))
+      gisle_proxy_check_reach (L, proxy);
 
   luaL_checkstack (L, (int) MIN (holder->values->len, 1000u) + 1, "too many results");
   for (guint i = 0; i < holder->values->len; i++)
@@ -1486,6 +1517,8 @@ gisle_proxy_index (lua_State *L)
   value->object = g_steal_pointer (&call->result_object);
   value->variant = g_steal_pointer (&call->result);
   gisle_bridge_call_unref (call);
+  if (value->object != NULL)
+    gisle_proxy_check_reach (L, proxy);
 
   /* The label only matters for an object (errors name it). */
   gisle_bridge_value_push (L, value,

@@ -125,12 +125,21 @@ typedef enum /*< flags >*/ {
  *   typelib (`obj:method(...)`), except the forbidden ones
  * @G_ISLE_EXPOSE_CONNECT: scripts may connect handlers to signals
  *   (`obj:connect()`, `obj:disconnect()`)
+ * @G_ISLE_EXPOSE_REACH: scripts may reach other objects through it:
+ *   object-valued properties, return values and out arguments become
+ *   proxies (without it they are an error), and so do object-valued signal
+ *   arguments (without it `nil`)
  * @G_ISLE_EXPOSE_ALL: all of the above
  *
  * What a script may do with an object given to g_isle_expose_object_full().
- * Objects a script reaches through it (property values, return values,
- * signal arguments) get the same flags: never more than the object they
- * were reached from.
+ * Objects a script reaches through it get the same flags: never more than
+ * the object they were reached from.
+ *
+ * Leave out %G_ISLE_EXPOSE_REACH, and expose only what scripts need, when
+ * an object leads to others the application holds without a reference: a
+ * widget leads to its parent and its window, whose children a script with
+ * %G_ISLE_EXPOSE_WRITE or %G_ISLE_EXPOSE_CALL could remove (`window.child =
+ * nil`) while C code still points at them.
  */
 typedef enum /*< flags >*/ {
   G_ISLE_EXPOSE_NONE    = 0,
@@ -138,7 +147,8 @@ typedef enum /*< flags >*/ {
   G_ISLE_EXPOSE_WRITE   = 1 << 1,
   G_ISLE_EXPOSE_CALL    = 1 << 2,
   G_ISLE_EXPOSE_CONNECT = 1 << 3,
-  G_ISLE_EXPOSE_ALL     = 0xf,
+  G_ISLE_EXPOSE_REACH   = 1 << 4,
+  G_ISLE_EXPOSE_ALL     = 0x1f,
 } GIsleExposeFlags;
 
 /**

@@ -429,7 +429,9 @@ test_methods_flags (void)
 
   g_list_store_append (store, action);
   g_isle_expose_object_full (isle, "ro", G_OBJECT (action), G_ISLE_EXPOSE_READ);
-  g_isle_expose_object_full (isle, "store", G_OBJECT (store), G_ISLE_EXPOSE_READ | G_ISLE_EXPOSE_CALL);
+  g_isle_expose_object_full (isle, "store", G_OBJECT (store),
+                             G_ISLE_EXPOSE_READ | G_ISLE_EXPOSE_CALL | G_ISLE_EXPOSE_REACH);
+  g_isle_expose_object_full (isle, "closed", G_OBJECT (store), G_ISLE_EXPOSE_READ | G_ISLE_EXPOSE_CALL);
 
   run_ok (isle, "assert(ro.name == 'a' and ro.enabled == true and store.n_items == 1)");
   assert_script_error (isle, "ro.enabled = false", "The object “ro” does not allow writing its properties");
@@ -441,6 +443,9 @@ test_methods_flags (void)
   assert_script_error (isle, "store:get_item(0).enabled = false",
                        "The object “store:get_item()” does not allow writing its properties");
   g_assert_true (g_action_get_enabled (G_ACTION (action)));
+  /* Without REACH, no other object is reachable through it. */
+  run_ok (isle, "assert(closed:get_n_items() == 1 and closed.n_items == 1)");
+  assert_script_error (isle, "closed:get_item(0)", "The object “closed” does not let scripts reach other objects");
 
   isle_close (isle);
 }
