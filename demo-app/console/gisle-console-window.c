@@ -1,7 +1,9 @@
 /* gisle-console-window.c: a console window: the application shell around
  * the libgisle-gtk widgets.
  *
- * The window owns the isle (with the set_title() host function), the
+ * The window owns the isle (with the set_title() host function, and the
+ * window itself and its transcript exposed as app.window and
+ * app.transcript), the
  * script editor (GIsleGtkEditor), the console (GIsleGtkConsole), files,
  * examples and preferences. Running, stopping, the transcript and the
  * REPL are the console's business.
@@ -41,6 +43,11 @@ struct _GisleConsoleWindow {
   char *script_name;            /* file or example name, for the title */
   char *chunk_name;             /* what errors call the script */
   char *host_title;             /* set by the script through set_title() */
+
+  /* Strong: a script may take them out of the window (app.window.child =
+   * nil), and this code goes on using them. */
+  GtkWidget *content;
+  GtkWidget *titlebar;
 
   GIsle *isle;
   GtkWindow *question;          /* the "discard changes?" dialog, if shown */
@@ -355,6 +362,16 @@ create_isle (GisleConsoleWindow  *self,
   ref = g_new0 (GWeakRef, 1);
   g_weak_ref_init (ref, self);
   g_isle_add_function (self->isle, "set_title", host_set_title, ref, weak_ref_free);
+  /* Scripts drive the window and the transcript in the main thread (see
+   * docs/objects.md): the window's properties and methods, the
+   * transcript's methods, neither leading to other widgets, whose
+   * references this code and GIsleGtk hold without expecting a script to
+   * take them away. */
+  g_isle_expose_object_full (self->isle, "app.window", G_OBJECT (self),
+                             G_ISLE_EXPOSE_READ | G_ISLE_EXPOSE_WRITE | G_ISLE_EXPOSE_CALL);
+  g_isle_expose_object_full (self->isle, "app.transcript",
+                             G_OBJECT (gisle_gtk_console_get_output (self->console)),
+                             G_ISLE_EXPOSE_READ | G_ISLE_EXPOSE_CALL);
   g_signal_connect (self->isle, "notify::defunct", G_CALLBACK (isle_defunct_cb), self);
 
   gisle_gtk_console_set_isle (self->console, self->isle);
@@ -825,6 +842,8 @@ gisle_console_window_dispose (GObject *object)
   drop_isle (self);
   g_clear_object (&self->file);
   gtk_widget_dispose_template (GTK_WIDGET (self), GISLE_CONSOLE_TYPE_WINDOW);
+  g_clear_object (&self->content);
+  g_clear_object (&self->titlebar);
 
   G_OBJECT_CLASS (gisle_console_window_parent_class)->dispose (object);
 }
@@ -879,6 +898,9 @@ gisle_console_window_init (GisleConsoleWindow *self)
   GtkEventController *shortcuts;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->content = g_object_ref (gtk_window_get_child (GTK_WINDOW (self)));
+  if (gtk_window_get_titlebar (GTK_WINDOW (self)) != NULL)
+    self->titlebar = g_object_ref (gtk_window_get_titlebar (GTK_WINDOW (self)));
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries,
                                    G_N_ELEMENTS (win_entries), self);
