@@ -554,6 +554,46 @@ test_methods_cancel (void)
   g_main_context_unref (owner);
 }
 
+/* Lists both ways: GList of objects out (transfer none), GList of objects
+ * in, an interface-typed return value. */
+static void
+test_methods_lists (void)
+{
+  GIsle *isle = isle_new ();
+  g_autoptr(GIcon) themed = g_themed_icon_new ("folder");
+  g_autoptr(GIcon) badge = g_themed_icon_new ("emblem-default");
+  g_autoptr(GEmblem) emblem = g_emblem_new (badge);
+  g_autoptr(GEmblem) emblem2 = g_emblem_new (themed);
+  g_autoptr(GIcon) icon = g_emblemed_icon_new (themed, NULL);
+  g_autoptr(GAppLaunchContext) context = g_app_launch_context_new ();
+  g_autoptr(GFile) file = g_file_new_for_path ("/nonexistent/a");
+  g_autoptr(GAppInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *printed = NULL;
+
+  info = g_app_info_create_from_commandline ("true", "gisle-test", G_APP_INFO_CREATE_NONE, &error);
+  g_assert_no_error (error);
+  g_isle_expose_object (isle, "icon", G_OBJECT (icon));
+  g_isle_expose_object (isle, "emblem", G_OBJECT (emblem));
+  g_isle_expose_object (isle, "emblem2", G_OBJECT (emblem2));
+  g_isle_expose_object (isle, "context", G_OBJECT (context));
+  g_isle_expose_object (isle, "file", G_OBJECT (file));
+  g_isle_expose_object (isle, "info", G_OBJECT (info));
+
+  printed = run_print (isle,
+                       "icon:add_emblem(emblem); icon:add_emblem(emblem2)\n"
+                       "local list = icon:get_emblems()\n"
+                       "local names = {}\n"
+                       "for i, e in ipairs(list) do names[i] = e:get_icon():to_string() end\n"
+                       "table.sort(names)\n"
+                       "return #list, names, list[1] == emblem or list[1] == emblem2,\n"
+                       "       context:get_startup_notify_id(info, {file, file}), context:get_display(info, {})");
+  g_assert_cmpstr (printed, ==, "(2, [<'emblem-default'>, <'folder'>], true, nothing, nothing)");
+  g_assert_cmpuint (g_list_length (g_emblemed_icon_get_emblems (G_EMBLEMED_ICON (icon))), ==, 2);
+
+  isle_close (isle);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -567,6 +607,7 @@ main (int argc, char **argv)
   g_test_add_func ("/bridge-methods/forbidden", test_methods_forbidden);
   g_test_add_func ("/bridge-methods/gone", test_methods_gone);
   g_test_add_func ("/bridge-methods/flags", test_methods_flags);
+  g_test_add_func ("/bridge-methods/lists", test_methods_lists);
   g_test_add_func ("/bridge-methods/hammer", test_methods_hammer);
   g_test_add_func ("/bridge-methods/cancel-while-waiting", test_methods_cancel);
 

@@ -113,9 +113,12 @@ def test_exposed_window():
     # this (the main) thread.
     isle = GIsle.Isle.new(None)
     label = Gtk.Label(label='start')
+    # Not presented: a configure event from the X server could reset the
+    # default size the script sets.
     window = Gtk.Window(title='old', child=label)
-    window.present()
     isle.expose_object('win', window)
+    adj = Gtk.Adjustment()
+    isle.expose_object('adj', adj)
     done = []
     isle.eval_async("""
         win.title = 'Report ' .. 7
@@ -123,14 +126,22 @@ def test_exposed_window():
         local child = win:get_child()
         child.label = 'hello'
         local ok, e = pcall(function () win:destroy() end)
-        return win:get_title(), child:get_label(), child == win.child, ok, e
+        -- gfloat and gdouble arguments and results
+        child:set_xalign(0.25)
+        local fok, fe = pcall(function () child:set_xalign(1e300) end)
+        adj:configure(2.5, 0, 10.5, 0.5, 1, 0)
+        return win:get_title(), child:get_label(), child == win.child, ok, e,
+               child:get_xalign(), fok, fe, adj:get_value(), adj.upper
     """, None, lambda source, res: done.append(source.eval_finish(res)))
     run_until(lambda: done, 'the script')
-    title, text, same, ok, error = done[0]
+    title, text, same, ok, error, xalign, fok, ferror, value, upper = done[0]
     assert (title, text, same, ok) == ('Report 7', 'hello', True, False), done[0]
     assert 'Gtk.Window.destroy cannot be called from a script' in error, error
+    assert (xalign, fok, value, upper) == (0.25, False, 2.5, 10.5), done[0]
+    assert 'Cannot pass 1e+300 as argument 2 (xalign: gfloat) of Gtk.Label.set_xalign: out of range' in ferror, ferror
+    assert label.get_xalign() == 0.25 and adj.get_value() == 2.5
     assert window.props.title == 'Report 7'
-    assert window.get_default_size() == (800, 600)
+    assert tuple(window.get_default_size()) == (800, 600), window.get_default_size()
     assert label.props.label == 'hello'
     isle.close(None)
     window.destroy()
