@@ -13,6 +13,12 @@
  * obj:connect() connects a GClosure in the same way; an emission converts
  * its arguments where it happens and queues a job (g_isle_exec_async) that
  * calls the script's handler, kept in the registry by handler id.
+ * obj:method(...) is one round trip too: the arguments travel as
+ * GisleBridgeValues (gisle-bridge-values.c) and the method is found and
+ * invoked through its typelib in the owner context (gisle-bridge-gi.c).
+ * Each proxy carries the GIsleExposeFlags of the object it was reached
+ * from, checked before anything is queued (reads and method lookups: in
+ * the owner context, where a name is told to be a property or a method).
  *
  * Thread rules: the worker may take references on objects (g_object_ref
  * is thread-safe) and read their type, nothing more. Every other touch of
@@ -124,8 +130,7 @@ typedef struct
 static GQuark
 gisle_bridge_watched_quark (void)
 {
-  /* Thread-safe, and an interned string's quark is found without taking
-   * the quark lock's slow path after the first call. */
+  /* Thread-safe; a hash lookup, small next to a round trip. */
   return g_quark_from_static_string ("gisle-bridge-watched");
 }
 
