@@ -140,9 +140,12 @@ gisle_gi_full_name (GIFunctionInfo *fn)
 {
   GIBaseInfo *container = g_base_info_get_container ((GIBaseInfo *) fn);
 
+  /* A namespace's own functions have no container. */
+  if (container == NULL)
+    return g_strdup_printf ("%s.%s", g_base_info_get_namespace ((GIBaseInfo *) fn),
+                            g_base_info_get_name ((GIBaseInfo *) fn));
   return g_strdup_printf ("%s.%s.%s", g_base_info_get_namespace ((GIBaseInfo *) fn),
-                          container != NULL ? g_base_info_get_name (container) : "?",
-                          g_base_info_get_name ((GIBaseInfo *) fn));
+                          g_base_info_get_name (container), g_base_info_get_name ((GIBaseInfo *) fn));
 }
 
 /* ---- What is never callable ---------------------------------------------- */
@@ -192,21 +195,45 @@ gisle_gi_type_forbidden (GITypeInfo *type)
   return NULL;
 }
 
-/* NULL if a script may call @fn, else why not (a new string). */
+static GQuark
+gisle_bridge_created_quark (void)
+{
+  return g_quark_from_static_string ("gisle-bridge-created");
+}
+
+/* Marks an object a script made with a constructor of an exposed
+ * namespace: its own to tear down. */
+static void
+gisle_gi_mark_created (GObject *object)
+{
+  g_object_set_qdata (object, gisle_bridge_created_quark (), GINT_TO_POINTER (1));
+}
+
+/* NULL if a script may call @fn, else why not (a new string). @object is
+ * the instance for a method, %NULL for a constructor or a static function
+ * of an exposed namespace. */
 static char *
-gisle_gi_forbidden (GIFunctionInfo *fn)
+gisle_gi_forbidden (GIFunctionInfo *fn,
+                    GObject        *object)
 {
   const char *name = g_base_info_get_name ((GIBaseInfo *) fn);
+  gboolean is_method = (g_function_info_get_flags (fn) & GI_FUNCTION_IS_METHOD) != 0;
   g_autoptr(GITypeInfo) ret = NULL;
   const char *why;
   int n;
 
-  if (g_strv_contains (gisle_gi_forbidden_names, name))
+  /* A window the script made is the script's to destroy. */
+  if (strcmp (name, "destroy") == 0 && object != NULL &&
+      g_object_get_qdata (object, gisle_bridge_created_quark ()) != NULL)
+    ;
+  else if (g_strv_contains (gisle_gi_forbidden_names, name))
     return g_strdup ("reference counting, teardown and data slots belong to the application");
   if (g_str_has_prefix (name, "steal") || strstr (name, "_steal") != NULL)
     return g_strdup ("it steals a reference");
-  if (!(g_function_info_get_flags (fn) & GI_FUNCTION_IS_METHOD))
+  if (object != NULL && !is_method)
     return g_strdup ("it is not a method (constructors and static functions are not reachable)");
+  if (object == NULL && is_method)
+    return g_strdup ("it is a method: call it on an object, obj:method(...)");
 
   ret = g_callable_info_get_return_type ((GICallableInfo *) fn);
   if ((why = gisle_gi_type_forbidden (ret)) != NULL)
@@ -238,7 +265,7 @@ gisle_gi_lookup (GObject     *object,
                    "%s has no property or method “%s”", G_OBJECT_TYPE_NAME (object), name);
       return NULL;
     }
-  why = gisle_gi_forbidden (fn);
+  why = gisle_gi_forbidden (fn, object);
   if (why != NULL)
     {
       g_autofree char *full = gisle_gi_full_name (fn);
@@ -326,6 +353,11 @@ gisle_gi_args_free (GisleGiArg *args,
  * out argument, in order; NULL with @error set when the call fails, whether
  * before the method runs or in it (a GError it throws carries its message
  * to the script). @args are the script's arguments after self. */
+static GPtrArray *gisle_gi_invoke (GIFunctionInfo *fn,
+                                    GObject        *object,
+                                    GPtrArray      *args,
+                                    GError        **error);
+
 GPtrArray *
 gisle_bridge_gi_call (GObject     *object,
                       const char  *name,
@@ -333,23 +365,34 @@ gisle_bridge_gi_call (GObject     *object,
                       GError     **error)
 {
   GIFunctionInfo *fn;
+  GPtrArray *results;
+
+  g_mutex_lock (&gisle_gi_lock);
+  fn = gisle_gi_lookup (object, name, error);
+  results = fn != NULL ? gisle_gi_invoke (fn, object, args, error) : NULL;
+  g_clear_pointer (&fn, g_base_info_unref);
+  g_mutex_unlock (&gisle_gi_lock);
+  return results;
+}
+
+/* Calls @fn (a method of @object, or with @object %NULL a constructor or
+ * static function); under the lock, which it releases while @fn runs. */
+static GPtrArray *
+gisle_gi_invoke (GIFunctionInfo  *fn,
+                 GObject         *object,
+                 GPtrArray       *args,
+                 GError         **error)
+{
   g_autofree char *full = NULL;
   g_autoptr(GITypeInfo) ret_type = NULL;
   GisleGiArg *a;
   GIArgument *in_args, *out_args, retval = { 0, };
   GisleBridgeCleanup *cleanup;
   GPtrArray *results = NULL;
-  int n, n_in = 1, n_out = 0, ret_length = -1;
+  int n, n_in = object != NULL ? 1 : 0, n_out = 0, ret_length = -1;
   guint visible = 0, next = 0;
   gboolean ok = TRUE;
 
-  g_mutex_lock (&gisle_gi_lock);
-  fn = gisle_gi_lookup (object, name, error);
-  if (fn == NULL)
-    {
-      g_mutex_unlock (&gisle_gi_lock);
-      return NULL;
-    }
   full = gisle_gi_full_name (fn);
   ret_type = g_callable_info_get_return_type ((GICallableInfo *) fn);
   n = g_callable_info_get_n_args ((GICallableInfo *) fn);
@@ -421,7 +464,8 @@ gisle_bridge_gi_call (GObject     *object,
       value = next < args->len ? args->pdata[next] : &nil;
       next++;
       type_name = gisle_bridge_gi_type_name (a[i].type);
-      where = g_strdup_printf ("argument %u (%s: %s) of %s", next + 1,
+      /* Numbered as Lua counts them: argument 1 of a method is self. */
+      where = g_strdup_printf ("argument %u (%s: %s) of %s", object != NULL ? next + 1 : next,
                                g_base_info_get_name (a[i].info), type_name, full);
       ok = gisle_bridge_value_to_arg (value, a[i].type, g_arg_info_get_ownership_transfer (a[i].info),
                                       g_arg_info_may_be_null (a[i].info), &a[i].value, cleanup,
@@ -443,15 +487,14 @@ gisle_bridge_gi_call (GObject     *object,
     {
       gisle_bridge_cleanup_free (cleanup);
       gisle_gi_args_free (a, n);
-      g_base_info_unref (fn);
-      g_mutex_unlock (&gisle_gi_lock);
       return NULL;
     }
 
-  in_args = g_new0 (GIArgument, n_in);
+  in_args = g_new0 (GIArgument, MAX (n_in, 1));
   out_args = g_new0 (GIArgument, MAX (n_out, 1));
-  in_args[0].v_pointer = object;
-  for (int i = 0, j = 1, k = 0; i < n; i++)
+  if (object != NULL)
+    in_args[0].v_pointer = object;
+  for (int i = 0, j = object != NULL ? 1 : 0, k = 0; i < n; i++)
     {
       if (a[i].direction == GI_DIRECTION_IN)
         in_args[j++] = a[i].value;
@@ -517,7 +560,73 @@ gisle_bridge_gi_call (GObject     *object,
   g_free (in_args);
   g_free (out_args);
   gisle_gi_args_free (a, n);
-  g_base_info_unref (fn);
+  return results;
+}
+
+/* ---- Exposed namespaces ---------------------------------------------------- */
+
+/* Loads @namespace_ for scripts; in the thread that exposes it. */
+gboolean
+gisle_bridge_gi_require (const char  *namespace_,
+                         const char  *version,
+                         GError     **error)
+{
+  GITypelib *typelib;
+
+  g_mutex_lock (&gisle_gi_lock);
+  typelib = g_irepository_require (g_irepository_get_default (), namespace_, version, 0, error);
+  g_mutex_unlock (&gisle_gi_lock);
+  return typelib != NULL;
+}
+
+/* Gtk.Window.new(...) (@container "Window") or Gio.content_type_guess(...)
+ * (@container %NULL): a constructor or a static function of a namespace
+ * the application exposed. Objects a constructor returns are the script's
+ * own (it may destroy them). */
+GPtrArray *
+gisle_bridge_gi_call_static (const char  *namespace_,
+                             const char  *container,
+                             const char  *name,
+                             GPtrArray   *args,
+                             GError     **error)
+{
+  GIRepository *repo = g_irepository_get_default ();
+  GIBaseInfo *info;
+  GIFunctionInfo *fn = NULL;
+  g_autofree char *why = NULL;
+  GPtrArray *results = NULL;
+
+  g_mutex_lock (&gisle_gi_lock);
+  info = g_irepository_find_by_name (repo, namespace_, container != NULL ? container : name);
+  if (info != NULL && container == NULL && GI_IS_FUNCTION_INFO (info))
+    fn = (GIFunctionInfo *) g_base_info_ref (info);
+  else if (info != NULL && container != NULL && GI_IS_OBJECT_INFO (info))
+    fn = g_object_info_find_method ((GIObjectInfo *) info, name);
+  else if (info != NULL && container != NULL && GI_IS_INTERFACE_INFO (info))
+    fn = g_interface_info_find_method ((GIInterfaceInfo *) info, name);
+  else if (info != NULL && container != NULL && GI_IS_STRUCT_INFO (info))
+    fn = g_struct_info_find_method ((GIStructInfo *) info, name);
+  g_clear_pointer (&info, g_base_info_unref);
+
+  if (fn == NULL)
+    g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED, "%s.%s%s%s is not a function of %s",
+                 namespace_, container != NULL ? container : "", container != NULL ? "." : "",
+                 name, namespace_);
+  else if ((why = gisle_gi_forbidden (fn, NULL)) != NULL)
+    {
+      g_autofree char *full = gisle_gi_full_name (fn);
+
+      g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED,
+                   "%s cannot be called from a script: %s", full, why);
+    }
+  else
+    {
+      results = gisle_gi_invoke (fn, NULL, args, error);
+      if (results != NULL && (g_function_info_get_flags (fn) & GI_FUNCTION_IS_CONSTRUCTOR) &&
+          results->len > 0 && ((GisleBridgeValue *) results->pdata[0])->object != NULL)
+        gisle_gi_mark_created (((GisleBridgeValue *) results->pdata[0])->object);
+    }
+  g_clear_pointer (&fn, g_base_info_unref);
   g_mutex_unlock (&gisle_gi_lock);
   return results;
 }

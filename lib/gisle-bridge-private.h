@@ -104,5 +104,13 @@ GPtrArray        *gisle_bridge_gi_call        (GObject          *object,
                                                const char       *name,
                                                GPtrArray        *args,
                                                GError          **error);
+gboolean          gisle_bridge_gi_require     (const char       *namespace_,
+                                               const char       *version,
+                                               GError          **error);
+GPtrArray        *gisle_bridge_gi_call_static (const char       *namespace_,
+                                               const char       *container,
+                                               const char       *name,
+                                               GPtrArray        *args,
+                                               GError          **error);
 
 G_END_DECLS

@@ -45,7 +45,8 @@ static GHashTable *gisle_bridge_exposed;   /* GisleWorker -> (name -> GisleExpos
 
 typedef struct
 {
-  GObject *object;           /* strong */
+  GObject *object;           /* strong; NULL for a namespace */
+  char *namespace_;          /* an exposed namespace, or NULL */
   guint flags;               /* GIsleExposeFlags */
 } GisleExposed;
 
@@ -56,6 +57,7 @@ gisle_exposed_free (gpointer data)
   GisleExposed *exposed = data;
 
   g_clear_object (&exposed->object);
+  g_free (exposed->namespace_);
   g_free (exposed);
 }
 
@@ -331,6 +333,7 @@ typedef enum {
   GISLE_BRIDGE_CONNECT,
   GISLE_BRIDGE_DISCONNECT,
   GISLE_BRIDGE_CALL,
+  GISLE_BRIDGE_CALL_STATIC,    /* a function of an exposed namespace */
 } GisleBridgeOp;
 
 typedef struct
@@ -341,6 +344,9 @@ typedef struct
   GObject *object;             /* strong */
   char *property;              /* or the method's name */
   char *label;                 /* the proxy's, for errors */
+  /* CALL_STATIC: where the function is (object is NULL) */
+  char *namespace_;
+  char *container;             /* NULL: a function of the namespace itself */
   /* CALL: the script's arguments after self, then the results */
   GPtrArray *args;             /* GisleBridgeValue */
   GPtrArray *results;          /* GisleBridgeValue */
@@ -394,6 +400,8 @@ gisle_bridge_call_unref (GisleBridgeCall *call)
   gisle_bridge_values_free (call->worker, call->results);
   g_free (call->property);
   g_free (call->label);
+  g_free (call->namespace_);
+  g_free (call->container);
   gisle_worker_unref (call->worker);
   g_free (call);
 }
@@ -1094,10 +1102,17 @@ gisle_bridge_call_execute (GisleBridgeCall  *call,
                            GError          **error)
 {
   GObject *object = call->object;
-  const char *type_name = G_OBJECT_TYPE_NAME (object);
+  const char *type_name;
   g_autofree char *where = NULL;
   GParamSpec *pspec;
 
+  if (call->op == GISLE_BRIDGE_CALL_STATIC)
+    {
+      call->results = gisle_bridge_gi_call_static (call->namespace_, call->container, call->property,
+                                                   call->args, error);
+      return;
+    }
+  type_name = G_OBJECT_TYPE_NAME (object);
   if (gisle_bridge_is_gone (object))
     {
       g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED, "The object “%s” is gone", call->label);
@@ -1469,6 +1484,158 @@ gisle_proxy_call (lua_State *L)
   return (int) holder->values->len;
 }
 
+/* ---- Exposed namespaces: Gtk.Window.new(), Gio.content_type_guess() ---- */
+
+/* Calls the function of the closure's upvalues (namespace, container or
+ * nil, name, flags) with the Lua arguments from @first on: one round trip,
+ * like a method. */
+static int
+gisle_namespace_call_from (lua_State *L,
+                           int        first)
+{
+  const char *ns = lua_tostring (L, lua_upvalueindex (1));
+  const char *container = lua_tostring (L, lua_upvalueindex (2));
+  const char *name = lua_tostring (L, lua_upvalueindex (3));
+  guint flags = (guint) lua_tointeger (L, lua_upvalueindex (4));
+  GisleValuesHolder *holder;
+  GisleBridgeCall *call;
+  const char *label;
+  int top = lua_gettop (L);
+
+  gisle_cancel_check (L);
+  holder = gisle_values_holder_push (L);                    /* top + 1 */
+  for (int i = first; i <= top; i++)
+    {
+      GError *error = NULL;
+      char where[32];
+
+      g_snprintf (where, sizeof where, "argument %d", i - first + 1);
+      if (!gisle_bridge_value_from_lua (L, i, where, holder->values, &error))
+        {
+          lua_pushfstring (L, "%s: %s", name, error->message);
+          g_error_free (error);
+          return lua_error (L);
+        }
+    }
+  label = container != NULL ? lua_pushfstring (L, "%s.%s.%s()", ns, container, name)
+                            : lua_pushfstring (L, "%s.%s()", ns, name);
+
+  call = g_new0 (GisleBridgeCall, 1);
+  call->ref_count = 1;
+  call->worker = gisle_worker_ref (gisle_worker_from_lua (L));
+  call->op = GISLE_BRIDGE_CALL_STATIC;
+  call->namespace_ = g_strdup (ns);
+  call->container = g_strdup (container);
+  call->property = g_strdup (name);
+  call->label = g_strdup (label);
+  call->flags = flags;
+  call->args = g_steal_pointer (&holder->values);
+  gisle_bridge_round_trip (L, call);
+  if (call->error != NULL)
+    return gisle_bridge_raise (L, call);
+  holder->values = g_steal_pointer (&call->results);
+  gisle_bridge_call_unref (call);
+
+  luaL_checkstack (L, (int) MIN (holder->values->len, 1000u) + 1, "too many results");
+  for (guint i = 0; i < holder->values->len; i++)
+    gisle_bridge_value_push (L, holder->values->pdata[i], label, flags);
+  return (int) holder->values->len;
+}
+
+/* Gtk.Window.new(...) */
+static int
+gisle_namespace_call (lua_State *L)
+{
+  return gisle_namespace_call_from (L, 1);
+}
+
+/* Gio.content_type_guess(...): the entry table is argument 1. */
+static int
+gisle_namespace_entry_call (lua_State *L)
+{
+  return gisle_namespace_call_from (L, 2);
+}
+
+/* Pushes a function closure: upvalues namespace, container (or nil),
+ * name, flags. */
+static void
+gisle_namespace_push_function (lua_State  *L,
+                               lua_CFunction fn,
+                               const char *ns,
+                               const char *container,
+                               const char *name,
+                               guint       flags)
+{
+  lua_pushstring (L, ns);
+  if (container != NULL)
+    lua_pushstring (L, container);
+  else
+    lua_pushnil (L);
+  lua_pushstring (L, name);
+  lua_pushinteger (L, flags);
+  lua_pushcclosure (L, fn, 4);
+}
+
+/* Gtk.Window.new: a function of the entry (upvalues namespace, entry
+ * name, flags), kept in the entry. */
+static int
+gisle_namespace_entry_index (lua_State *L)
+{
+  const char *name = luaL_checkstring (L, 2);
+
+  gisle_namespace_push_function (L, gisle_namespace_call, lua_tostring (L, lua_upvalueindex (1)),
+                                 lua_tostring (L, lua_upvalueindex (2)), name,
+                                 (guint) lua_tointeger (L, lua_upvalueindex (3)));
+  lua_pushvalue (L, 2);
+  lua_pushvalue (L, -2);
+  lua_rawset (L, 1);
+  return 1;
+}
+
+/* Gtk.Window: an entry, both a table of functions (Gtk.Window.new) and
+ * callable (Gio.content_type_guess(...)), kept in the namespace. Whether
+ * the name is a class or a function is found out when it is called. */
+static int
+gisle_namespace_index (lua_State *L)
+{
+  const char *ns = lua_tostring (L, lua_upvalueindex (1));
+  guint flags = (guint) lua_tointeger (L, lua_upvalueindex (2));
+  const char *name = luaL_checkstring (L, 2);
+
+  lua_createtable (L, 0, 0);
+  lua_createtable (L, 0, 3);
+  lua_pushstring (L, ns);
+  lua_pushstring (L, name);
+  lua_pushinteger (L, flags);
+  lua_pushcclosure (L, gisle_namespace_entry_index, 3);
+  lua_setfield (L, -2, "__index");
+  gisle_namespace_push_function (L, gisle_namespace_entry_call, ns, NULL, name, flags);
+  lua_setfield (L, -2, "__call");
+  lua_pushliteral (L, "namespace entry");
+  lua_setfield (L, -2, "__metatable");
+  lua_setmetatable (L, -2);
+  lua_pushvalue (L, 2);
+  lua_pushvalue (L, -2);
+  lua_rawset (L, 1);
+  return 1;
+}
+
+static void
+gisle_namespace_push (lua_State  *L,
+                      const char *ns,
+                      guint       flags)
+{
+  lua_createtable (L, 0, 0);
+  lua_createtable (L, 0, 2);
+  lua_pushstring (L, ns);
+  lua_pushinteger (L, flags);
+  lua_pushcclosure (L, gisle_namespace_index, 2);
+  lua_setfield (L, -2, "__index");
+  lua_pushliteral (L, "namespace");
+  lua_setfield (L, -2, "__metatable");
+  lua_setmetatable (L, -2);
+}
+
 static void
 gisle_bridge_push_method (lua_State  *L,
                           const char *name)
@@ -1576,9 +1743,10 @@ gisle_proxy_newindex (lua_State *L)
 /* ---- Exposing --------------------------------------------------------------- */
 
 static GObject *
-gisle_bridge_lookup_ref (GisleWorker *worker,
-                         const char  *name,
-                         guint       *flags)
+gisle_bridge_lookup_ref (GisleWorker  *worker,
+                         const char   *name,
+                         guint        *flags,
+                         char        **namespace_)
 {
   GisleExposed *exposed = NULL;
   GObject *object = NULL;
@@ -1590,7 +1758,8 @@ gisle_bridge_lookup_ref (GisleWorker *worker,
     exposed = g_hash_table_lookup (objects, name);
   if (exposed != NULL)
     {
-      object = g_object_ref (exposed->object);
+      object = exposed->object != NULL ? g_object_ref (exposed->object) : NULL;
+      *namespace_ = g_strdup (exposed->namespace_);
       *flags = exposed->flags;
     }
   g_mutex_unlock (&gisle_bridge_lock);
@@ -1602,14 +1771,25 @@ gisle_bridge_install_protected (lua_State *L)
 {
   const char *name = lua_touserdata (L, 1);
   GisleProxy *proxy;
+  char *namespace_ = NULL;
 
   lua_settop (L, 0);
   proxy = gisle_proxy_push_empty (L, name, G_ISLE_EXPOSE_NONE);
-  proxy->object = gisle_bridge_lookup_ref (gisle_worker_from_lua (L), name, &proxy->flags);
+  proxy->object = gisle_bridge_lookup_ref (gisle_worker_from_lua (L), name, &proxy->flags, &namespace_);
   if (proxy->object == NULL)
     {
-      lua_pop (L, 1);
-      lua_pushnil (L);
+      guint flags = proxy->flags;
+
+      lua_pop (L, 1);   /* the proxy may be collected from here on */
+      if (namespace_ != NULL)
+        {
+          lua_pushstring (L, namespace_);
+          g_free (namespace_);
+          gisle_namespace_push (L, lua_tostring (L, -1), flags);
+          lua_remove (L, -2);
+        }
+      else
+        lua_pushnil (L);
     }
   gisle_host_set_path (L, name);
   return 0;
@@ -1696,6 +1876,37 @@ gisle_bridge_forget_all (GisleWorker *worker)
   g_clear_pointer (&objects, g_hash_table_unref);
 }
 
+/* Puts @exposed (taken) under @name, replacing what was there, and has
+ * the running state install it. */
+static void
+gisle_bridge_expose (GIsle        *self,
+                     const char   *name,
+                     GisleExposed *exposed)
+{
+  GisleWorker *worker = gisle_isle_get_worker (self);
+  GisleExposed *old = NULL;
+  char *old_name = NULL;
+  GHashTable *objects;
+
+  g_mutex_lock (&gisle_bridge_lock);
+  if (gisle_bridge_exposed == NULL)
+    gisle_bridge_exposed = g_hash_table_new (NULL, NULL);
+  objects = g_hash_table_lookup (gisle_bridge_exposed, worker);
+  if (objects == NULL)
+    {
+      objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, gisle_exposed_free);
+      g_hash_table_insert (gisle_bridge_exposed, worker, objects);
+    }
+  g_hash_table_steal_extended (objects, name, (gpointer *) &old_name, (gpointer *) &old);
+  g_hash_table_insert (objects, g_strdup (name), exposed);
+  g_mutex_unlock (&gisle_bridge_lock);
+  /* Outside the lock: a finalizer may be the application's code. */
+  g_free (old_name);
+  g_clear_pointer (&old, gisle_exposed_free);
+
+  gisle_worker_submit_control (worker, gisle_bridge_control_install, g_strdup (name));
+}
+
 /**
  * g_isle_expose_object:
  * @self: a #GIsle
@@ -1758,43 +1969,75 @@ g_isle_expose_object_full (GIsle            *self,
                            GObject          *object,
                            GIsleExposeFlags  flags)
 {
-  GisleWorker *worker;
-  GHashTable *objects;
-  GisleExposed *exposed, *old = NULL;
-  char *old_name = NULL;
+  GisleExposed *exposed;
 
   g_return_if_fail (G_IS_ISLE (self));
   g_return_if_fail (gisle_host_name_is_valid (name));
   g_return_if_fail (G_IS_OBJECT (object));
   g_return_if_fail ((flags & ~G_ISLE_EXPOSE_ALL) == 0);
 
-  worker = gisle_isle_get_worker (self);
   gisle_bridge_watch (object);
-  g_mutex_lock (&gisle_bridge_lock);
-  if (gisle_bridge_exposed == NULL)
-    gisle_bridge_exposed = g_hash_table_new (NULL, NULL);
-  objects = g_hash_table_lookup (gisle_bridge_exposed, worker);
-  if (objects == NULL)
-    {
-      objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, gisle_exposed_free);
-      g_hash_table_insert (gisle_bridge_exposed, worker, objects);
-    }
-  g_hash_table_steal_extended (objects, name, (gpointer *) &old_name, (gpointer *) &old);
   exposed = g_new0 (GisleExposed, 1);
   exposed->object = g_object_ref (object);
   exposed->flags = flags;
-  g_hash_table_insert (objects, g_strdup (name), exposed);
-  g_mutex_unlock (&gisle_bridge_lock);
-  g_free (old_name);
-  g_clear_pointer (&old, gisle_exposed_free);
+  gisle_bridge_expose (self, name, exposed);
+}
 
-  gisle_worker_submit_control (worker, gisle_bridge_control_install, g_strdup (name));
+/**
+ * g_isle_expose_namespace:
+ * @self: a #GIsle
+ * @namespace_: a GObject-Introspection namespace, such as `Gtk`
+ * @version: (nullable): its version, such as `4.0`; %NULL for the one
+ *   already loaded, or else the newest
+ * @flags: what scripts may do with the objects they make or get through
+ *   it
+ * @error: return location for an error: the typelib is not found
+ *
+ * Lets scripts call the constructors and static functions of a whole
+ * namespace, under the global @namespace_: `Gtk.Window.new()`,
+ * `Gio.File.new_for_path("/tmp")`, `Gio.content_type_guess("a.txt", nil)`.
+ * Objects they return are proxies with @flags, as for
+ * g_isle_expose_object_full(); an object a constructor made is the
+ * script's own, which may also `destroy()` it. Everything else that is
+ * forbidden stays forbidden (see docs/security.md), and every call runs in
+ * #GIsle:main-context.
+ *
+ * Off unless the application asks for it: a console that lets its user
+ * build windows may want it, an application running untrusted scripts
+ * usually does not. Call it from the thread that owns
+ * #GIsle:main-context.
+ *
+ * Returns: %TRUE if the namespace is exposed
+ */
+gboolean
+g_isle_expose_namespace (GIsle             *self,
+                         const char        *namespace_,
+                         const char        *version,
+                         GIsleExposeFlags   flags,
+                         GError           **error)
+{
+  GisleExposed *exposed;
+
+  g_return_val_if_fail (G_IS_ISLE (self), FALSE);
+  g_return_val_if_fail (gisle_host_name_is_valid (namespace_) && strchr (namespace_, '.') == NULL, FALSE);
+  g_return_val_if_fail ((flags & ~G_ISLE_EXPOSE_ALL) == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!gisle_bridge_gi_require (namespace_, version, error))
+    return FALSE;
+  exposed = g_new0 (GisleExposed, 1);
+  exposed->namespace_ = g_strdup (namespace_);
+  exposed->flags = flags;
+  gisle_bridge_expose (self, namespace_, exposed);
+  return TRUE;
 }
 
 /**
  * g_isle_unexpose_object:
  * @self: a #GIsle
- * @name: a name given to g_isle_expose_object()
+ * @name: a name given to g_isle_expose_object() or
+ *   g_isle_expose_object_full(), or a namespace given to
+ *   g_isle_expose_namespace()
  *
  * Removes an exposed object: jobs submitted afterwards find `nil` under
  * @name, and the isle drops its reference. Proxies a script already holds

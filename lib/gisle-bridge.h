@@ -22,6 +22,12 @@ void            g_isle_expose_object_full  (GIsle                *self,
                                             GObject              *object,
                                             GIsleExposeFlags      flags);
 GISLE_AVAILABLE_IN_ALL
+gboolean        g_isle_expose_namespace    (GIsle                *self,
+                                            const char           *namespace_,
+                                            const char           *version,
+                                            GIsleExposeFlags      flags,
+                                            GError              **error);
+GISLE_AVAILABLE_IN_ALL
 gboolean        g_isle_unexpose_object     (GIsle                *self,
                                             const char           *name);
 

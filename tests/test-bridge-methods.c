@@ -594,6 +594,42 @@ test_methods_lists (void)
   isle_close (isle);
 }
 
+/* A whole namespace, exposed on request: constructors, static functions
+ * and the namespace's own functions; off by default. */
+static void
+test_methods_namespace (void)
+{
+  GIsle *isle = isle_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *printed = NULL;
+
+  run_ok (isle, "assert(Gio == nil and GObject == nil)");
+  g_assert_false (g_isle_expose_namespace (isle, "NoSuchNamespace", NULL, G_ISLE_EXPOSE_ALL, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_true (g_isle_expose_namespace (isle, "Gio", "2.0", G_ISLE_EXPOSE_READ | G_ISLE_EXPOSE_CALL, &error));
+  g_assert_no_error (error);
+
+  printed = run_print (isle,
+                       "local a = Gio.SimpleAction.new('made', nil)\n"
+                       "local f = Gio.File.new_for_path('/tmp')\n"
+                       "return a:get_name(), a.enabled, f:get_basename(),\n"
+                       "       Gio.content_type_is_a('text/plain', 'text/plain'),\n"
+                       "       Gio.SimpleAction.new == Gio.SimpleAction.new, getmetatable(Gio)");
+  g_assert_cmpstr (printed, ==, "('made', true, 'tmp', true, true, 'namespace')");
+  assert_script_error (isle, "Gio.SimpleAction.set_enabled(true)",
+                       "Gio.SimpleAction.set_enabled cannot be called from a script: it is a method");
+  assert_script_error (isle, "Gio.Nope.new()", "Gio.Nope.new is not a function of Gio");
+  assert_script_error (isle, "Gio.nope()", "Gio.nope is not a function of Gio");
+  assert_script_error (isle, "Gio.SimpleAction.new('x', nil).enabled = false",
+                       "The object “Gio.SimpleAction.new()” does not allow writing its properties");
+  assert_script_error (isle, "Gio.ListStore.new('GSimpleAction'):sort(nil)", "is a callback");
+  g_assert_true (g_isle_unexpose_object (isle, "Gio"));
+  run_ok (isle, "assert(Gio == nil)");
+
+  isle_close (isle);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -608,6 +644,7 @@ main (int argc, char **argv)
   g_test_add_func ("/bridge-methods/gone", test_methods_gone);
   g_test_add_func ("/bridge-methods/flags", test_methods_flags);
   g_test_add_func ("/bridge-methods/lists", test_methods_lists);
+  g_test_add_func ("/bridge-methods/namespace", test_methods_namespace);
   g_test_add_func ("/bridge-methods/hammer", test_methods_hammer);
   g_test_add_func ("/bridge-methods/cancel-while-waiting", test_methods_cancel);
 

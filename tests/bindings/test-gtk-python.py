@@ -147,6 +147,33 @@ def test_exposed_window():
     window.destroy()
 
 
+def test_exposed_namespace():
+    # The application lets scripts build widgets of their own (Gtk 4.0):
+    # a window the script made is the script's to destroy; the
+    # application's is not.
+    isle = GIsle.Isle.new(None)
+    window = Gtk.Window(title='app')
+    isle.expose_object('win', window)
+    assert isle.expose_namespace('Gtk', '4.0', GIsle.IsleExposeFlags.ALL)
+    done = []
+    isle.eval_async("""
+        local made = Gtk.Window.new()
+        made.title = 'made'
+        made:set_child(Gtk.Label.new('inside'))
+        local text = made:get_child():get_label()
+        made:destroy()
+        local ok, e = pcall(function () win:destroy() end)
+        return made.title, text, ok, e
+    """, None, lambda source, res: done.append(source.eval_finish(res)))
+    run_until(lambda: done, 'the script')
+    title, text, ok, error = done[0]
+    assert (title, text, ok) == ('made', 'inside', False), done[0]
+    assert 'Gtk.Window.destroy cannot be called from a script' in error, error
+    assert window.props.title == 'app'
+    isle.close(None)
+    window.destroy()
+
+
 def main():
     tests = [v for k, v in sorted(globals().items()) if k.startswith('test_')]
     print(f'1..{len(tests)}', flush=True)
