@@ -303,7 +303,7 @@ gisle_bridge_value_has_object (GisleBridgeValue *value)
   return FALSE;
 }
 
-/* Raises unless the proxy at @idx allows @flag. */
+/* Raises unless @proxy (at stack index 1) allows @flag. */
 static void
 gisle_proxy_check_allowed (lua_State  *L,
                            GisleProxy *proxy,
@@ -934,7 +934,16 @@ gisle_emission_run (GIsle      *isle,
       if (e->objects[i] != NULL && i > 0 && !(e->flags & G_ISLE_EXPOSE_REACH))
         lua_pushnil (L);
       else if (e->objects[i] != NULL)
-        gisle_proxy_push_empty (L, e->signal, e->flags)->object = g_steal_pointer (&e->objects[i]);
+        {
+          /* A buffer, not a heap string: pushing may raise. */
+          char label[128];
+
+          if (i == 0)
+            g_snprintf (label, sizeof label, "the emitter of %s", e->signal);
+          else
+            g_snprintf (label, sizeof label, "argument %u of %s", i, e->signal);
+          gisle_proxy_push_empty (L, label, e->flags)->object = g_steal_pointer (&e->objects[i]);
+        }
       else if (e->values[i] == NULL || !gisle_value_push (L, e->values[i], NULL, &local_error))
         {
           g_clear_error (&local_error);
