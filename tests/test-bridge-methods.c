@@ -630,6 +630,28 @@ test_methods_namespace (void)
   isle_close (isle);
 }
 
+/* The same on an isle that runs on an executor's shared threads. */
+static void
+test_methods_executor (void)
+{
+  g_autoptr(GIsleExecutor) executor = g_isle_executor_new (2);
+  GIsle *isle = g_object_new (G_TYPE_ISLE, "executor", executor, NULL);
+  g_autoptr(GListStore) store = g_list_store_new (G_TYPE_SIMPLE_ACTION);
+  g_autoptr(GSimpleAction) a = g_simple_action_new ("a", NULL);
+  gint wrong_thread = 0;
+  g_autofree char *printed = NULL;
+
+  g_signal_connect (store, "items-changed", G_CALLBACK (on_items_changed), &wrong_thread);
+  g_isle_expose_object (isle, "store", G_OBJECT (store));
+  g_isle_expose_object (isle, "a", G_OBJECT (a));
+  printed = run_print (isle, "store:append(a); a.enabled = false\n"
+                             "return store:get_n_items(), store:get_item(0):get_name(), a:get_enabled()");
+  g_assert_cmpstr (printed, ==, "(1, 'a', false)");
+  g_assert_cmpint (wrong_thread, ==, 0);
+
+  isle_close (isle);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -645,6 +667,7 @@ main (int argc, char **argv)
   g_test_add_func ("/bridge-methods/flags", test_methods_flags);
   g_test_add_func ("/bridge-methods/lists", test_methods_lists);
   g_test_add_func ("/bridge-methods/namespace", test_methods_namespace);
+  g_test_add_func ("/bridge-methods/executor", test_methods_executor);
   g_test_add_func ("/bridge-methods/hammer", test_methods_hammer);
   g_test_add_func ("/bridge-methods/cancel-while-waiting", test_methods_cancel);
 
