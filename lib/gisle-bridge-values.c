@@ -310,7 +310,7 @@ wrong_kind (GisleBridgeValue  *value,
             const char        *where,
             GError           **error)
 {
-  BRIDGE_ERROR (error, "Cannot pass %s as %s", gisle_bridge_value_describe (value), where);
+  BRIDGE_ERROR (error, "cannot pass %s as %s", gisle_bridge_value_describe (value), where);
   return FALSE;
 }
 
@@ -336,7 +336,7 @@ integer_to_arg (GITypeTag    tag,
     }
   if (i < lo || i > hi)
     {
-      BRIDGE_ERROR (error, "Cannot pass %" G_GINT64_FORMAT " as %s: out of range",
+      BRIDGE_ERROR (error, "cannot pass %" G_GINT64_FORMAT " as %s: out of range",
                     i, where);
       return FALSE;
     }
@@ -475,7 +475,7 @@ enum_to_arg (GisleBridgeValue  *value,
     }
   if (!ok)
     {
-      BRIDGE_ERROR (error, "Cannot pass “%s” as %s: not a %s", g_variant_get_string (v, NULL),
+      BRIDGE_ERROR (error, "cannot pass “%s” as %s: not a %s", g_variant_get_string (v, NULL),
                     where, is_flags ? "combination of its flags" : "value of its enumeration");
       return FALSE;
     }
@@ -532,7 +532,7 @@ scalar_to_arg (GisleBridgeValue   *value,
           {
             if (isfinite (d) && (d > G_MAXFLOAT || d < -G_MAXFLOAT))
               {
-                BRIDGE_ERROR (error, "Cannot pass %g as %s: out of range", d, where);
+                BRIDGE_ERROR (error, "cannot pass %g as %s: out of range", d, where);
                 return FALSE;
               }
             arg->v_float = (float) d;
@@ -548,7 +548,7 @@ scalar_to_arg (GisleBridgeValue   *value,
       arg->v_size = g_type_from_name (g_variant_get_string (v, NULL));
       if (arg->v_size == 0)
         {
-          BRIDGE_ERROR (error, "Cannot pass “%s” as %s: no such type",
+          BRIDGE_ERROR (error, "cannot pass “%s” as %s: no such type",
                         g_variant_get_string (v, NULL), where);
           return FALSE;
         }
@@ -616,7 +616,7 @@ scalar_to_arg (GisleBridgeValue   *value,
               return wrong_kind (value, where, error);
             if (gtype != G_TYPE_NONE && !g_type_is_a (G_OBJECT_TYPE (value->object), gtype))
               {
-                BRIDGE_ERROR (error, "Cannot pass a %s as %s",
+                BRIDGE_ERROR (error, "cannot pass a %s as %s",
                               G_OBJECT_TYPE_NAME (value->object), where);
                 return FALSE;
               }
@@ -661,7 +661,7 @@ scalar_to_arg (GisleBridgeValue   *value,
         {
           g_autofree char *type_name = gisle_bridge_gi_type_name (type);
 
-          BRIDGE_ERROR (error, "Cannot pass %s as %s: values of type %s cannot leave the isle",
+          BRIDGE_ERROR (error, "cannot pass %s as %s: values of type %s cannot leave the isle",
                         gisle_bridge_value_describe (value), where, type_name);
         }
         return FALSE;
@@ -671,7 +671,7 @@ scalar_to_arg (GisleBridgeValue   *value,
       {
         g_autofree char *type_name = gisle_bridge_gi_type_name (type);
 
-        BRIDGE_ERROR (error, "Cannot pass %s as %s: values of type %s cannot leave the isle",
+        BRIDGE_ERROR (error, "cannot pass %s as %s: values of type %s cannot leave the isle",
                       gisle_bridge_value_describe (value), where, type_name);
         return FALSE;
       }
@@ -852,13 +852,13 @@ gisle_bridge_value_to_arg (GisleBridgeValue   *value,
         {
           g_autofree char *type_name = gisle_bridge_gi_type_name (type);
 
-          BRIDGE_ERROR (error, "Cannot pass %s as %s: values of type %s cannot leave the isle",
+          BRIDGE_ERROR (error, "cannot pass %s as %s: values of type %s cannot leave the isle",
                         gisle_bridge_value_describe (value), where, type_name);
           return FALSE;
         }
       if (fixed >= 0 && (gsize) fixed != n)
         {
-          BRIDGE_ERROR (error, "Cannot pass %u items as %s: it takes %" G_GSSIZE_FORMAT,
+          BRIDGE_ERROR (error, "cannot pass %u items as %s: it takes %" G_GSSIZE_FORMAT,
                         n, where, fixed);
           return FALSE;
         }

@@ -127,7 +127,7 @@ typedef struct
 /* An object an application disposes (g_object_run_dispose(), a GTK 3
  * destroy) while a script holds a proxy stays allocated, since the proxy
  * holds a reference, but is no longer fit for use: such an object is
- * marked when its weak references are notified, and scripts get "The
+ * marked when its weak references are notified, and scripts get "the
  * object “win” is gone" instead of reaching it. Owner context only. */
 static GQuark
 gisle_bridge_watched_quark (void)
@@ -287,7 +287,7 @@ gisle_proxy_check_reach (lua_State  *L,
 {
   if (proxy->flags & G_ISLE_EXPOSE_REACH)
     return;
-  lua_pushfstring (L, "The object “%s” does not let scripts reach other objects",
+  lua_pushfstring (L, "the object “%s” does not let scripts reach other objects",
                    gisle_proxy_label (L, 1));
   lua_error (L);
 }
@@ -321,7 +321,7 @@ gisle_proxy_check_allowed (lua_State  *L,
     default: what = "reading its properties"; break;
     }
   /* No position prefix, like every error the object's side gives. */
-  lua_pushfstring (L, "The object “%s” does not allow %s", gisle_proxy_label (L, 1), what);
+  lua_pushfstring (L, "the object “%s” does not allow %s", gisle_proxy_label (L, 1), what);
   lua_error (L);
 }
 
@@ -1124,7 +1124,7 @@ gisle_bridge_call_execute (GisleBridgeCall  *call,
   type_name = G_OBJECT_TYPE_NAME (object);
   if (gisle_bridge_is_gone (object))
     {
-      g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED, "The object “%s” is gone", call->label);
+      g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED, "the object “%s” is gone", call->label);
       return;
     }
   if (call->op == GISLE_BRIDGE_CALL)
@@ -1151,14 +1151,14 @@ gisle_bridge_call_execute (GisleBridgeCall  *call,
         {
           call->is_method = FALSE;
           g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED,
-                       "The object “%s” does not allow calling its methods", call->label);
+                       "the object “%s” does not allow calling its methods", call->label);
         }
       return;
     }
   if (pspec != NULL && call->op == GISLE_BRIDGE_GET && !(call->flags & G_ISLE_EXPOSE_READ))
     {
       g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED,
-                   "The object “%s” does not allow reading its properties", call->label);
+                   "the object “%s” does not allow reading its properties", call->label);
       return;
     }
   if (pspec == NULL)
@@ -1456,7 +1456,7 @@ gisle_proxy_call (lua_State *L)
   int top = lua_gettop (L);
 
   if (proxy == NULL)
-    return luaL_error (L, "Call the method %s on an object: obj:%s(...)", name, name);
+    return luaL_error (L, "call the method %s on an object: obj:%s(...)", name, name);
   gisle_proxy_check_allowed (L, proxy, G_ISLE_EXPOSE_CALL);
   gisle_cancel_check (L);
 

@@ -319,26 +319,26 @@ test_methods_errors (void)
 
   assert_script_error (isle, "info:no_such_method()", "GFileInfo has no property or method “no_such_method”");
   assert_script_error (isle, "info:set_attribute_int32('a::b', {})",
-                       "Cannot pass a table as argument 3 (attr_value: gint32) of Gio.FileInfo.set_attribute_int32");
+                       "cannot pass a table as argument 3 (attr_value: gint32) of Gio.FileInfo.set_attribute_int32");
   assert_script_error (isle, "info:set_attribute_int32({}, 1)",
-                       "Cannot pass a table as argument 2 (attribute: utf8) of Gio.FileInfo.set_attribute_int32");
+                       "cannot pass a table as argument 2 (attribute: utf8) of Gio.FileInfo.set_attribute_int32");
   assert_script_error (isle, "info:set_attribute_int32('a::b', 2147483648)",
-                       "Cannot pass 2147483648 as argument 3 (attr_value: gint32) of Gio.FileInfo.set_attribute_int32: out of range");
+                       "cannot pass 2147483648 as argument 3 (attr_value: gint32) of Gio.FileInfo.set_attribute_int32: out of range");
   assert_script_error (isle, "info:set_attribute_uint32('a::b', -1)", "out of range");
-  assert_script_error (isle, "info:set_attribute_int32('a::b', 1.5)", "Cannot pass a number as argument 3");
-  assert_script_error (isle, "info:set_attribute_int32('a::b')", "Cannot pass nil as argument 3");
+  assert_script_error (isle, "info:set_attribute_int32('a::b', 1.5)", "cannot pass a number as argument 3");
+  assert_script_error (isle, "info:set_attribute_int32('a::b')", "cannot pass nil as argument 3");
   assert_script_error (isle, "info:set_attribute_int32('a::b', 1, 2)",
                        "Gio.FileInfo.set_attribute_int32 takes 2 arguments, got 3");
   assert_script_error (isle, "info:set_file_type('no-such-type')",
-                       "Cannot pass “no-such-type” as argument 2 (type: Gio.FileType)");
+                       "cannot pass “no-such-type” as argument 2 (type: Gio.FileType)");
   assert_script_error (isle, "info:set_attribute_stringv('a::b', {1, 2})",
-                       "Cannot pass a number as argument 3 (attr_value: array of utf8) of "
+                       "cannot pass a number as argument 3 (attr_value: array of utf8) of "
                        "Gio.FileInfo.set_attribute_stringv, item 1");
   assert_script_error (isle, "menu:append_submenu('x', store)",
-                       "Cannot pass a GListStore as argument 3 (submenu: Gio.MenuModel) of Gio.Menu.append_submenu");
+                       "cannot pass a GListStore as argument 3 (submenu: Gio.MenuModel) of Gio.Menu.append_submenu");
   assert_script_error (isle, "store:append(print)", "append: argument 2: a function cannot leave the isle");
   assert_script_error (isle, "local f = info.set_attribute_int32; f('a::b', 1)",
-                       "Call the method set_attribute_int32 on an object");
+                       "call the method set_attribute_int32 on an object");
   /* Properties keep their errors; a method is not a property to write. */
   assert_script_error (isle, "info.set_file_type = 1", "GFileInfo has no property “set_file_type”");
 
@@ -406,10 +406,10 @@ test_methods_gone (void)
   run_ok (isle, "saved = win; child = win");
   g_object_run_dispose (G_OBJECT (win));
 
-  assert_script_error (isle, "return saved.name", "The object “win” is gone");
-  assert_script_error (isle, "saved:get_name()", "The object “win” is gone");
-  assert_script_error (isle, "saved.enabled = false", "The object “win” is gone");
-  assert_script_error (isle, "saved:connect('activate', print)", "The object “win” is gone");
+  assert_script_error (isle, "return saved.name", "the object “win” is gone");
+  assert_script_error (isle, "saved:get_name()", "the object “win” is gone");
+  assert_script_error (isle, "saved.enabled = false", "the object “win” is gone");
+  assert_script_error (isle, "saved:connect('activate', print)", "the object “win” is gone");
 
   g_assert_true (g_isle_unexpose_object (isle, "win"));
   g_object_unref (win);
@@ -434,18 +434,18 @@ test_methods_flags (void)
   g_isle_expose_object_full (isle, "closed", G_OBJECT (store), G_ISLE_EXPOSE_READ | G_ISLE_EXPOSE_CALL);
 
   run_ok (isle, "assert(ro.name == 'a' and ro.enabled == true and store.n_items == 1)");
-  assert_script_error (isle, "ro.enabled = false", "The object “ro” does not allow writing its properties");
-  assert_script_error (isle, "ro:activate(nil)", "The object “ro” does not allow calling its methods");
-  assert_script_error (isle, "local f = ro.activate", "The object “ro” does not allow calling its methods");
-  assert_script_error (isle, "ro:connect('activate', print)", "The object “ro” does not allow connecting to its signals");
+  assert_script_error (isle, "ro.enabled = false", "the object “ro” does not allow writing its properties");
+  assert_script_error (isle, "ro:activate(nil)", "the object “ro” does not allow calling its methods");
+  assert_script_error (isle, "local f = ro.activate", "the object “ro” does not allow calling its methods");
+  assert_script_error (isle, "ro:connect('activate', print)", "the object “ro” does not allow connecting to its signals");
   /* Reached objects get the flags of the object they were reached from. */
   run_ok (isle, "local item = store:get_item(0); assert(item:get_name() == 'a' and item.name == 'a')");
   assert_script_error (isle, "store:get_item(0).enabled = false",
-                       "The object “store:get_item()” does not allow writing its properties");
+                       "the object “store:get_item()” does not allow writing its properties");
   g_assert_true (g_action_get_enabled (G_ACTION (action)));
   /* Without REACH, no other object is reachable through it. */
   run_ok (isle, "assert(closed:get_n_items() == 1 and closed.n_items == 1)");
-  assert_script_error (isle, "closed:get_item(0)", "The object “closed” does not let scripts reach other objects");
+  assert_script_error (isle, "closed:get_item(0)", "the object “closed” does not let scripts reach other objects");
 
   isle_close (isle);
 }
@@ -622,7 +622,7 @@ test_methods_namespace (void)
   assert_script_error (isle, "Gio.Nope.new()", "Gio.Nope.new is not a function of Gio");
   assert_script_error (isle, "Gio.nope()", "Gio.nope is not a function of Gio");
   assert_script_error (isle, "Gio.SimpleAction.new('x', nil).enabled = false",
-                       "The object “Gio.SimpleAction.new()” does not allow writing its properties");
+                       "the object “Gio.SimpleAction.new()” does not allow writing its properties");
   assert_script_error (isle, "Gio.ListStore.new('GSimpleAction'):sort(nil)", "is a callback");
   g_assert_true (g_isle_unexpose_object (isle, "Gio"));
   run_ok (isle, "assert(Gio == nil)");

@@ -900,7 +900,7 @@ test_bridge_signals_no_reach (void)
   g_assert_no_error (error);
   printed = g_variant_print (result, FALSE);
   g_assert_cmpstr (printed, ==, "([<true>, <int64 7>, <true>],)");
-  assert_script_error (isle, "return thing.child", "The object “thing” does not let scripts reach other objects");
+  assert_script_error (isle, "return thing.child", "the object “thing” does not let scripts reach other objects");
 
   isle_close (isle);
   g_object_unref (thing);

@@ -138,7 +138,7 @@ def test_exposed_window():
     assert (title, text, same, ok) == ('Report 7', 'hello', True, False), done[0]
     assert 'Gtk.Window.destroy cannot be called from a script' in error, error
     assert (xalign, fok, value, upper) == (0.25, False, 2.5, 10.5), done[0]
-    assert 'Cannot pass 1e+300 as argument 2 (xalign: gfloat) of Gtk.Label.set_xalign: out of range' in ferror, ferror
+    assert 'cannot pass 1e+300 as argument 2 (xalign: gfloat) of Gtk.Label.set_xalign: out of range' in ferror, ferror
     assert label.get_xalign() == 0.25 and adj.get_value() == 2.5
     assert window.props.title == 'Report 7'
     assert tuple(window.get_default_size()) == (800, 600), window.get_default_size()
