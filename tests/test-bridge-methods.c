@@ -652,6 +652,45 @@ test_methods_executor (void)
   isle_close (isle);
 }
 
+/* A time limit counts the wait for the main context: a call waiting on a
+ * context nobody iterates ends when the job's time is up. */
+static void
+test_methods_deadline (void)
+{
+  GMainContext *owner = g_main_context_new ();
+  g_autoptr(GListStore) store = g_list_store_new (G_TYPE_SIMPLE_ACTION);
+  g_autoptr(GSimpleAction) a = g_simple_action_new ("a", NULL);
+  GIsle *isle;
+  Eval e = { 0, };
+
+  g_main_context_push_thread_default (owner);
+  isle = isle_new ();
+  g_main_context_pop_thread_default (owner);
+  g_object_set (isle, "default-timeout", 200, NULL);
+  g_isle_expose_object (isle, "store", G_OBJECT (store));
+  g_isle_expose_object (isle, "a", G_OBJECT (a));
+
+  g_isle_eval_async (isle, "store:append(a)", NULL, on_eval_done, &e);
+  gisle_test_wait_for_flag (&e.done, WAIT_MS, "the job's time limit");
+  g_assert_error (e.error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_clear_error (&e.error);
+
+  while (g_main_context_iteration (owner, FALSE))
+    ;
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
+
+  g_isle_close (isle, NULL, NULL);
+  g_object_unref (isle);
+  while (g_main_context_iteration (owner, FALSE))
+    ;
+  drain_main_context ();
+#if defined(__SANITIZE_THREAD__)
+  __tsan_release (owner);
+  __tsan_acquire (owner);
+#endif
+  g_main_context_unref (owner);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -668,6 +707,7 @@ main (int argc, char **argv)
   g_test_add_func ("/bridge-methods/lists", test_methods_lists);
   g_test_add_func ("/bridge-methods/namespace", test_methods_namespace);
   g_test_add_func ("/bridge-methods/executor", test_methods_executor);
+  g_test_add_func ("/bridge-methods/deadline", test_methods_deadline);
   g_test_add_func ("/bridge-methods/hammer", test_methods_hammer);
   g_test_add_func ("/bridge-methods/cancel-while-waiting", test_methods_cancel);
 
