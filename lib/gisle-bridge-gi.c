@@ -1,7 +1,8 @@
 /* gisle-bridge-gi.c: method calls on exposed objects, through their
  * typelibs.
  *
- * Floor: the object bridge (with gisle-bridge.c and gisle-bridge-values.c).
+ * Floor 15 (method calls through typelibs): above the bridge's values
+ * (gisle-bridge-values.c); gisle-bridge.c calls it.
  *
  * `obj:method(...)` finds the method along the object's class hierarchy,
  * then its interfaces, in the typelibs libgirepository knows (loading the

@@ -25,27 +25,24 @@ GisleWorker *gisle_isle_get_worker       (GIsle       *isle);
 void         gisle_bridge_install_all    (GisleWorker *worker,
                                           lua_State   *L);
 void         gisle_bridge_forget_all     (GisleWorker *worker);
-void         gisle_bridge_release        (GisleWorker *worker,
-                                          GObject     *object);
-GObject     *gisle_bridge_proxy_peek     (lua_State   *L,
-                                          int          idx);
-GObject    **gisle_bridge_proxy_push     (lua_State   *L,
-                                          const char  *label,
-                                          guint        flags);
-char        *gisle_bridge_flags_to_string (GFlagsClass *klass,
-                                          guint        value);
-gboolean     gisle_bridge_flag_from_word (GFlagsClass *klass,
-                                          const char  *word,
-                                          guint       *bits);
-void         gisle_bridge_watch          (GObject     *object);
-gboolean     gisle_bridge_is_gone        (GObject     *object);
 
-/* gisle-bridge-values.c: a value on its way between the worker and an
- * object's main context. Plain data is a GVariant (the mapping of
- * gisle-value.c), an object is a strong reference, a list is @items; all
- * three NULL is nil. Made on one side, read on the other, freed by
- * whoever holds it last: gisle_bridge_value_free() drops object references
- * through gisle_bridge_release(), so never on a worker. */
+/* gisle-bridge-values.c: references dropped in the owner context, disposed
+ * objects, enums and flags as words, and a value on its way between the
+ * worker and an object's main context. Plain data is a GVariant (the
+ * mapping of gisle-value.c), an object is a strong reference, a list is
+ * @items; all three NULL is nil. Made on one side, read on the other,
+ * freed by whoever holds it last: gisle_bridge_value_free() drops object
+ * references through gisle_bridge_release(), so never on a worker. */
+void              gisle_bridge_release        (GisleWorker      *worker,
+                                               GObject          *object);
+void              gisle_bridge_watch          (GObject          *object);
+gboolean          gisle_bridge_is_gone        (GObject          *object);
+char             *gisle_bridge_flags_to_string (GFlagsClass     *klass,
+                                               guint             value);
+gboolean          gisle_bridge_flag_from_word (GFlagsClass      *klass,
+                                               const char       *word,
+                                               guint            *bits);
+
 typedef struct
 {
   GVariant *variant;
@@ -57,17 +54,6 @@ GisleBridgeValue *gisle_bridge_value_new      (void);
 void              gisle_bridge_value_free     (GisleWorker      *worker,
                                                GisleBridgeValue *value);
 const char       *gisle_bridge_value_describe (GisleBridgeValue *value);
-
-/* Worker side, in protected mode. */
-gboolean          gisle_bridge_value_from_lua (lua_State        *L,
-                                               int               idx,
-                                               const char       *where,
-                                               GPtrArray        *into,
-                                               GError          **error);
-void              gisle_bridge_value_push     (lua_State        *L,
-                                               GisleBridgeValue *value,
-                                               const char       *label,
-                                               guint             flags);
 
 /* Owner-context side. Objects reached this way are watched
  * (gisle_bridge_watch()). */

@@ -1,28 +1,31 @@
 /* gisle-bridge-values.c: the values of method calls on exposed objects, on
- * their way between a script and the object's main context.
+ * their way between a script and the object's main context, and the small
+ * services of the object bridge: dropping references in the owner
+ * context, telling disposed objects, enums and flags as words.
  *
- * Floor: the object bridge (with gisle-bridge.c and gisle-bridge-gi.c),
- * above the value mapping (gisle-value.c) and the worker.
+ * Floor 14 (the object bridge's values): above the isle, the worker and
+ * the value mapping; gisle-bridge-gi.c and gisle-bridge.c build on it.
  *
  * A GisleBridgeValue is what travels: plain data as a GVariant (made and
  * read by gisle-value.c, so a method argument crosses exactly as a host
  * function's does), an object as a strong reference, a list as items.
+ * gisle-bridge.c makes them from Lua values and pushes them as Lua values
+ * (it owns the proxies); this file converts them to and from GIArguments.
  *
- * Thread rules: gisle_bridge_value_from_lua() and gisle_bridge_value_push()
- * run on the isle's worker, in protected mode, and touch no object beyond
- * taking a reference and reading its class. The GIArgument conversions run
- * in the object's main context only (they read typelib data, call the
- * objects' own functions and drop references); the caller holds the GI
- * lock of gisle-bridge-gi.c around them.
+ * Thread rules: the GIArgument conversions, gisle_bridge_watch() and
+ * gisle_bridge_is_gone() run in the object's main context only (they read
+ * typelib data, call the objects' own functions and drop references; the
+ * conversions under the GI lock of gisle-bridge-gi.c). A value may be
+ * made, read and freed on either side; gisle_bridge_release() drops an
+ * object reference at once outside the isle's threads and from an idle in
+ * the owner context on them.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-bridge-private.h"
-#include "gisle-value-private.h"
 
 #include <math.h>
 #include <string.h>
-#include <lauxlib.h>
 
 #define BRIDGE_ERROR(error, ...) \
   g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_CONVERSION, __VA_ARGS__)
@@ -73,121 +76,146 @@ gisle_bridge_value_describe (GisleBridgeValue *value)
   return "a table";
 }
 
-/* ---- Worker side ---------------------------------------------------------- */
+/* ---- Releasing references in the owner context ------------------------ */
 
-/* A table whose first item is an object proxy is a list of objects (and
- * whatever else it holds); any other table is plain data. */
 static gboolean
-is_object_list (lua_State *L,
-                int        idx)
+gisle_bridge_unref_in_owner (gpointer object)
 {
-  gboolean yes;
-
-  if (lua_type (L, idx) != LUA_TTABLE)
-    return FALSE;
-  lua_rawgeti (L, idx, 1);
-  yes = gisle_bridge_proxy_peek (L, -1) != NULL;
-  lua_pop (L, 1);
-  return yes;
+  /* The worker attached this idle (gisle_source_attach releases the
+   * context); GLib frees what the attach allocated (the source, maybe the
+   * context's list for its priority) after this returns, under a lock
+   * TSan cannot see. */
+  GISLE_TSAN_ACQUIRE (g_source_get_context (g_main_current_source ()));
+  GISLE_TSAN_ACQUIRE (object);
+  g_object_unref (object);
+  return G_SOURCE_REMOVE;
 }
 
-/* Appends the value at @idx to @into before filling it in, so a Lua error
- * on the way (memory) leaves nothing unowned: @into's holder frees it. */
-gboolean
-gisle_bridge_value_from_lua (lua_State   *L,
-                             int          idx,
-                             const char  *where,
-                             GPtrArray   *into,
-                             GError     **error)
-{
-  GisleBridgeValue *value;
-  GObject *object;
-  gboolean list;
-
-  idx = lua_absindex (L, idx);
-  object = gisle_bridge_proxy_peek (L, idx);
-  list = object == NULL && is_object_list (L, idx);
-  value = gisle_bridge_value_new ();
-  g_ptr_array_add (into, value);
-
-  if (object != NULL)
-    {
-      /* Taking a reference is thread-safe; nothing else is touched. */
-      value->object = g_object_ref (object);
-      return TRUE;
-    }
-  if (lua_isnoneornil (L, idx))
-    return TRUE;
-  if (list)
-    {
-      lua_Unsigned n = lua_rawlen (L, idx);
-
-      value->items = g_ptr_array_new ();
-      for (lua_Unsigned i = 1; i <= n; i++)
-        {
-          g_autofree char *item_where = g_strdup_printf ("%s, item %" G_GUINT64_FORMAT,
-                                                         where, (guint64) i);
-          GisleBridgeValue *item;
-
-          lua_rawgeti (L, idx, (lua_Integer) i);
-          object = gisle_bridge_proxy_peek (L, -1);
-          item = gisle_bridge_value_new ();
-          g_ptr_array_add (value->items, item);
-          if (object != NULL)
-            item->object = g_object_ref (object);
-          else if (!lua_isnil (L, -1))
-            {
-              item->variant = gisle_value_to_variant (L, -1, item_where, error);
-              if (item->variant == NULL)
-                return FALSE;
-            }
-          lua_pop (L, 1);
-        }
-      return TRUE;
-    }
-  value->variant = gisle_value_to_variant (L, idx, where, error);
-  return value->variant != NULL;
-}
-
-/* Pushes @value, moving its objects into proxies (named @label in errors,
- * allowing @flags, those of the object they were reached from);
- * a Lua error on the way leaves the rest in @value, for its owner to free. */
+/* Drops a reference to @object: at once outside the isle's threads, from an
+ * idle in the owner context on them. */
 void
-gisle_bridge_value_push (lua_State        *L,
-                         GisleBridgeValue *value,
-                         const char       *label,
-                         guint             flags)
+gisle_bridge_release (GisleWorker *worker,
+                      GObject     *object)
 {
-  if (value->object != NULL)
-    {
-      GObject **slot = gisle_bridge_proxy_push (L, label, flags);
+  GSource *source;
 
-      *slot = g_steal_pointer (&value->object);
+  if (object == NULL)
+    return;
+  if (!gisle_worker_in_any_worker ())
+    {
+      g_object_unref (object);
       return;
     }
-  if (value->items != NULL)
-    {
-      lua_createtable (L, (int) MIN (value->items->len, (guint) G_MAXINT), 0);
-      for (guint i = 0; i < value->items->len; i++)
-        {
-          gisle_bridge_value_push (L, value->items->pdata[i], label, flags);
-          lua_rawseti (L, -2, (lua_Integer) i + 1);
-        }
-      return;
-    }
-  if (value->variant != NULL && !g_variant_is_of_type (value->variant, G_VARIANT_TYPE_MAYBE))
-    {
-      GError *error = NULL;
+  source = g_idle_source_new ();
+  g_source_set_static_name (source, "[gisle] object release");
+  g_source_set_callback (source, gisle_bridge_unref_in_owner, object, NULL);
+  GISLE_TSAN_RELEASE (object);
+  gisle_source_attach (source, worker->owner_context);
+  g_source_unref (source);
+}
 
-      if (!gisle_value_push (L, value->variant, label, &error))
-        {
-          lua_pushstring (L, error->message);
-          g_error_free (error);
-          lua_error (L);
-        }
-      return;
+
+/* ---- Disposed objects ------------------------------------------------------- */
+
+/* An object an application disposes (g_object_run_dispose(), a GTK 3
+ * destroy) while a script holds a proxy stays allocated, since the proxy
+ * holds a reference, but is no longer fit for use: such an object is
+ * marked when its weak references are notified, and scripts get "the
+ * object “win” is gone" instead of reaching it. Owner context only. */
+static GQuark
+gisle_bridge_watched_quark (void)
+{
+  /* Thread-safe; a hash lookup, small next to a round trip. */
+  return g_quark_from_static_string ("gisle-bridge-watched");
+}
+
+#define GISLE_WATCHED GINT_TO_POINTER (1)
+#define GISLE_GONE GINT_TO_POINTER (2)
+
+static void
+gisle_bridge_on_disposed (gpointer  data,
+                          GObject  *object)
+{
+  g_object_set_qdata (object, gisle_bridge_watched_quark (), GISLE_GONE);
+}
+
+/* Watches @object for disposal, once; before it enters an isle. */
+void
+gisle_bridge_watch (GObject *object)
+{
+  if (g_object_get_qdata (object, gisle_bridge_watched_quark ()) != NULL)
+    return;
+  g_object_set_qdata (object, gisle_bridge_watched_quark (), GISLE_WATCHED);
+  g_object_weak_ref (object, gisle_bridge_on_disposed, NULL);
+}
+
+gboolean
+gisle_bridge_is_gone (GObject *object)
+{
+  return g_object_get_qdata (object, gisle_bridge_watched_quark ()) == GISLE_GONE;
+}
+
+/* ---- Enums and flags as words ---------------------------------------------- */
+
+char *
+gisle_bridge_flags_to_string (GFlagsClass *klass,
+                              guint        value)
+{
+  GString *text = g_string_new (NULL);
+  guint rest = value;
+
+  if (value == 0)
+    {
+      GFlagsValue *zero = g_flags_get_first_value (klass, 0);
+
+      if (zero != NULL)
+        g_string_append (text, zero->value_nick);
+      return g_string_free (text, FALSE);
     }
-  lua_pushnil (L);
+  for (guint i = 0; i < klass->n_values; i++)
+    {
+      GFlagsValue *fv = &klass->values[i];
+
+      if (fv->value != 0 && (value & fv->value) == fv->value && (rest & fv->value) != 0)
+        {
+          if (text->len > 0)
+            g_string_append_c (text, '|');
+          g_string_append (text, fv->value_nick);
+          rest &= ~fv->value;
+        }
+    }
+  if (rest != 0)
+    {
+      if (text->len > 0)
+        g_string_append_c (text, '|');
+      g_string_append_printf (text, "%u", rest);
+    }
+  return g_string_free (text, FALSE);
+}
+
+gboolean
+gisle_bridge_flag_from_word (GFlagsClass  *klass,
+                             const char   *word,
+                             guint        *bits)
+{
+  GFlagsValue *fv = g_flags_get_value_by_nick (klass, word);
+  char *end;
+  guint64 number;
+
+  if (fv == NULL)
+    fv = g_flags_get_value_by_name (klass, word);
+  if (fv != NULL)
+    {
+      *bits |= fv->value;
+      return TRUE;
+    }
+  number = g_ascii_strtoull (word, &end, 0);
+  if (*word != '\0' && *end == '\0' && number <= G_MAXUINT)
+    {
+      *bits |= (guint) number;
+      return TRUE;
+    }
+  return FALSE;
 }
 
 /* ---- Owner-context side: cleanups ------------------------------------------ */
