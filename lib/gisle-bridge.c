@@ -1147,7 +1147,8 @@ gisle_bridge_call_execute (GisleBridgeCall  *call,
                    "%s has no property “%s”", type_name, call->property);
       return;
     }
-  where = g_strdup_printf ("property “%s” of %s", pspec->name, type_name);
+  /* Errors only: made when one happens (it is most of a read's cost). */
+#define WHERE (where != NULL ? where : (where = g_strdup_printf ("property “%s” of %s", pspec->name, type_name)))
 
   if (call->op == GISLE_BRIDGE_GET)
     {
@@ -1155,13 +1156,16 @@ gisle_bridge_call_execute (GisleBridgeCall  *call,
 
       if (!(pspec->flags & G_PARAM_READABLE))
         {
-          g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED, "%s is not readable", where);
+          g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED, "%s is not readable", WHERE);
           return;
         }
       g_value_init (&value, pspec->value_type);
       g_object_get_property (object, pspec->name, &value);
-      if (gisle_bridge_from_gvalue (&value, &call->result, &call->result_object, where, error) &&
-          call->result_object != NULL)
+      /* Without a place to report to first: conversions that fail are
+       * done again, naming the property. */
+      if (!gisle_bridge_from_gvalue (&value, &call->result, &call->result_object, NULL, NULL))
+        gisle_bridge_from_gvalue (&value, &call->result, &call->result_object, WHERE, error);
+      else if (call->result_object != NULL)
         gisle_bridge_watch (call->result_object);
     }
   else
@@ -1171,17 +1175,21 @@ gisle_bridge_call_execute (GisleBridgeCall  *call,
 
       if (!(pspec->flags & G_PARAM_WRITABLE))
         {
-          g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED, "%s is read-only", where);
+          g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED, "%s is read-only", WHERE);
           return;
         }
       if (pspec->flags & G_PARAM_CONSTRUCT_ONLY)
         {
           g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_FAILED,
-                       "%s can only be set when the object is made", where);
+                       "%s can only be set when the object is made", WHERE);
           return;
         }
-      if (!gisle_bridge_to_gvalue (call, pspec, &value, where, error))
-        return;
+      if (!gisle_bridge_to_gvalue (call, pspec, &value, NULL, NULL))
+        {
+          g_value_unset (&value);
+          gisle_bridge_to_gvalue (call, pspec, &value, WHERE, error);
+          return;
+        }
       /* GObject would clamp an out-of-range value with a warning; refuse it
        * instead. */
       g_value_init (&check, pspec->value_type);
@@ -1189,11 +1197,12 @@ gisle_bridge_call_execute (GisleBridgeCall  *call,
       if (g_param_value_validate (pspec, &check))
         {
           g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_CONVERSION,
-                       "%s: the value is out of the property's range", where);
+                       "%s: the value is out of the property's range", WHERE);
           return;
         }
       g_object_set_property (object, pspec->name, &value);
     }
+#undef WHERE
 }
 
 static gboolean
