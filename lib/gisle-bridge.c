@@ -1221,6 +1221,13 @@ gisle_bridge_call_run (gpointer data)
 
   gisle_bridge_call_execute (call, &error);
 
+  /* What the owner context alone used goes here, not from an idle once
+   * the worker is done with the call: a main-loop wake-up less per access.
+   * The worker no longer reads these (it waits for done, below). */
+  gisle_bridge_release (worker, g_steal_pointer (&call->object));
+  gisle_bridge_release (worker, g_steal_pointer (&call->value_object));
+  gisle_bridge_values_free (worker, g_steal_pointer (&call->args));
+
   gisle_mutex_lock (&worker->lock);
   call->done = TRUE;
   call->error = error;
