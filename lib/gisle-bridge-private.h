@@ -8,6 +8,7 @@
 #pragma once
 
 #include "gisle-private.h"
+#include "gisle-isle-private.h"
 
 #include <girepository.h>
 
@@ -17,9 +18,6 @@ G_BEGIN_DECLS
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GIBaseInfo, g_base_info_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GITypeInfo, g_base_info_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GIArgInfo, g_base_info_unref)
-
-/* gisle-isle.c */
-GisleWorker *gisle_isle_get_worker       (GIsle       *isle);
 
 /* gisle-bridge.c */
 void         gisle_bridge_install_all    (GisleWorker *worker,

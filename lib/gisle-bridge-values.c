@@ -23,6 +23,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-bridge-private.h"
+#include "gisle-worker-private.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,5 +1,10 @@
 /* gisle-bridge.c: the application's GObjects, exposed to scripts.
  *
+ * Floor 16 (the object bridge): it uses the isle, the worker, host
+ * functions, values, output and the two floors of the bridge below it
+ * (gisle-bridge-values.c, gisle-bridge-gi.c); it registers a state
+ * installer and a close hook so the floors below never call it.
+ *
  * A script sees an exposed object as a proxy userdata. Reading or writing
  * one of its properties is one round trip to the isle's main context, the
  * same way a main-context host function is called: the worker queues a
@@ -27,7 +32,12 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "gisle.h"
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-dispatch-private.h"
+#include "gisle-state-private.h"
+#include "gisle-worker-private.h"
 #include "gisle-bridge-private.h"
 #include "gisle-host-private.h"
 #include "gisle-value-private.h"
@@ -1881,6 +1891,23 @@ gisle_bridge_forget_all (GisleWorker *worker)
   g_clear_pointer (&objects, g_hash_table_unref);
 }
 
+static void
+gisle_bridge_on_isle_closed (GisleWorker *worker,
+                             gboolean     disposing)
+{
+  gisle_bridge_forget_all (worker);
+}
+
+/* Everything the bridge does starts from an exposed object: from then on
+ * new states install the exposed objects and closing isles forget them,
+ * through the floors below, which do not know the bridge. */
+static void
+gisle_bridge_register (void)
+{
+  gisle_state_add_installer (gisle_bridge_install_all);
+  gisle_isle_add_close_hook (gisle_bridge_on_isle_closed);
+}
+
 /* Puts @exposed (taken) under @name, replacing what was there, and has
  * the running state install it. */
 static void
@@ -1893,6 +1920,7 @@ gisle_bridge_expose (GIsle        *self,
   char *old_name = NULL;
   GHashTable *objects;
 
+  gisle_bridge_register ();
   g_mutex_lock (&gisle_bridge_lock);
   if (gisle_bridge_exposed == NULL)
     gisle_bridge_exposed = g_hash_table_new (NULL, NULL);
