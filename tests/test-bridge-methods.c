@@ -196,6 +196,7 @@ test_methods_values_in (void)
   g_autoptr(GMenu) menu = g_menu_new ();
   g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
   g_autoptr(GFile) dir = g_file_new_for_path (g_get_tmp_dir ());
+  g_autoptr(GApplication) application = g_application_new ("org.gnome.GIsle.Test", G_APPLICATION_DEFAULT_FLAGS);
   const char * const expected_strv[] = { "x", "y", NULL };
   g_autofree char *printed = NULL;
 
@@ -204,6 +205,7 @@ test_methods_values_in (void)
   g_isle_expose_object (isle, "menu", G_OBJECT (menu));
   g_isle_expose_object (isle, "out", G_OBJECT (out));
   g_isle_expose_object (isle, "dir", G_OBJECT (dir));
+  g_isle_expose_object (isle, "application", G_OBJECT (application));
 
   run_ok (isle,
           "info:set_attribute_boolean('t::b', true)\n"
@@ -220,7 +222,9 @@ test_methods_values_in (void)
           "menu:append('Label', nil); menu:append(nil, 'app.quit')\n"
           "assert(out:write_bytes('a\\0b', nil) == 3)\n"
           "assert(dir:query_file_type('nofollow-symlinks', nil) == 'directory')\n"
-          "assert(dir:query_file_type(1, nil) == 'directory')");
+          "assert(dir:query_file_type(1, nil) == 'directory')\n"
+          "application:set_flags('handles-open|non-unique')");
+  g_assert_cmpint (g_application_get_flags (application), ==, G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
 
   g_assert_true (g_file_info_get_attribute_boolean (info, "t::b"));
   g_assert_cmpint (g_file_info_get_attribute_int32 (info, "t::i32"), ==, G_MININT32);
@@ -248,11 +252,12 @@ test_methods_values_in (void)
                        "  info:get_attribute_uint64('t::u64'), info:get_attribute_string('t::s'),\n"
                        "  info:get_attribute_byte_string('t::bs'), info:get_attribute_stringv('t::v'),\n"
                        "  info:get_file_type(), info:get_attribute_status('t::b'),\n"
-                       "  action:get_state(), info:get_attribute_string('t::none'), info:has_attribute('t::b')");
+                       "  action:get_state(), info:get_attribute_string('t::none'), info:has_attribute('t::b'),\n"
+                       "  application:get_flags()");
   g_assert_cmpstr (printed, ==,
                    "(true, -2147483648, 4294967295, -9223372036854775808, 3, 'héllo', "
                    "'abc', [<'x'>, <'y'>], 'directory', 'error-setting', "
-                   "42, nothing, true)");
+                   "42, nothing, true, 'handles-open|non-unique')");
 
   isle_close (isle);
 }
