@@ -10,7 +10,9 @@
  * forbidden entry points (reference counting, teardown, raw pointers,
  * callbacks: see docs/security.md), converts the script's arguments,
  * invokes the function with g_function_info_invoke() and converts the
- * return value and the out arguments back.
+ * return value and the out arguments back. `Gtk.Window.new(...)` does the
+ * same for a constructor or static function of a namespace the
+ * application exposed.
  *
  * Thread rule: everything here runs in the object's main context (the
  * call arrives as a GisleBridgeCall served there). libgirepository's
@@ -30,7 +32,7 @@ static GMutex gisle_gi_lock;
 /* ---- Finding typelibs ---------------------------------------------------- */
 
 static GPtrArray *gisle_gi_namespaces;    /* char *: every namespace on disk */
-static GHashTable *gisle_gi_tried;        /* GType -> GType: no second try */
+static GHashTable *gisle_gi_tried;        /* set of GTypes: no second try */
 
 static void
 gisle_gi_scan_namespaces (void)
