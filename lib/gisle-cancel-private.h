@@ -30,5 +30,15 @@ void         gisle_cancel_restore_hook (lua_State   *L);
 void         gisle_cancel_signal_sample (pthread_t  thread);
 void         gisle_cancel_sample_sigevent (struct sigevent *event);
 void         gisle_cancel_set_sampler  (const GisleSampler *sampler);
+gboolean     gisle_cancel_register_hooks (GisleWorker        *worker,
+                                        const GisleRunHooks *hooks,
+                                        gpointer            data);
+void         gisle_cancel_signal_hooks (pthread_t  thread);
+void         gisle_cancel_report_error (lua_State   *L);
+void         gisle_cancel_set_hook     (lua_State   *L,
+                                        lua_Hook     hook,
+                                        int          mask);
+int          gisle_cancel_push_state   (lua_State   *L);
+void         gisle_cancel_pop_state    (int          depth);
 
 G_END_DECLS

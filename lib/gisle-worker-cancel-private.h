@@ -14,5 +14,9 @@ void         gisle_cancel_request      (GisleJob    *job,
                                         gint         reason);
 void         gisle_cancel_job_started  (GisleJob    *job);
 void         gisle_cancel_job_ended_locked (GisleJob *job);
+void         gisle_cancel_pause_clock_locked (GisleJob *job,
+                                        gint64      *remaining_us);
+void         gisle_cancel_resume_clock_locked (GisleJob *job,
+                                        gint64       remaining_us);
 
 G_END_DECLS
