@@ -5,6 +5,9 @@
  * progress, events) arrives in the main context, so this file never deals
  * with threads.
  *
+ * Floor 3 of lib/gtk, the top: calls gisle-gtk-repl.c and every file
+ * below it. Main thread only.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
@@ -388,14 +391,6 @@ finish_job (GIsleGtkConsole *self)
   set_state (self, GISLE_GTK_CONSOLE_IDLE);
 }
 
-/* "⏹" (U+23F9) is missing from the default fonts (DejaVu, Cantarell):
- * it showed as a box. "■" (U+25A0) is in every one of them. */
-const char *
-gisle_gtk_stop_symbol (void)
-{
-  return "■";
-}
-
 /* Says how much of a stopped job's output was never shown, once the job
  * has ended (its output always arrives before its end). */
 static void
@@ -702,53 +697,6 @@ isle_defunct_cb (GIsle      *isle,
                                 _("The script did not stop in time, so its Lua state was abandoned."));
   self->generation++;
   finish_job (self);
-}
-
-/* Helpers in the isle */
-
-static void
-helpers_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(GVariant) ret = NULL;
-  g_autoptr(GError) error = NULL;
-
-  ret = g_isle_eval_full_finish (G_ISLE (source), result, &error);
-  if (ret == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_warning ("Could not install the console helpers: %s", error->message);
-}
-
-/* Installs console.lua (repr, __console_show, __console_complete) in
- * @isle, once: as the isle runs jobs in order, it is there before any job
- * submitted afterwards. */
-void
-gisle_gtk_ensure_helpers (GIsle *isle)
-{
-  g_autoptr(GBytes) bytes = NULL;
-  g_autofree char *code = NULL;
-
-  if (g_object_get_data (G_OBJECT (isle), "gisle-gtk-helpers") != NULL)
-    return;
-  g_object_set_data (G_OBJECT (isle), "gisle-gtk-helpers", GINT_TO_POINTER (1));
-  bytes = g_resources_lookup_data (GISLE_GTK_RESOURCE_PATH "/console.lua",
-                                   G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
-  g_return_if_fail (bytes != NULL);
-  code = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  g_isle_eval_full_async (isle, code, "=console.lua", 0, NULL, helpers_cb, NULL);
-}
-
-void
-gisle_gtk_ensure_i18n (void)
-{
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done))
-    {
-      bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-      g_once_init_leave (&done, 1);
-    }
 }
 
 /* Actions */

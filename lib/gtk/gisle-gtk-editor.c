@@ -1,5 +1,8 @@
 /* gisle-gtk-editor.c: a Lua script editor.
  *
+ * Floor 2 of lib/gtk: calls gisle-gtk-completion.c and
+ * gisle-gtk-support.c. Main thread only (GTK's rule).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
@@ -47,71 +50,12 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* GTK 4.8 has no style manager without libadwaita: the system's choice
- * shows in GtkSettings, as the dark preference or a "-dark" theme, or in
- * GTK_THEME ("Adwaita:dark"), which overrides both. */
-static gboolean
-settings_want_dark (GtkSettings *settings)
-{
-  g_autofree char *theme = NULL;
-  gboolean prefer_dark = FALSE;
-  const char *env_theme = g_getenv ("GTK_THEME");
-
-  if (env_theme != NULL && *env_theme != '\0')
-    return g_str_has_suffix (env_theme, ":dark") || g_str_has_suffix (env_theme, "-dark");
-
-  g_object_get (settings,
-                "gtk-application-prefer-dark-theme", &prefer_dark,
-                "gtk-theme-name", &theme,
-                NULL);
-  return prefer_dark || (theme != NULL && g_str_has_suffix (theme, "-dark"));
-}
-
-static void
-set_scheme (GtkSourceBuffer *buffer,
-            gboolean         dark)
-{
-  GtkSourceStyleSchemeManager *schemes = gtk_source_style_scheme_manager_get_default ();
-  GtkSourceStyleScheme *scheme;
-
-  scheme = gtk_source_style_scheme_manager_get_scheme (schemes, dark ? "Adwaita-dark" : "Adwaita");
-  if (scheme != NULL)
-    gtk_source_buffer_set_style_scheme (buffer, scheme);
-}
-
-static void
-follow_settings_cb (GtkSettings *settings,
-                    GParamSpec  *pspec,
-                    gpointer     user_data)
-{
-  GtkSourceView *view = user_data;
-
-  set_scheme (GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view))),
-              settings_want_dark (settings));
-}
-
-/* For the other source views of the library (the REPL input): the same
- * scheme as the editor, following the default display's settings. */
-void
-gisle_gtk_follow_dark_style (GtkSourceView *view)
-{
-  GtkSettings *settings = gtk_settings_get_default ();
-
-  if (settings == NULL)
-    return;
-  g_signal_connect_object (settings, "notify::gtk-application-prefer-dark-theme",
-                           G_CALLBACK (follow_settings_cb), view, 0);
-  g_signal_connect_object (settings, "notify::gtk-theme-name",
-                           G_CALLBACK (follow_settings_cb), view, 0);
-  follow_settings_cb (settings, NULL, view);
-}
-
 static void
 update_scheme (GIsleGtkEditor *self)
 {
-  gboolean dark = settings_want_dark (gtk_widget_get_settings (GTK_WIDGET (self)));
+  gboolean dark = gisle_gtk_settings_want_dark (gtk_widget_get_settings (GTK_WIDGET (self)));
 
-  set_scheme (self->buffer, dark);
+  gisle_gtk_set_scheme (self->buffer, dark);
   if (dark != self->dark)
     {
       self->dark = dark;

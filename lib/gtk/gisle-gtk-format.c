@@ -4,6 +4,9 @@
  * "mv" Nothing, tables are av, a{sv}, a{xv} or a(vv)); they are shown in Lua
  * syntax so that what the user reads could be pasted back into a script.
  *
+ * Floor 0 of lib/gtk: calls no other file of the library. Any thread:
+ * it only reads the values it is given.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"

@@ -6,6 +6,9 @@
  * a one-line GtkSourceView that grows when an entry has several lines, so
  * that completion pops up the same list as in the editor.
  *
+ * Floor 2 of lib/gtk: calls gisle-gtk-completion.c, gisle-gtk-history.c,
+ * gisle-gtk-output.c and gisle-gtk-support.c. Main thread only.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
