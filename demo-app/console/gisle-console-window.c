@@ -6,6 +6,11 @@
  * examples and preferences. Running, stopping, the transcript and the
  * REPL are the console's business.
  *
+ * Below gisle-console-app.c, which creates windows: it calls only the
+ * examples, preferences and settings files, and receives its GSettings
+ * at construction. Main thread only (GTK's rule); the isle reports in
+ * the main context.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
@@ -14,6 +19,7 @@
 
 #include "gisle-console-examples.h"
 #include "gisle-console-prefs.h"
+#include "gisle-console-settings.h"
 #include "gisle-console-window.h"
 
 #define UNTITLED_NAME   "untitled.lua"
@@ -48,6 +54,14 @@ struct _GisleConsoleWindow {
 };
 
 G_DEFINE_FINAL_TYPE (GisleConsoleWindow, gisle_console_window, GTK_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_SETTINGS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static void start_fresh_isle (GisleConsoleWindow *self);
 static void open_chooser (GisleConsoleWindow *self);
@@ -783,17 +797,51 @@ gisle_console_window_close_request (GtkWindow *window)
 }
 
 static void
+gisle_console_window_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      g_set_object (&self->settings, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gisle_console_window_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 gisle_console_window_constructed (GObject *object)
 {
   GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (object);
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
   g_autoptr(GError) error = NULL;
 
   G_OBJECT_CLASS (gisle_console_window_parent_class)->constructed (object);
 
-  self->settings = app != NULL && GISLE_CONSOLE_IS_APP (app)
-                   ? g_object_ref (gisle_console_app_get_settings (GISLE_CONSOLE_APP (app)))
-                   : gisle_console_settings_new ();
+  if (self->settings == NULL)
+    self->settings = gisle_console_settings_new ();
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (settings_changed_cb), self, 0);
 
   gtk_window_set_default_size (GTK_WINDOW (self),
@@ -850,9 +898,17 @@ gisle_console_window_class_init (GisleConsoleWindowClass *klass)
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->constructed = gisle_console_window_constructed;
+  object_class->set_property = gisle_console_window_set_property;
+  object_class->get_property = gisle_console_window_get_property;
   object_class->dispose = gisle_console_window_dispose;
   object_class->finalize = gisle_console_window_finalize;
   window_class->close_request = gisle_console_window_close_request;
+
+  /* The settings all windows share; none: the console's own schema. */
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", "Settings", "The settings all windows share", G_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (GISLE_GTK_TYPE_EDITOR);
   g_type_ensure (GISLE_GTK_TYPE_CONSOLE);
@@ -916,14 +972,20 @@ gisle_console_window_init (GisleConsoleWindow *self)
 
 /**
  * gisle_console_window_new:
- * @app: the application
+ * @app: (nullable): the application
+ * @settings: (nullable): the settings all windows share, or %NULL for
+ *   the console's own schema
+ *
+ * The window is given its settings rather than asking the application
+ * for them, so that it needs nothing of the application's type.
  *
  * Returns: (transfer full): a new console window with a fresh isle
  */
 GisleConsoleWindow *
-gisle_console_window_new (GisleConsoleApp *app)
+gisle_console_window_new (GtkApplication *app,
+                          GSettings      *settings)
 {
-  return g_object_new (GISLE_CONSOLE_TYPE_WINDOW, "application", app, NULL);
+  return g_object_new (GISLE_CONSOLE_TYPE_WINDOW, "application", app, "settings", settings, NULL);
 }
 
 /**

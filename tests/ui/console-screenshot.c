@@ -96,7 +96,7 @@ main (int   argc,
     g_error ("could not register the application");
   g_timeout_add (5, tick_cb, NULL);
 
-  window = gisle_console_window_new (app);
+  window = gisle_console_window_new (GTK_APPLICATION (app), gisle_console_app_get_settings (app));
   gtk_window_set_default_size (GTK_WINDOW (window), WIDTH, HEIGHT);
   gtk_window_present (GTK_WINDOW (window));
 
