@@ -40,6 +40,8 @@ struct _GisleConsoleWindow {
   GIsleGtkEditor *editor;
   GIsleGtkConsole *console;
   GMenu *examples_menu;
+  GtkNotebook *side_panel;
+  GIsleGtkProfileView *profile_view;
 
   GSettings *settings;
   GtkTextBuffer *buffer;
@@ -197,6 +199,30 @@ location_activated_cb (GIsleGtkConsole *console,
 
   if (g_strcmp0 (chunk_name, self->chunk_name != NULL ? self->chunk_name : UNTITLED_NAME) == 0)
     gisle_gtk_editor_go_to_line (self->editor, line);
+}
+
+/* The side panel shows itself with the first profile. */
+static void
+console_profile_cb (GIsleGtkConsole *console,
+                    GParamSpec      *pspec,
+                    gpointer         user_data)
+{
+  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
+
+  if (gisle_gtk_console_get_profile (console) != NULL)
+    gtk_widget_set_visible (GTK_WIDGET (self->side_panel), TRUE);
+}
+
+static void
+function_activated_cb (GIsleGtkProfileView     *view,
+                       GIsleGtkProfileFunction *function,
+                       gpointer                 user_data)
+{
+  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
+
+  if (g_strcmp0 (gisle_gtk_profile_function_get_source (function),
+                 self->chunk_name != NULL ? self->chunk_name : UNTITLED_NAME) == 0)
+    gisle_gtk_editor_go_to_line (self->editor, MAX (gisle_gtk_profile_function_get_line (function), 1));
 }
 
 static void
@@ -912,6 +938,7 @@ gisle_console_window_class_init (GisleConsoleWindowClass *klass)
 
   g_type_ensure (GISLE_GTK_TYPE_EDITOR);
   g_type_ensure (GISLE_GTK_TYPE_CONSOLE);
+  g_type_ensure (GISLE_GTK_TYPE_PROFILE_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/gnome/GIsle/Console/ui/window.ui");
@@ -925,6 +952,8 @@ gisle_console_window_class_init (GisleConsoleWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, editor);
   gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, console);
   gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, examples_menu);
+  gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, side_panel);
+  gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, profile_view);
 }
 
 static void
@@ -968,6 +997,12 @@ gisle_console_window_init (GisleConsoleWindow *self)
   g_signal_connect (self->console, "notify::progress", G_CALLBACK (console_progress_cb), self);
   g_signal_connect (self->console, "script-error", G_CALLBACK (script_error_cb), self);
   g_signal_connect (self->console, "location-activated", G_CALLBACK (location_activated_cb), self);
+
+  /* Profiles: the heat in the editor is the console's (its editor
+   * property), the table is here. */
+  g_object_bind_property (self->console, "profile", self->profile_view, "profile", G_BINDING_SYNC_CREATE);
+  g_signal_connect (self->console, "notify::profile", G_CALLBACK (console_profile_cb), self);
+  g_signal_connect (self->profile_view, "function-activated", G_CALLBACK (function_activated_cb), self);
 }
 
 /**

@@ -5,8 +5,8 @@
  * progress, events) arrives in the main context, so this file never deals
  * with threads.
  *
- * Floor 3 of lib/gtk, the top: calls gisle-gtk-repl.c and every file
- * below it. Main thread only.
+ * Floor 3 of lib/gtk, the top: calls gisle-gtk-repl.c,
+ * gisle-gtk-editor.c and the files below them. Main thread only.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -34,6 +34,7 @@ typedef struct {
   gint64 started;
   char *code;
   char *chunk_name;
+  gboolean from_editor;         /* the code is the editor's text */
 } Job;
 
 /**
@@ -63,7 +64,13 @@ typedef struct {
  * isle's sampling profiler (see g_isle_profile_start()) while chunks run:
  * when a chunk ends, the transcript shows how many samples were taken and
  * the five functions with the most samples of their own.
- * [property@GIsleGtk.Console:profiling] follows it.
+ * [property@GIsleGtk.Console:profiling] follows it, and
+ * [property@GIsleGtk.Console:profile] holds the whole profile, for a
+ * [class@GIsleGtk.ProfileView] (bind the two properties).
+ *
+ * Given the script editor ([property@GIsleGtk.Console:editor]), the
+ * console shows the heat of the lines of a profiled script that is the
+ * editor's text in the editor's margin.
  */
 struct _GIsleGtkConsole {
   GtkWidget parent_instance;
@@ -96,6 +103,9 @@ struct _GIsleGtkConsole {
    * action is off, neither is ever set: nothing runs. */
   gboolean profile;
   gboolean profiler_started;
+  GVariant *last_profile;       /* of the last profiled chunk */
+
+  GIsleGtkEditor *editor;       /* weak: the application owns it */
 };
 
 G_DEFINE_FINAL_TYPE (GIsleGtkConsole, gisle_gtk_console, GTK_TYPE_WIDGET)
@@ -113,6 +123,8 @@ enum {
   PROP_HISTORY_SIZE,
   PROP_CONTINUING,
   PROP_PROFILING,
+  PROP_PROFILE,
+  PROP_EDITOR,
   N_PROPS
 };
 
@@ -318,6 +330,20 @@ report_profile (GIsleGtkConsole *self,
     }
 }
 
+/* Keeps the profile for the profile property, and shows its heat in the
+ * editor when the chunk was the editor's script. */
+static void
+show_profile (GIsleGtkConsole *self,
+              Job             *job,
+              GVariant        *profile)
+{
+  g_clear_pointer (&self->last_profile, g_variant_unref);
+  self->last_profile = g_variant_ref (profile);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
+  if (self->editor != NULL && job->from_editor)
+    gisle_gtk_editor_show_profile (self->editor, profile, job->chunk_name);
+}
+
 /* Jobs */
 
 static void
@@ -372,6 +398,12 @@ start_job (GIsleGtkConsole *self,
   job->started = g_get_monotonic_time ();
   job->code = g_strdup (code);
   job->chunk_name = g_strdup (chunk_name);
+  if (kind == JOB_SCRIPT && self->editor != NULL)
+    {
+      g_autofree char *text = gisle_gtk_editor_get_text (self->editor);
+
+      job->from_editor = g_strcmp0 (text, code) == 0;
+    }
   self->job = job;
 
   set_state (self, GISLE_GTK_CONSOLE_RUNNING);
@@ -573,7 +605,10 @@ eval_cb (GObject      *source,
       g_autoptr(GVariant) profile = stop_profiler (self);
 
       if (profile != NULL)
-        report_profile (self, profile);
+        {
+          report_profile (self, profile);
+          show_profile (self, job, profile);
+        }
     }
 
   if (self->job == job)
@@ -797,6 +832,12 @@ gisle_gtk_console_get_property (GObject    *object,
     case PROP_PROFILING:
       g_value_set_boolean (value, self->profile);
       break;
+    case PROP_PROFILE:
+      g_value_set_variant (value, self->last_profile);
+      break;
+    case PROP_EDITOR:
+      g_value_set_object (value, self->editor);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -820,6 +861,9 @@ gisle_gtk_console_set_property (GObject      *object,
       break;
     case PROP_HISTORY:
       gisle_gtk_console_set_history (self, g_value_get_boxed (value));
+      break;
+    case PROP_EDITOR:
+      gisle_gtk_console_set_editor (self, g_value_get_object (value));
       break;
     case PROP_HISTORY_SIZE:
       if (self->history_size != g_value_get_uint (value))
@@ -880,6 +924,10 @@ gisle_gtk_console_dispose (GObject *object)
   self->output = NULL;
   g_clear_object (&self->actions);
   g_clear_object (&self->history);
+  g_clear_pointer (&self->last_profile, g_variant_unref);
+  if (self->editor != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->editor), (gpointer *) &self->editor);
+  self->editor = NULL;
 
   G_OBJECT_CLASS (gisle_gtk_console_parent_class)->dispose (object);
 }
@@ -1012,6 +1060,30 @@ gisle_gtk_console_class_init (GIsleGtkConsoleClass *klass)
   properties[PROP_PROFILING] =
     g_param_spec_boolean ("profiling", "Profiling", "Whether chunks run with the profiler", FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GIsleGtkConsole:profile:
+   *
+   * What the profiler measured during the last profiled chunk, as
+   * g_isle_profile_stop() returns it (an `a{sv}`), or none yet. Bind it
+   * to [property@GIsleGtk.ProfileView:profile].
+   */
+  properties[PROP_PROFILE] =
+    g_param_spec_variant ("profile", "Profile", "The profile of the last profiled chunk",
+                          G_VARIANT_TYPE_VARDICT, NULL,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GIsleGtkConsole:editor:
+   *
+   * The script editor whose scripts the console runs, if any: it shows
+   * the heat of a profiled run of its text. The console keeps no
+   * reference to it.
+   */
+  properties[PROP_EDITOR] =
+    g_param_spec_object ("editor", "Editor", "The script editor whose scripts the console runs",
+                         GISLE_GTK_TYPE_EDITOR,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1517,4 +1589,62 @@ gisle_gtk_console_get_actions (GIsleGtkConsole *self)
   g_return_val_if_fail (GISLE_GTK_IS_CONSOLE (self), NULL);
 
   return G_ACTION_GROUP (self->actions);
+}
+
+/**
+ * gisle_gtk_console_get_profile:
+ * @self: a console
+ *
+ * Gets the profile of the last profiled chunk.
+ *
+ * Returns: (transfer none) (nullable): the value of
+ *   [property@GIsleGtk.Console:profile]
+ */
+GVariant *
+gisle_gtk_console_get_profile (GIsleGtkConsole *self)
+{
+  g_return_val_if_fail (GISLE_GTK_IS_CONSOLE (self), NULL);
+
+  return self->last_profile;
+}
+
+/**
+ * gisle_gtk_console_get_editor:
+ * @self: a console
+ *
+ * Gets the script editor whose scripts the console runs.
+ *
+ * Returns: (transfer none) (nullable): the value of
+ *   [property@GIsleGtk.Console:editor]
+ */
+GIsleGtkEditor *
+gisle_gtk_console_get_editor (GIsleGtkConsole *self)
+{
+  g_return_val_if_fail (GISLE_GTK_IS_CONSOLE (self), NULL);
+
+  return self->editor;
+}
+
+/**
+ * gisle_gtk_console_set_editor:
+ * @self: a console
+ * @editor: (nullable): the script editor whose scripts the console runs
+ *
+ * Sets [property@GIsleGtk.Console:editor].
+ */
+void
+gisle_gtk_console_set_editor (GIsleGtkConsole *self,
+                              GIsleGtkEditor  *editor)
+{
+  g_return_if_fail (GISLE_GTK_IS_CONSOLE (self));
+  g_return_if_fail (editor == NULL || GISLE_GTK_IS_EDITOR (editor));
+
+  if (self->editor == editor)
+    return;
+  if (self->editor != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->editor), (gpointer *) &self->editor);
+  self->editor = editor;
+  if (editor != NULL)
+    g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *) &self->editor);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EDITOR]);
 }

@@ -16,4 +16,5 @@
 # include "gisle-gtk-completion.h"
 # include "gisle-gtk-editor.h"
 # include "gisle-gtk-console.h"
+# include "gisle-gtk-profile-view.h"
 #undef GISLE_GTK_INSIDE
