@@ -105,6 +105,53 @@ gisle_cancel_should_arm (GisleJob *job)
   return gisle_cancel_arming (job) == GISLE_ARM_CANCEL;
 }
 
+static void gisle_cancel_arm_state (lua_State *L,
+                                    GisleJob  *job);
+
+/* Gives @L the registered hook (the debugger's) when the run wants it, or
+ * takes it away when not; another hook, a script's, is left alone. On the
+ * worker thread, never from the handler. A cancel signal landing between
+ * the two lua_sethook calls is not undone: the cancel's hook goes last. */
+static void
+gisle_cancel_arm_registered (GisleRun  *run,
+                             lua_State *L)
+{
+  const GisleRunHooks *hooks = run != NULL ? g_atomic_pointer_get (&run->hooks) : NULL;
+  lua_Hook current;
+
+  if (hooks == NULL)
+    return;
+  current = lua_gethook (L);
+  if (hooks->wanted (run->hooks_data))
+    {
+      if (current == NULL || current == hooks->hook)
+        lua_sethook (L, hooks->hook, hooks->mask, 0);
+    }
+  else if (current == hooks->hook)
+    lua_sethook (L, NULL, 0, 0);
+  else
+    return;
+  atomic_signal_fence (memory_order_seq_cst);
+  if (gisle_cancel_arming (run->job) != GISLE_ARM_NONE)
+    gisle_cancel_arm_state (L, run->job);
+}
+
+/* For the registered hook: sets @L's hook as lua_sethook() does, unless a
+ * cancel is due or under way, whose hook then stays (or comes back, if a
+ * signal landed during the call). Worker thread. */
+void
+gisle_cancel_set_hook (lua_State *L,
+                       lua_Hook   hook,
+                       int        mask)
+{
+  GisleRun *run = gisle_tls_run;
+
+  lua_sethook (L, hook, mask, 0);
+  atomic_signal_fence (memory_order_seq_cst);
+  if (run != NULL && gisle_cancel_arming (run->job) != GISLE_ARM_NONE)
+    gisle_cancel_arm_state (L, run->job);
+}
+
 /* Gives @L the hook @job needs; leaves a state that needs none alone. */
 static void
 gisle_cancel_arm_state (lua_State *L,
@@ -120,6 +167,8 @@ gisle_cancel_arm_state (lua_State *L,
       break;
     case GISLE_ARM_NONE:
     default:
+      /* No cancel: the registered hook, if it is wanted. */
+      gisle_cancel_arm_registered (gisle_tls_run, L);
       break;
     }
 }
@@ -176,6 +225,43 @@ gisle_cancel_sample_sigevent (struct sigevent *event)
   event->sigev_value.sival_ptr = (void *) &gisle_sample_signal_tag;
 }
 
+/* Registered hooks ask for arming with this tag. */
+static const char gisle_hooks_signal_tag = 'h';
+
+void
+gisle_cancel_signal_hooks (pthread_t thread)
+{
+  union sigval value = { .sival_ptr = (void *) &gisle_hooks_signal_tag };
+
+  pthread_sigqueue (thread, GISLE_CANCEL_SIGNAL, value);
+}
+
+/* Async-signal-safe: installs the registered hook on every state of the
+ * run that has no hook, if the run wants it, unless the registered hook or
+ * the profiler's is running (their lua_sethook calls must not be torn;
+ * they look at what is wanted again before they return). */
+static void
+gisle_cancel_arm_registered_async (GisleRun *run)
+{
+  const GisleRunHooks *hooks;
+  int depth;
+
+  if (run == NULL || run->sampling || run->in_hooks)
+    return;
+  hooks = g_atomic_pointer_get (&run->hooks);
+  if (hooks == NULL || !hooks->wanted (run->hooks_data))
+    return;
+  depth = run->depth;
+  for (int i = 0; i < depth; i++)
+    {
+      lua_State *L = run->stack[i];
+      lua_Hook current = lua_gethook (L);
+
+      if (current == NULL || current == hooks->hook)
+        lua_sethook (L, hooks->hook, hooks->mask, 0);
+    }
+}
+
 /* Async-signal-safe: arms the profiler's one-shot hook on the running
  * state, unless a hook is active there already (a cancel's, which wins, a
  * script's, or a sample still pending) or the sample hook is running (its
@@ -205,15 +291,22 @@ gisle_cancel_signal_handler (int        signo,
   gboolean sample = info != NULL &&
                     (info->si_code == SI_QUEUE || info->si_code == SI_TIMER) &&
                     info->si_value.sival_ptr == (void *) &gisle_sample_signal_tag;
+  gboolean hooks = info != NULL && info->si_code == SI_QUEUE &&
+                   info->si_value.sival_ptr == (void *) &gisle_hooks_signal_tag;
 
-  if (ours || sample)
+  if (ours || sample || hooks)
     {
-      /* A sample signal may stand for a cancel signal too: a second
-       * SIGURG sent while one is pending is dropped, whatever its value. */
+      /* Any of GIsle's signals may stand for the others: a second SIGURG
+       * sent while one is pending is dropped, whatever its value. So each
+       * looks at everything: the cancel first, which wins. */
       if (run != NULL && run->job != NULL && gisle_cancel_should_arm (run->job))
         gisle_cancel_arm_all (run);
-      else if (sample)
-        gisle_cancel_arm_sample (run);
+      else
+        {
+          gisle_cancel_arm_registered_async (run);
+          if (sample)
+            gisle_cancel_arm_sample (run);
+        }
     }
   else if (gisle_previous_action.sa_flags & SA_SIGINFO)
     {
@@ -357,6 +450,7 @@ gisle_cancel_hook (lua_State *L,
     case GISLE_ARM_NONE:
       /* Left over on a coroutine from an earlier cancelled job. */
       lua_sethook (L, NULL, 0, 0);
+      gisle_cancel_arm_registered (run, L);
       return;
 
     case GISLE_ARM_GRACE:
@@ -411,7 +505,10 @@ gisle_cancel_leave_lua (GisleWorker *worker)
 {
   GisleRun *run = &worker->run;
   lua_State *L = run->stack[0];
+  const GisleRunHooks *hooks = g_atomic_pointer_get (&run->hooks);
 
+  if (hooks != NULL)
+    hooks->leave (run->hooks_data);
   gisle_profile_leave_lua (run);
   run->depth = 0;
   atomic_signal_fence (memory_order_seq_cst);
@@ -424,14 +521,50 @@ gisle_cancel_leave_lua (GisleWorker *worker)
   lua_sethook (L, NULL, 0, 0);
 }
 
+/* ---- Registered hooks ------------------------------------------------ */
+
+/* Registers the hooks of a floor above (the debugger) on @worker, once:
+ * FALSE if some are registered already. @hooks->release(@data) runs when
+ * the worker is freed. Any thread. */
+gboolean
+gisle_cancel_register_hooks (GisleWorker         *worker,
+                             const GisleRunHooks *hooks,
+                             gpointer             data)
+{
+  gboolean done = FALSE;
+
+  gisle_mutex_lock (&worker->lock);
+  if (worker->run.hooks == NULL)
+    {
+      /* The data first: the handler reads it once it sees the hooks. */
+      worker->run.hooks_data = data;
+      g_atomic_pointer_set (&worker->run.hooks, hooks);
+      done = TRUE;
+    }
+  gisle_mutex_unlock (&worker->lock);
+  return done;
+}
+
+/* From the job's message handler: an error nothing caught, with the stack
+ * where it was raised. Worker thread. */
+void
+gisle_cancel_report_error (lua_State *L)
+{
+  GisleRun *run = gisle_tls_run;
+  const GisleRunHooks *hooks = run != NULL ? g_atomic_pointer_get (&run->hooks) : NULL;
+
+  if (hooks != NULL)
+    hooks->error (run->hooks_data, L);
+}
+
 /* ---- Lua replacements that keep the cancel sticky -------------------- */
 
 /* Puts @co on the resume stack that the signal handler arms, and arms it
  * now when a cancel is due (a coroutine created before the cancel did not
  * inherit the hook). Returns the depth to restore, or -1 if the stack is
  * full. */
-static int
-gisle_cancel_push_co (lua_State *co)
+int
+gisle_cancel_push_state (lua_State *co)
 {
   GisleRun *run = gisle_tls_run;
   int depth;
@@ -449,8 +582,8 @@ gisle_cancel_push_co (lua_State *co)
   return depth;
 }
 
-static void
-gisle_cancel_pop_co (int depth)
+void
+gisle_cancel_pop_state (int depth)
 {
   GisleRun *run = gisle_tls_run;
 
@@ -465,13 +598,13 @@ gisle_cancel_pop_co (int depth)
 static int
 gisle_cancel_resetthread (lua_State *co)
 {
-  int depth = gisle_cancel_push_co (co);
+  int depth = gisle_cancel_push_state (co);
   int status;
 
   if (depth < 0)
     return lua_resetthread (co);
   status = lua_resetthread (co);
-  gisle_cancel_pop_co (depth);
+  gisle_cancel_pop_state (depth);
   return status;
 }
 
@@ -489,7 +622,7 @@ gisle_cancel_auxresume (lua_State *L,
       return -1;
     }
 
-  depth = gisle_cancel_push_co (co);
+  depth = gisle_cancel_push_state (co);
   if (depth < 0)
     {
       lua_pushliteral (L, "C stack overflow");
@@ -498,7 +631,7 @@ gisle_cancel_auxresume (lua_State *L,
 
   lua_xmove (L, co, narg);
   status = lua_resume (co, L, narg, &nres);
-  gisle_cancel_pop_co (depth);
+  gisle_cancel_pop_state (depth);
 
   if (status == LUA_OK || status == LUA_YIELD)
     {

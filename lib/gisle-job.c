@@ -302,6 +302,11 @@ gisle_job_msgh (lua_State *L)
   if (gisle_cancel_is_requested (L))
     return 1;
 
+  /* A debugger may pause here, where the error was raised. */
+  gisle_cancel_report_error (L);
+  if (gisle_cancel_is_requested (L))
+    return 1;
+
   message = gisle_job_describe_error (L, 1);
   gisle_error_info_capture (L, message);
   luaL_traceback (L, L, message, 1);

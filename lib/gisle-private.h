@@ -156,6 +156,7 @@ struct _GisleJob
   gboolean soft_delivered;       /* worker thread only */
   gint64 grace_ends_at;          /* monotonic; set before the phase turns SOFT */
   GSource *deadline_source;      /* watchdog context; under worker lock */
+  gint64 deadline_at;            /* monotonic, when it is due; under worker lock */
   GSource *grace_source;
   GSource *hard_source;
 
@@ -178,6 +179,27 @@ struct _GisleJob
   GisleEvent completion;
 };
 
+/* A floor above the cancel mechanism that keeps a Lua hook of its own on
+ * the states of a run (the debugger, gisle-debugger-hook.c). Registered
+ * once per worker, with gisle_cancel_register_hooks(), and released with
+ * the worker. The mechanism installs @hook where @wanted says so and no
+ * other hook is set (a cancel's always wins, a script's is left alone), on
+ * the job's state as it enters Lua, on every coroutine it resumes, and
+ * from the signal handler when gisle_cancel_signal_hooks() asks. */
+typedef struct
+{
+  lua_Hook hook;
+  int mask;                      /* the mask @hook is installed with */
+  /* Async-signal-safe (an atomic read): whether the run needs @hook now. */
+  gboolean (*wanted) (gpointer data);
+  /* Worker thread: the job's Lua code ended. */
+  void (*leave) (gpointer data);
+  /* Worker thread, in the job's message handler, before the traceback:
+   * an error nothing caught; the stack is still where it was raised. */
+  void (*error) (gpointer data, lua_State *L);
+  void (*release) (gpointer data);
+} GisleRunHooks;
+
 /* What the cancellation signal handler needs, reachable from a
  * thread-local pointer on the worker thread. Written only by the worker
  * thread itself; the handler interrupts that same thread, so plain volatile
@@ -189,10 +211,14 @@ typedef struct
   lua_State *volatile stack[GISLE_MAX_RESUME_DEPTH];
   volatile int depth;
   volatile int sampling;         /* in the profiler's hook (gisle-profile.c) */
+  volatile int in_hooks;         /* in the registered hook (the debugger's) */
   /* The profiler's timer for the job in Lua now, if any (gisle-profile.c). */
   timer_t sample_timer;
   gboolean sample_timer_created;
   guint sample_rate;
+  /* Registered hooks (the debugger), or NULL; set once, atomic. */
+  const GisleRunHooks *hooks;
+  gpointer hooks_data;
 } GisleRun;
 
 struct _GisleWorker
@@ -358,6 +384,20 @@ GisleJob    *gisle_cancel_current_job  (lua_State   *L);
 GisleRun    *gisle_cancel_get_run      (void);
 void         gisle_cancel_restore_hook (lua_State   *L);
 void         gisle_cancel_signal_sample (pthread_t  thread);
+gboolean     gisle_cancel_register_hooks (GisleWorker        *worker,
+                                        const GisleRunHooks *hooks,
+                                        gpointer            data);
+void         gisle_cancel_signal_hooks (pthread_t  thread);
+void         gisle_cancel_report_error (lua_State   *L);
+void         gisle_cancel_set_hook     (lua_State   *L,
+                                        lua_Hook     hook,
+                                        int          mask);
+int          gisle_cancel_push_state   (lua_State   *L);
+void         gisle_cancel_pop_state    (int          depth);
+void         gisle_cancel_pause_clock_locked (GisleJob *job,
+                                        gint64      *remaining_us);
+void         gisle_cancel_resume_clock_locked (GisleJob *job,
+                                        gint64       remaining_us);
 void         gisle_cancel_sample_sigevent (struct sigevent *event);
 
 /* gisle-profile.c */

@@ -46,6 +46,8 @@ typedef struct _GIsleExecutor GIsleExecutor;
  *   exist
  * @G_ISLE_ERROR_WOULD_DEADLOCK: a blocking call was made on the isle's own
  *   thread, where it could never complete
+ * @G_ISLE_ERROR_NOT_PAUSED: a #GIsleDebugger call that needs a paused job
+ *   was made while none is paused (or the job went on meanwhile)
  *
  * Error codes in the %G_ISLE_ERROR domain.
  */
@@ -60,6 +62,7 @@ typedef enum {
   G_ISLE_ERROR_DEFUNCT,
   G_ISLE_ERROR_NOT_FOUND,
   G_ISLE_ERROR_WOULD_DEADLOCK,
+  G_ISLE_ERROR_NOT_PAUSED,
 } GIsleError;
 
 GISLE_AVAILABLE_IN_ALL

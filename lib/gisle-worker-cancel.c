@@ -70,8 +70,40 @@ gisle_cancel_job_started (GisleJob *job)
     return;
 
   gisle_mutex_lock (&worker->lock);
+  job->deadline_at = g_get_monotonic_time () + (gint64) timeout * 1000;
   job->deadline_source = gisle_watchdog_add (timeout, gisle_cancel_on_deadline, job);
   gisle_mutex_unlock (&worker->lock);
+}
+
+/* Under worker->lock, as a debugger pauses @job: its time limit stops, and
+ * @remaining_us gets what is left of it (-1 for none). A job is never
+ * paused once cancelled, so grace and hard deadline never run meanwhile. */
+void
+gisle_cancel_pause_clock_locked (GisleJob *job,
+                                 gint64   *remaining_us)
+{
+  *remaining_us = -1;
+  if (job->deadline_source == NULL)
+    return;
+  *remaining_us = MAX (job->deadline_at - g_get_monotonic_time (), 0);
+  gisle_source_destroy (job->deadline_source);
+  g_clear_pointer (&job->deadline_source, g_source_unref);
+}
+
+/* Under worker->lock, as the paused job goes on: the time limit restarts
+ * with what was left. */
+void
+gisle_cancel_resume_clock_locked (GisleJob *job,
+                                  gint64    remaining_us)
+{
+  guint ms;
+
+  if (remaining_us < 0 || job->deadline_source != NULL ||
+      g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE)
+    return;
+  ms = (guint) MIN ((remaining_us + 999) / 1000, G_MAXUINT);
+  job->deadline_at = g_get_monotonic_time () + (gint64) ms * 1000;
+  job->deadline_source = gisle_watchdog_add (ms, gisle_cancel_on_deadline, job);
 }
 
 static void

@@ -71,6 +71,9 @@ gisle_worker_unref (GisleWorker *worker)
   g_assert (worker->L == NULL);
   g_assert (g_queue_is_empty (&worker->queue));
 
+  /* The debugger's shared state, if one was ever attached. */
+  if (worker->run.hooks != NULL)
+    worker->run.hooks->release (worker->run.hooks_data);
   gisle_dispatch_forget_worker (worker);
   gisle_dispatch_free_all (worker);
   g_ptr_array_unref (worker->dispatchers);
