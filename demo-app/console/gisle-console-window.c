@@ -42,6 +42,7 @@ struct _GisleConsoleWindow {
   GMenu *examples_menu;
   GtkNotebook *side_panel;
   GIsleGtkProfileView *profile_view;
+  GIsleGtkDebugPanel *debug_panel;
 
   GSettings *settings;
   GtkTextBuffer *buffer;
@@ -94,6 +95,10 @@ update_title (GisleConsoleWindow *self)
   g_autofree char *heading = NULL;
   const char *name = self->script_name != NULL ? self->script_name : _("Untitled");
   gboolean modified = gtk_text_buffer_get_modified (self->buffer);
+
+  /* The script's name changes with the title: the editor's chunk name is
+   * what the console's Debug runs it under. */
+  gisle_gtk_editor_set_chunk_name (self->editor, self->chunk_name != NULL ? self->chunk_name : UNTITLED_NAME);
 
   if (self->host_title != NULL)
     heading = g_strdup (self->host_title);
@@ -210,7 +215,27 @@ console_profile_cb (GIsleGtkConsole *console,
   GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
 
   if (gisle_gtk_console_get_profile (console) != NULL)
-    gtk_widget_set_visible (GTK_WIDGET (self->side_panel), TRUE);
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->side_panel), TRUE);
+      gtk_notebook_set_current_page (self->side_panel,
+                                     gtk_notebook_page_num (self->side_panel, GTK_WIDGET (self->profile_view)));
+    }
+}
+
+/* ... and with Debug, on the debugger's page. */
+static void
+console_debugger_cb (GIsleGtkConsole *console,
+                     GParamSpec      *pspec,
+                     gpointer         user_data)
+{
+  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
+
+  if (gisle_gtk_console_get_debugger (console) != NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->side_panel), TRUE);
+      gtk_notebook_set_current_page (self->side_panel,
+                                     gtk_notebook_page_num (self->side_panel, GTK_WIDGET (self->debug_panel)));
+    }
 }
 
 static void
@@ -939,6 +964,7 @@ gisle_console_window_class_init (GisleConsoleWindowClass *klass)
   g_type_ensure (GISLE_GTK_TYPE_EDITOR);
   g_type_ensure (GISLE_GTK_TYPE_CONSOLE);
   g_type_ensure (GISLE_GTK_TYPE_PROFILE_VIEW);
+  g_type_ensure (GISLE_GTK_TYPE_DEBUG_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/gnome/GIsle/Console/ui/window.ui");
@@ -954,6 +980,7 @@ gisle_console_window_class_init (GisleConsoleWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, examples_menu);
   gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, side_panel);
   gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, profile_view);
+  gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, debug_panel);
 }
 
 static void
@@ -1003,6 +1030,10 @@ gisle_console_window_init (GisleConsoleWindow *self)
   g_object_bind_property (self->console, "profile", self->profile_view, "profile", G_BINDING_SYNC_CREATE);
   g_signal_connect (self->console, "notify::profile", G_CALLBACK (console_profile_cb), self);
   g_signal_connect (self->profile_view, "function-activated", G_CALLBACK (function_activated_cb), self);
+
+  /* Debugging: the console runs it; the panel shows the paused job. */
+  g_object_bind_property (self->console, "debugger", self->debug_panel, "debugger", G_BINDING_SYNC_CREATE);
+  g_signal_connect (self->console, "notify::debugger", G_CALLBACK (console_debugger_cb), self);
 }
 
 /**

@@ -5,8 +5,9 @@
  * progress, events) arrives in the main context, so this file never deals
  * with threads.
  *
- * Floor 3 of lib/gtk, the top: calls gisle-gtk-repl.c,
- * gisle-gtk-editor.c and the files below them. Main thread only.
+ * Floor 5 of lib/gtk, the top: calls gisle-gtk-debug-session.c,
+ * gisle-gtk-repl.c, gisle-gtk-editor.c and the files below them. Main
+ * thread only.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -15,6 +16,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "gisle-gtk-private.h"
+#include "gisle-gtk-debug-session.h"
 
 #define REPL_CHUNK_NAME "stdin"
 #define TICK_MS         100
@@ -35,6 +37,7 @@ typedef struct {
   char *code;
   char *chunk_name;
   gboolean from_editor;         /* the code is the editor's text */
+  gboolean debug;               /* runs with the console's debug session */
 } Job;
 
 /**
@@ -71,6 +74,14 @@ typedef struct {
  * Given the script editor ([property@GIsleGtk.Console:editor]), the
  * console shows the heat of the lines of a profiled script that is the
  * editor's text in the editor's margin.
+ *
+ * The console debugs too: the `debug` action runs the editor's script
+ * with its breakpoints (see [method@GIsleGtk.Console.debug_script]);
+ * `continue` (F5, which also starts debugging when nothing runs),
+ * `step-over` (F10), `step-into` (F11), `step-out` (Shift+F11) and
+ * `pause` act on the paused script. The keys work anywhere in the
+ * console's window. [property@GIsleGtk.Console:debugger] is the session's
+ * debugger, for a [class@GIsleGtk.DebugPanel].
  */
 struct _GIsleGtkConsole {
   GtkWidget parent_instance;
@@ -106,6 +117,10 @@ struct _GIsleGtkConsole {
   GVariant *last_profile;       /* of the last profiled chunk */
 
   GIsleGtkEditor *editor;       /* weak: the application owns it */
+
+  /* From Debug until the debugged script ends. */
+  GIsleGtkDebugSession *session;
+  gboolean paused;
 };
 
 G_DEFINE_FINAL_TYPE (GIsleGtkConsole, gisle_gtk_console, GTK_TYPE_WIDGET)
@@ -125,6 +140,8 @@ enum {
   PROP_PROFILING,
   PROP_PROFILE,
   PROP_EDITOR,
+  PROP_DEBUGGER,
+  PROP_PAUSED,
   N_PROPS
 };
 
@@ -183,6 +200,21 @@ tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Debug and Continue start a debugged run of the editor's script when
+ * nothing runs; Continue and the steps go on from a pause. */
+static void
+update_debug_actions (GIsleGtkConsole *self)
+{
+  gboolean can_start = self->job == NULL && self->isle != NULL && self->editor != NULL;
+
+  set_action_enabled (self, "debug", can_start);
+  set_action_enabled (self, "continue", can_start || self->paused);
+  set_action_enabled (self, "pause", self->session != NULL && self->job != NULL && !self->paused);
+  set_action_enabled (self, "step-over", self->paused);
+  set_action_enabled (self, "step-into", self->paused);
+  set_action_enabled (self, "step-out", self->paused);
+}
+
 static void
 set_state (GIsleGtkConsole      *self,
            GIsleGtkConsoleState  state)
@@ -197,6 +229,7 @@ set_state (GIsleGtkConsole      *self,
   g_object_freeze_notify (G_OBJECT (self));
   set_action_enabled (self, "run", !busy && self->isle != NULL);
   set_action_enabled (self, "stop", state == GISLE_GTK_CONSOLE_RUNNING);
+  update_debug_actions (self);
   gisle_gtk_repl_set_busy (self->repl, busy);
   if (busy != was_busy)
     {
@@ -412,6 +445,111 @@ start_job (GIsleGtkConsole *self,
   submit_job (self, job);
 }
 
+/* Debugging */
+
+static void
+set_paused (GIsleGtkConsole *self,
+            gboolean         paused)
+{
+  if (self->paused == paused)
+    return;
+  self->paused = paused;
+  update_debug_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
+}
+
+static void
+debugger_paused_cb (GIsleDebugger    *debugger,
+                    GIslePauseReason  reason,
+                    const char       *chunk,
+                    int               line,
+                    const char       *message,
+                    gpointer          user_data)
+{
+  GIsleGtkConsole *self = GISLE_GTK_CONSOLE (user_data);
+  g_autofree char *where = line > 0 ? g_strdup_printf ("%s:%d", chunk, line) : g_strdup (chunk);
+  g_autofree char *text = NULL;
+
+  switch (reason)
+    {
+    case G_ISLE_PAUSE_REASON_ERROR:
+      /* Translators: %s is a place in a script, e.g. "script.lua:3",
+       * then an error message */
+      text = g_strdup_printf (_("Paused at %s on an error: %s"), where, message != NULL ? message : "");
+      break;
+    case G_ISLE_PAUSE_REASON_CONDITION_ERROR:
+      /* Translators: %s is a place in a script, then an error message */
+      text = g_strdup_printf (_("Paused at %s: the breakpoint's condition failed: %s"),
+                              where, message != NULL ? message : "");
+      break;
+    case G_ISLE_PAUSE_REASON_BREAKPOINT:
+      /* Translators: %s is a place in a script, e.g. "script.lua:3" */
+      text = g_strdup_printf (_("Paused at %s, at a breakpoint."), where);
+      break;
+    case G_ISLE_PAUSE_REASON_STEP:
+    case G_ISLE_PAUSE_REASON_REQUEST:
+    default:
+      /* Translators: %s is a place in a script, e.g. "script.lua:3" */
+      text = g_strdup_printf (_("Paused at %s."), where);
+      break;
+    }
+  gisle_gtk_output_append_line (self->output, GISLE_GTK_TEXT_INFO, text);
+  set_paused (self, TRUE);
+}
+
+static void
+debugger_resumed_cb (GIsleDebugger *debugger,
+                     gpointer       user_data)
+{
+  set_paused (GISLE_GTK_CONSOLE (user_data), FALSE);
+}
+
+/* Ends the debug session, if any: the debugger is detached. */
+static void
+end_debugging (GIsleGtkConsole *self)
+{
+  g_autoptr(GIsleGtkDebugSession) session = g_steal_pointer (&self->session);
+
+  if (session == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (gisle_gtk_debug_session_get_debugger (session), self);
+  set_paused (self, FALSE);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEBUGGER]);
+}
+
+static gboolean
+start_debugging (GIsleGtkConsole *self,
+                 const char      *code,
+                 const char      *chunk_name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  GIsleGtkEditor *editor = NULL;
+  GIsleDebugger *debugger;
+
+  if (self->editor != NULL)
+    {
+      text = gisle_gtk_editor_get_text (self->editor);
+      if (g_strcmp0 (text, code) == 0)
+        editor = self->editor;
+    }
+  self->session = gisle_gtk_debug_session_new (self->isle, editor, chunk_name, &error);
+  if (self->session == NULL)
+    {
+      g_autofree char *message = NULL;
+
+      /* Translators: %s is the reason, from the library */
+      message = g_strdup_printf (_("Could not start the debugger: %s"), error->message);
+      gisle_gtk_output_append_line (self->output, GISLE_GTK_TEXT_WARNING, message);
+      return FALSE;
+    }
+  debugger = gisle_gtk_debug_session_get_debugger (self->session);
+  g_signal_connect (debugger, "paused", G_CALLBACK (debugger_paused_cb), self);
+  g_signal_connect (debugger, "resumed", G_CALLBACK (debugger_resumed_cb), self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEBUGGER]);
+  return TRUE;
+}
+
 /* Ends the running job as far as the console is concerned; its callback
  * may still come, and is then ignored. */
 static void
@@ -420,6 +558,7 @@ finish_job (GIsleGtkConsole *self)
   self->job = NULL;
   /* A chunk that ended without a report (unfinished, abandoned). */
   discard_profiler (self);
+  end_debugging (self);
   set_state (self, GISLE_GTK_CONSOLE_IDLE);
 }
 
@@ -780,7 +919,71 @@ profile_change_state (GSimpleAction *action,
     }
 }
 
+static void
+debug_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  GIsleGtkConsole *self = GISLE_GTK_CONSOLE (user_data);
+  g_autofree char *code = NULL;
+
+  if (self->editor == NULL)
+    return;
+  code = gisle_gtk_editor_get_text (self->editor);
+  gisle_gtk_console_debug_script (self, code, gisle_gtk_editor_get_chunk_name (self->editor));
+}
+
+static void
+continue_action (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  GIsleGtkConsole *self = GISLE_GTK_CONSOLE (user_data);
+
+  if (self->paused)
+    g_isle_debugger_resume (gisle_gtk_debug_session_get_debugger (self->session));
+  else if (self->job == NULL)
+    debug_action (action, parameter, user_data);
+}
+
+static void
+pause_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  GIsleGtkConsole *self = GISLE_GTK_CONSOLE (user_data);
+
+  if (self->session != NULL && !self->paused)
+    g_isle_debugger_pause (gisle_gtk_debug_session_get_debugger (self->session));
+}
+
+static void
+step_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  GIsleGtkConsole *self = GISLE_GTK_CONSOLE (user_data);
+  const char *name = g_action_get_name (G_ACTION (action));
+  GIsleDebugger *debugger;
+
+  if (!self->paused)
+    return;
+  debugger = gisle_gtk_debug_session_get_debugger (self->session);
+  if (g_str_equal (name, "step-over"))
+    g_isle_debugger_step_over (debugger);
+  else if (g_str_equal (name, "step-into"))
+    g_isle_debugger_step_into (debugger);
+  else
+    g_isle_debugger_step_out (debugger);
+}
+
 static const GActionEntry console_entries[] = {
+  { "debug", debug_action },
+  { "continue", continue_action },
+  { "pause", pause_action },
+  { "step-over", step_action },
+  { "step-into", step_action },
+  { "step-out", step_action },
   { "run", run_action },
   { "stop", stop_action },
   { "clear", clear_action },
@@ -837,6 +1040,12 @@ gisle_gtk_console_get_property (GObject    *object,
       break;
     case PROP_EDITOR:
       g_value_set_object (value, self->editor);
+      break;
+    case PROP_DEBUGGER:
+      g_value_set_object (value, gisle_gtk_console_get_debugger (self));
+      break;
+    case PROP_PAUSED:
+      g_value_set_boolean (value, self->paused);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -899,6 +1108,7 @@ drop_isle (GIsleGtkConsole *self)
       g_cancellable_cancel (self->job->cancellable);
       self->job = NULL;
     }
+  end_debugging (self);
   g_signal_handlers_disconnect_by_data (isle, self);
   gisle_gtk_repl_set_isle (self->repl, NULL);
 }
@@ -1085,6 +1295,27 @@ gisle_gtk_console_class_init (GIsleGtkConsoleClass *klass)
                          GISLE_GTK_TYPE_EDITOR,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * GIsleGtkConsole:debugger:
+   *
+   * The debugger of the script being debugged (see the `debug` action),
+   * from Debug until the script ends, or none. Bind it to
+   * [property@GIsleGtk.DebugPanel:debugger].
+   */
+  properties[PROP_DEBUGGER] =
+    g_param_spec_object ("debugger", "Debugger", "The debugger of the script being debugged",
+                         G_TYPE_ISLE_DEBUGGER,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GIsleGtkConsole:paused:
+   *
+   * Whether the script being debugged is paused.
+   */
+  properties[PROP_PAUSED] =
+    g_param_spec_boolean ("paused", "Paused", "Whether the script being debugged is paused", FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1161,7 +1392,26 @@ gisle_gtk_console_init (GIsleGtkConsole *self)
                                    G_N_ELEMENTS (console_entries), self);
   set_action_enabled (self, "run", FALSE);
   set_action_enabled (self, "stop", FALSE);
+  update_debug_actions (self);
   gtk_widget_insert_action_group (GTK_WIDGET (self), "console", G_ACTION_GROUP (self->actions));
+
+  /* The debugger's keys work wherever the focus is in the window. */
+  {
+    static const struct { const char *keys; const char *action; } keys[] = {
+      { "F5", "console.continue" },
+      { "F10", "console.step-over" },
+      { "F11", "console.step-into" },
+      { "<Shift>F11", "console.step-out" },
+    };
+    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+
+    gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (shortcuts), GTK_SHORTCUT_SCOPE_GLOBAL);
+    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+      gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                            gtk_shortcut_new (gtk_shortcut_trigger_parse_string (keys[i].keys),
+                                                              gtk_named_action_new (keys[i].action)));
+    gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+  }
 
   g_signal_connect (self->repl, "submit", G_CALLBACK (repl_submit_cb), self);
   g_signal_connect (self->repl, "interrupt", G_CALLBACK (interrupt_cb), self);
@@ -1235,6 +1485,7 @@ gisle_gtk_console_set_isle (GIsleGtkConsole *self,
   if (self->state != GISLE_GTK_CONSOLE_IDLE)
     finish_job (self);
   set_action_enabled (self, "run", self->isle != NULL && self->job == NULL);
+  update_debug_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ISLE]);
   g_object_thaw_notify (G_OBJECT (self));
 }
@@ -1646,5 +1897,78 @@ gisle_gtk_console_set_editor (GIsleGtkConsole *self,
   self->editor = editor;
   if (editor != NULL)
     g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *) &self->editor);
+  update_debug_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EDITOR]);
+}
+
+/**
+ * gisle_gtk_console_debug_script:
+ * @self: a console
+ * @code: Lua source
+ * @chunk_name: the name errors and breakpoints give the script, e.g.
+ *   "script.lua"
+ *
+ * Runs @code as gisle_gtk_console_run_script() does, with a debugger
+ * attached to the isle ([property@GIsleGtk.Console:debugger]): when @code
+ * is the text of the console's [property@GIsleGtk.Console:editor], its
+ * breakpoints are set (and follow changes while it runs), the line where
+ * the script pauses is highlighted there, and hovering a name shows its
+ * value. An error nothing catches pauses where it was raised. The
+ * `continue`, `pause`, `step-over`, `step-into` and `step-out` actions
+ * (F5, F10, F11 and Shift+F11) go on from a pause; Stop ends the script,
+ * paused or not. The debugger is detached when the script ends.
+ *
+ * Returns: %FALSE if nothing was started: a chunk is running, the
+ *   console has no isle, or another debugger is attached to it (the
+ *   transcript says so)
+ */
+gboolean
+gisle_gtk_console_debug_script (GIsleGtkConsole *self,
+                                const char      *code,
+                                const char      *chunk_name)
+{
+  g_return_val_if_fail (GISLE_GTK_IS_CONSOLE (self), FALSE);
+  g_return_val_if_fail (code != NULL, FALSE);
+  g_return_val_if_fail (chunk_name != NULL, FALSE);
+
+  if (self->job != NULL || self->isle == NULL)
+    return FALSE;
+  if (!start_debugging (self, code, chunk_name))
+    return FALSE;
+  start_job (self, JOB_SCRIPT, code, chunk_name);
+  self->job->debug = TRUE;
+  return TRUE;
+}
+
+/**
+ * gisle_gtk_console_get_debugger:
+ * @self: a console
+ *
+ * Gets the debugger of the script being debugged.
+ *
+ * Returns: (transfer none) (nullable): the value of
+ *   [property@GIsleGtk.Console:debugger]
+ */
+GIsleDebugger *
+gisle_gtk_console_get_debugger (GIsleGtkConsole *self)
+{
+  g_return_val_if_fail (GISLE_GTK_IS_CONSOLE (self), NULL);
+
+  return self->session != NULL ? gisle_gtk_debug_session_get_debugger (self->session) : NULL;
+}
+
+/**
+ * gisle_gtk_console_get_paused:
+ * @self: a console
+ *
+ * Gets whether the script being debugged is paused.
+ *
+ * Returns: the value of [property@GIsleGtk.Console:paused]
+ */
+gboolean
+gisle_gtk_console_get_paused (GIsleGtkConsole *self)
+{
+  g_return_val_if_fail (GISLE_GTK_IS_CONSOLE (self), FALSE);
+
+  return self->paused;
 }

@@ -75,6 +75,14 @@ gboolean              gisle_gtk_console_run_script        (GIsleGtkConsole *self
                                                            const char      *code,
                                                            const char      *chunk_name);
 GISLE_GTK_AVAILABLE_IN_ALL
+gboolean              gisle_gtk_console_debug_script      (GIsleGtkConsole *self,
+                                                           const char      *code,
+                                                           const char      *chunk_name);
+GISLE_GTK_AVAILABLE_IN_ALL
+GIsleDebugger        *gisle_gtk_console_get_debugger      (GIsleGtkConsole *self);
+GISLE_GTK_AVAILABLE_IN_ALL
+gboolean              gisle_gtk_console_get_paused        (GIsleGtkConsole *self);
+GISLE_GTK_AVAILABLE_IN_ALL
 void                  gisle_gtk_console_stop              (GIsleGtkConsole *self);
 GISLE_GTK_AVAILABLE_IN_ALL
 void                  gisle_gtk_console_clear             (GIsleGtkConsole *self);

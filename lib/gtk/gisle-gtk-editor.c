@@ -56,6 +56,7 @@ struct _GIsleGtkEditor {
   GtkTextTag *paused_tag;
   int paused_line;
   GtkSourceGutterRenderer *heat;   /* owned by the gutter */
+  char *chunk_name;
 };
 
 G_DEFINE_FINAL_TYPE (GIsleGtkEditor, gisle_gtk_editor, GTK_SOURCE_TYPE_VIEW)
@@ -64,6 +65,7 @@ enum {
   PROP_0,
   PROP_ISLE,
   PROP_DARK,
+  PROP_CHUNK_NAME,
   N_PROPS
 };
 
@@ -213,6 +215,9 @@ gisle_gtk_editor_get_property (GObject    *object,
     case PROP_DARK:
       g_value_set_boolean (value, self->dark);
       break;
+    case PROP_CHUNK_NAME:
+      g_value_set_string (value, self->chunk_name);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -230,6 +235,9 @@ gisle_gtk_editor_set_property (GObject      *object,
     {
     case PROP_ISLE:
       gisle_gtk_editor_set_isle (self, g_value_get_object (value));
+      break;
+    case PROP_CHUNK_NAME:
+      gisle_gtk_editor_set_chunk_name (self, g_value_get_string (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -252,6 +260,7 @@ static void
 gisle_gtk_editor_finalize (GObject *object)
 {
   g_free (GISLE_GTK_EDITOR (object)->error_message);
+  g_free (GISLE_GTK_EDITOR (object)->chunk_name);
 
   G_OBJECT_CLASS (gisle_gtk_editor_parent_class)->finalize (object);
 }
@@ -285,6 +294,16 @@ gisle_gtk_editor_class_init (GIsleGtkEditorClass *klass)
   properties[PROP_DARK] =
     g_param_spec_boolean ("dark", "Dark", "Whether the dark style scheme is used", FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * GIsleGtkEditor:chunk-name:
+   *
+   * The name the script runs under (as errors and the debugger name it),
+   * e.g. its file's name: the console's `debug` action runs the script
+   * under it, with breakpoints in that chunk.
+   */
+  properties[PROP_CHUNK_NAME] =
+    g_param_spec_string ("chunk-name", "Chunk name", "The name the script runs under", "untitled.lua",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -307,6 +326,7 @@ gisle_gtk_editor_init (GIsleGtkEditor *self)
   GdkRGBA color;
 
   gisle_gtk_ensure_i18n ();
+  self->chunk_name = g_strdup ("untitled.lua");
   self->buffer = GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (GTK_TEXT_VIEW (self)));
   gtk_source_buffer_set_language (self->buffer, gtk_source_language_manager_get_language (languages, "lua"));
   gtk_source_buffer_set_highlight_matching_brackets (self->buffer, TRUE);
@@ -891,4 +911,120 @@ gisle_gtk_editor_get_line_heat (GIsleGtkEditor *self,
   g_return_val_if_fail (GISLE_GTK_IS_EDITOR (self), 0);
 
   return gisle_gtk_heat_renderer_get_heat (GISLE_GTK_HEAT_RENDERER (self->heat), line);
+}
+
+/* Hovering */
+
+static gboolean
+is_name_char (gunichar c)
+{
+  return g_unichar_isalnum (c) || c == '_';
+}
+
+/**
+ * gisle_gtk_editor_get_expression_at:
+ * @self: a script editor
+ * @iter: a position in the editor's buffer
+ *
+ * Finds the name at @iter with the fields written before it, as a Lua
+ * expression to evaluate: in `print(player.pos.x)`, `player.pos.x` on
+ * `x`, `player.pos` on `pos`. This is what hovering shows the value of
+ * while a debugged script is paused.
+ *
+ * Returns: (transfer full) (nullable): the expression, or %NULL if @iter
+ *   is not on a name (or is on a keyword, a number or in a string)
+ */
+char *
+gisle_gtk_editor_get_expression_at (GIsleGtkEditor    *self,
+                                    const GtkTextIter *iter)
+{
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (GISLE_GTK_IS_EDITOR (self), NULL);
+  g_return_val_if_fail (iter != NULL, NULL);
+
+  start = end = *iter;
+  if (!is_name_char (gtk_text_iter_get_char (&end)))
+    return NULL;
+  if (gtk_source_buffer_iter_has_context_class (self->buffer, iter, "string")
+      || gtk_source_buffer_iter_has_context_class (self->buffer, iter, "comment"))
+    return NULL;
+  while (is_name_char (gtk_text_iter_get_char (&end)))
+    if (!gtk_text_iter_forward_char (&end))
+      break;
+  /* Back over the name and the ".field" parts before it. */
+  for (;;)
+    {
+      GtkTextIter before = start;
+
+      if (!gtk_text_iter_backward_char (&before))
+        break;
+      if (is_name_char (gtk_text_iter_get_char (&before)))
+        start = before;
+      else if (gtk_text_iter_get_char (&before) == '.')
+        {
+          GtkTextIter name = before;
+
+          /* "a..b" is a concatenation, not a field. */
+          if (!gtk_text_iter_backward_char (&name) || !is_name_char (gtk_text_iter_get_char (&name)))
+            break;
+          start = before;
+        }
+      else
+        break;
+    }
+  text = gtk_text_iter_get_text (&start, &end);
+  if (!g_ascii_isalpha (text[0]) && text[0] != '_')
+    return NULL;
+  {
+    static const char * const keywords[] = {
+      "and", "break", "do", "else", "elseif", "end", "false", "for", "function",
+      "goto", "if", "in", "local", "nil", "not", "or", "repeat", "return", "then",
+      "true", "until", "while", NULL
+    };
+    g_auto(GStrv) parts = g_strsplit (text, ".", -1);
+
+    for (guint i = 0; parts[i] != NULL; i++)
+      if (parts[i][0] == '\0' || g_ascii_isdigit (parts[i][0]) || g_strv_contains (keywords, parts[i]))
+        return NULL;
+  }
+  return g_steal_pointer (&text);
+}
+
+/**
+ * gisle_gtk_editor_get_chunk_name:
+ * @self: a script editor
+ *
+ * Gets the name the script runs under.
+ *
+ * Returns: the value of [property@GIsleGtk.Editor:chunk-name]
+ */
+const char *
+gisle_gtk_editor_get_chunk_name (GIsleGtkEditor *self)
+{
+  g_return_val_if_fail (GISLE_GTK_IS_EDITOR (self), NULL);
+
+  return self->chunk_name;
+}
+
+/**
+ * gisle_gtk_editor_set_chunk_name:
+ * @self: a script editor
+ * @chunk_name: the name the script runs under, e.g. "script.lua"
+ *
+ * Sets [property@GIsleGtk.Editor:chunk-name].
+ */
+void
+gisle_gtk_editor_set_chunk_name (GIsleGtkEditor *self,
+                                 const char     *chunk_name)
+{
+  g_return_if_fail (GISLE_GTK_IS_EDITOR (self));
+  g_return_if_fail (chunk_name != NULL);
+
+  if (g_strcmp0 (self->chunk_name, chunk_name) == 0)
+    return;
+  g_free (self->chunk_name);
+  self->chunk_name = g_strdup (chunk_name);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHUNK_NAME]);
 }

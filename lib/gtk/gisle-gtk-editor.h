@@ -76,4 +76,13 @@ GISLE_GTK_AVAILABLE_IN_ALL
 double      gisle_gtk_editor_get_line_heat     (GIsleGtkEditor *self,
                                                 int             line);
 
+GISLE_GTK_AVAILABLE_IN_ALL
+char       *gisle_gtk_editor_get_expression_at (GIsleGtkEditor    *self,
+                                                const GtkTextIter *iter);
+GISLE_GTK_AVAILABLE_IN_ALL
+const char *gisle_gtk_editor_get_chunk_name    (GIsleGtkEditor *self);
+GISLE_GTK_AVAILABLE_IN_ALL
+void        gisle_gtk_editor_set_chunk_name    (GIsleGtkEditor *self,
+                                                const char     *chunk_name);
+
 G_END_DECLS

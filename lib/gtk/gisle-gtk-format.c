@@ -1,7 +1,9 @@
 /* gisle-gtk-format.c: turning results and errors into text.
  *
  * Results arrive as GVariants in GIsle's mapping of Lua values (nil is a
- * "mv" Nothing, tables are av, a{sv}, a{xv} or a(vv)); they are shown in Lua
+ * "mv" Nothing, tables are av, a{sv}, a{xv} or a(vv); from the debugger,
+ * what has no such form is a (ss) pair of a kind and a description, shown
+ * as the description); they are shown in Lua
  * syntax so that what the user reads could be pasted back into a script.
  * This file only walks the GVariant; how values read (quoting, numbers,
  * key order, layout) is lib/text/gisle-value-text.c, shared with the
@@ -129,9 +131,25 @@ format_table (GVariant   *value,
               k->kind = GISLE_VALUE_TEXT_KEY_STRING;
               k->string = g_variant_get_string (key, &k->len);
             }
+          else if (gisle_gtk_format_is_described (key, "more"))
+            k->kind = GISLE_VALUE_TEXT_KEY_MORE;
         }
     }
   return gisle_value_text_table (&style, keys, n, render_entry, value, indent, depth);
+}
+
+/* The debugger's values that have no Lua-like form are a (ss) pair, a
+ * kind and a description: `("function", "function: chunk:3")`. */
+gboolean
+gisle_gtk_format_is_described (GVariant   *value,
+                               const char *kind)
+{
+  const char *k;
+
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE ("(ss)")))
+    return FALSE;
+  g_variant_get (value, "(&s&s)", &k, NULL);
+  return kind == NULL || strcmp (k, kind) == 0;
 }
 
 static char *
@@ -140,6 +158,14 @@ format (GVariant   *value,
         guint       depth)
 {
   g_autoptr(GString) out = g_string_new (NULL);
+
+  if (gisle_gtk_format_is_described (value, NULL))
+    {
+      const char *description;
+
+      g_variant_get (value, "(&s&s)", NULL, &description);
+      return g_strdup (description);
+    }
 
   switch (g_variant_classify (value))
     {

@@ -22,5 +22,7 @@ GStrv  gisle_gtk_completion_finish          (GAsyncResult        *result,
                                              GError             **error);
 char  *gisle_gtk_completion_word            (const char          *text);
 char  *gisle_gtk_completion_common_prefix   (const char * const  *names);
+gboolean gisle_gtk_format_is_described      (GVariant            *value,
+                                             const char          *kind);
 
 G_END_DECLS

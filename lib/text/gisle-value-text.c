@@ -139,6 +139,7 @@ compare_keys (gconstpointer pa,
         return c != 0 ? c : (a->len < b->len ? -1 : a->len > b->len);
       }
     case GISLE_VALUE_TEXT_KEY_OTHER:
+    case GISLE_VALUE_TEXT_KEY_MORE:
     default:
       return a->index < b->index ? -1 : a->index > b->index;
     }
@@ -256,6 +257,13 @@ gisle_value_text_table (const GisleValueTextStyle *style,
       g_autoptr(GString) item = g_string_new (NULL);
       g_autofree char *value = NULL;
 
+      if (key->kind == GISLE_VALUE_TEXT_KEY_MORE)
+        {
+          g_autofree char *text = render (data, key->index, TRUE, inner, depth + 1);
+
+          g_ptr_array_add (items, g_strdup_printf ("…(%s)", text));
+          continue;
+        }
       if (next_index > 0 && key->kind == GISLE_VALUE_TEXT_KEY_NUMBER
           && key->is_integer && key->integer == next_index)
         next_index++;

@@ -28,6 +28,8 @@ typedef enum {
   GISLE_VALUE_TEXT_KEY_BOOLEAN,
   GISLE_VALUE_TEXT_KEY_STRING,
   GISLE_VALUE_TEXT_KEY_OTHER,    /* shown by the caller's render function */
+  GISLE_VALUE_TEXT_KEY_MORE,     /* "entries left out", last: its key's
+                                  * rendering is shown alone, in "…()" */
 } GisleValueTextKeyKind;
 
 typedef struct {
