@@ -947,6 +947,12 @@ gisle_gtk_editor_get_expression_at (GIsleGtkEditor    *self,
   start = end = *iter;
   if (!is_name_char (gtk_text_iter_get_char (&end)))
     return NULL;
+  /* Highlighting runs when idle; strings and comments must be known. */
+  gtk_text_iter_set_line_offset (&start, 0);
+  if (!gtk_text_iter_ends_line (&end))
+    gtk_text_iter_forward_to_line_end (&end);
+  gtk_source_buffer_ensure_highlight (self->buffer, &start, &end);
+  start = end = *iter;
   if (gtk_source_buffer_iter_has_context_class (self->buffer, iter, "string")
       || gtk_source_buffer_iter_has_context_class (self->buffer, iter, "comment"))
     return NULL;

@@ -268,6 +268,363 @@ test_breakpoints (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+
+#define SHAPES_SCRIPT                                                      \
+  "local function area(shape)\n"                                           \
+  "  local w, h = shape.size.w, shape.size.h\n"                            \
+  "  return w * h\n"                                                       \
+  "end\n"                                                                  \
+  "\n"                                                                     \
+  "local shapes = {\n"                                                     \
+  "  { name = \"door\", size = { w = 1, h = 2 } },\n"                       \
+  "  { name = \"wall\", size = { w = 4, h = 3 } },\n"                       \
+  "}\n"                                                                    \
+  "local total = 0\n"                                                      \
+  "for i, shape in ipairs(shapes) do\n"                                    \
+  "  total = total + area(shape)\n"                                        \
+  "end\n"                                                                  \
+  "print(total)\n"
+
+static GIsleGtkDebugPanel *
+panel_of (GisleConsoleWindow *window)
+{
+  GtkWidget *panel = find_widget (GTK_WIDGET (window), GISLE_GTK_TYPE_DEBUG_PANEL);
+
+  g_assert_nonnull (panel);
+  return GISLE_GTK_DEBUG_PANEL (panel);
+}
+
+static gboolean
+shows (GisleConsoleWindow *window,
+       GIsleGtkTextKind    kind,
+       const char         *text)
+{
+  return gisle_gtk_output_has_tag_text (gisle_gtk_console_get_output (console_of (window)), kind, text);
+}
+
+static gboolean
+paused (GisleConsoleWindow *window)
+{
+  return gisle_gtk_console_get_paused (console_of (window));
+}
+
+/* Paused, with the panel's answers in. */
+static gboolean
+settled (GisleConsoleWindow *window)
+{
+  GIsleGtkDebugPanel *panel = panel_of (window);
+
+  return paused (window) && !gisle_gtk_debug_panel_get_loading (panel)
+         && g_list_model_get_n_items (gisle_gtk_debug_panel_get_stack (panel)) > 0;
+}
+
+static gboolean
+enabled (GisleConsoleWindow *window,
+         const char         *action)
+{
+  return g_action_group_get_action_enabled (gisle_gtk_console_get_actions (console_of (window)), action);
+}
+
+/* Presses a key where the user would: in the editor, which has the focus
+ * while debugging. The console's shortcuts are global to the window. */
+static void
+press (GisleConsoleWindow *window,
+       const char         *accelerator)
+{
+  GtkWidget *console = GTK_WIDGET (console_of (window));
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (console);
+  g_autoptr(GtkShortcutTrigger) wanted = gtk_shortcut_trigger_parse_string (accelerator);
+  gboolean done = FALSE;
+
+  /* GTK 4.8 has no way to synthesize a key event: find the console's
+   * shortcut for the key and activate its action, as GTK would. */
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !done; i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      g_assert_cmpint (gtk_shortcut_controller_get_scope (GTK_SHORTCUT_CONTROLLER (controller)),
+                       ==, GTK_SHORTCUT_SCOPE_GLOBAL);
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)) && !done; j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+
+          if (gtk_shortcut_trigger_equal (gtk_shortcut_get_trigger (shortcut), wanted))
+            {
+              g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0, console, NULL));
+              done = TRUE;
+            }
+        }
+    }
+  g_assert_true (done);
+}
+
+static GIsleGtkDebugItem *
+row_item (GListModel *model,
+          guint       position)
+{
+  g_autoptr(GObject) object = g_list_model_get_item (model, position);
+
+  if (GTK_IS_TREE_LIST_ROW (object))
+    return gtk_tree_list_row_get_item (GTK_TREE_LIST_ROW (object));
+  return g_steal_pointer ((GIsleGtkDebugItem **) &object);
+}
+
+/* The text of the row named @name at the top of @model (or, with a tree,
+ * any row shown), or NULL. */
+static const char *
+text_of (GListModel *model,
+         const char *name)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(GIsleGtkDebugItem) item = row_item (model, i);
+
+      if (g_strcmp0 (gisle_gtk_debug_item_get_name (item), name) == 0)
+        return gisle_gtk_debug_item_get_text (item);   /* held by the model */
+    }
+  return NULL;
+}
+
+static void
+expand (GtkTreeListModel *tree,
+        const char       *name)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (tree)); i++)
+    {
+      g_autoptr(GtkTreeListRow) row = g_list_model_get_item (G_LIST_MODEL (tree), i);
+      g_autoptr(GIsleGtkDebugItem) item = gtk_tree_list_row_get_item (row);
+
+      if (g_str_equal (gisle_gtk_debug_item_get_name (item), name))
+        {
+          g_assert_true (gtk_tree_list_row_is_expandable (row));
+          gtk_tree_list_row_set_expanded (row, TRUE);
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+/* The whole flow: F5 runs the script with its breakpoints, the paused
+ * line is highlighted, the stack, variables and watches show the paused
+ * frame, F10 steps, breakpoints change while running, and the end of the
+ * script ends the session. */
+static void
+test_debug_flow (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GIsleGtkConsole *console = console_of (window);
+  GIsleGtkEditor *editor = gisle_console_window_get_editor (window);
+  GIsleGtkDebugPanel *panel = panel_of (window);
+  GListModel *stack = gisle_gtk_debug_panel_get_stack (panel);
+  GtkTreeListModel *variables = gisle_gtk_debug_panel_get_variables (panel);
+  GListModel *watches = gisle_gtk_debug_panel_get_watches (panel);
+  g_autoptr(GIsleGtkDebugItem) top = NULL;
+
+  gisle_console_window_set_code (window, SHAPES_SCRIPT);
+  gisle_gtk_editor_set_breakpoint (editor, 3, TRUE);
+  gisle_gtk_editor_set_breakpoint (editor, 14, TRUE);
+  gisle_gtk_debug_panel_add_watch (panel, "w * h");
+  gisle_gtk_debug_panel_add_watch (panel, "shape.name");
+  g_assert_true (enabled (window, "debug"));
+  g_assert_false (enabled (window, "step-over"));
+  g_assert_null (gisle_gtk_console_get_debugger (console));
+
+  /* F5 with nothing running: Debug. */
+  press (window, "F5");
+  g_assert_nonnull (gisle_gtk_console_get_debugger (console));
+  g_assert_true (gisle_gtk_debug_panel_get_debugger (panel) == gisle_gtk_console_get_debugger (console));
+  WAIT_FOR (settled (window), 10000);
+  g_assert_true (gtk_widget_is_visible (GTK_WIDGET (panel)));
+  g_assert_cmpint (gisle_gtk_editor_get_paused_line (editor), ==, 3);
+  g_assert_true (shows (window, GISLE_GTK_TEXT_INFO, "Paused at untitled.lua:3, at a breakpoint."));
+  g_assert_true (enabled (window, "step-over") && enabled (window, "continue"));
+  g_assert_false (enabled (window, "debug"));
+
+  /* The stack: area() on top, called from the main chunk. */
+  g_assert_cmpuint (g_list_model_get_n_items (stack), ==, 2);
+  top = row_item (stack, 0);
+  g_assert_cmpstr (gisle_gtk_debug_item_get_name (top), ==, "area");
+  g_assert_cmpstr (gisle_gtk_debug_item_get_text (top), ==, "untitled.lua:3");
+  g_clear_object (&top);
+  top = row_item (stack, 1);
+  g_assert_cmpstr (gisle_gtk_debug_item_get_name (top), ==, "(main)");
+  g_assert_cmpstr (gisle_gtk_debug_item_get_text (top), ==, "untitled.lua:12");
+
+  /* The variables of area(), a table opening into its fields. */
+  g_assert_cmpstr (text_of (G_LIST_MODEL (variables), "w"), ==, "1");
+  g_assert_cmpstr (text_of (G_LIST_MODEL (variables), "h"), ==, "2");
+  g_assert_null (text_of (G_LIST_MODEL (variables), "name"));
+  expand (variables, "shape");
+  g_assert_cmpstr (text_of (G_LIST_MODEL (variables), "name"), ==, "\"door\"");
+  expand (variables, "size");
+  g_assert_cmpstr (text_of (G_LIST_MODEL (variables), "size"), ==, "{ h = 2, w = 1 }");
+
+  /* The watches, in the paused frame. */
+  g_assert_cmpstr (text_of (watches, "w * h"), ==, "2");
+  g_assert_cmpstr (text_of (watches, "shape.name"), ==, "\"door\"");
+
+  /* The caller's frame: its locals; "w * h" fails there (no w). */
+  gisle_gtk_debug_panel_set_selected_frame (panel, 1);
+  WAIT_FOR (!gisle_gtk_debug_panel_get_loading (panel), 5000);
+  g_assert_cmpstr (text_of (G_LIST_MODEL (variables), "total"), ==, "0");
+  g_assert_nonnull (text_of (G_LIST_MODEL (variables), "shapes"));
+  g_assert_nonnull (strstr (text_of (watches, "w * h"), "attempt to perform arithmetic"));
+
+  /* F10 steps over the return: back in the loop (Lua reports the rest
+   * of line 12 as no new line, so the next is the "for" of line 11),
+   * area() is gone. */
+  press (window, "F10");
+  WAIT_FOR (settled (window) && gisle_gtk_editor_get_paused_line (editor) != 3, 5000);
+  g_assert_cmpuint (g_list_model_get_n_items (stack), ==, 1);
+  g_assert_cmpint (gisle_gtk_editor_get_paused_line (editor), ==, 11);
+
+  /* F5 goes on to the breakpoint, in the second call. */
+  press (window, "F5");
+  WAIT_FOR (settled (window) && gisle_gtk_editor_get_paused_line (editor) == 3, 5000);
+  WAIT_FOR (text_of (watches, "shape.name") != NULL && g_str_equal (text_of (watches, "shape.name"), "\"wall\""), 5000);
+  g_assert_cmpstr (text_of (watches, "w * h"), ==, "12");
+
+  /* A breakpoint removed while paused is gone for the rest of the run. */
+  g_assert_false (gisle_gtk_editor_toggle_breakpoint (editor, 3));
+  press (window, "F5");
+  WAIT_FOR (settled (window) && gisle_gtk_editor_get_paused_line (editor) == 14, 5000);
+  g_assert_cmpstr (text_of (G_LIST_MODEL (variables), "total"), ==, "14");
+
+  /* The end of the script ends the session. */
+  press (window, "F5");
+  WAIT_FOR (!running (window), 5000);
+  g_assert_true (shows (window, GISLE_GTK_TEXT_OUTPUT, "14"));
+  g_assert_true (shows (window, GISLE_GTK_TEXT_INFO, "Finished in"));
+  g_assert_null (gisle_gtk_console_get_debugger (console));
+  g_assert_null (gisle_gtk_debug_panel_get_debugger (panel));
+  g_assert_cmpuint (g_list_model_get_n_items (stack), ==, 0);
+  g_assert_cmpint (gisle_gtk_editor_get_paused_line (editor), ==, -1);
+  g_assert_false (paused (window));
+  g_assert_true (enabled (window, "debug"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* F11 steps into the called function, Shift+F11 out of it again. */
+static void
+test_step_into_out (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GIsleGtkEditor *editor = gisle_console_window_get_editor (window);
+  GListModel *stack = gisle_gtk_debug_panel_get_stack (panel_of (window));
+  g_autoptr(GIsleGtkDebugItem) top = NULL;
+
+  gisle_console_window_set_code (window, SHAPES_SCRIPT);
+  gisle_gtk_editor_set_breakpoint (editor, 12, TRUE);
+  g_action_group_activate_action (gisle_gtk_console_get_actions (console_of (window)), "debug", NULL);
+  WAIT_FOR (settled (window), 10000);
+  g_assert_cmpint (gisle_gtk_editor_get_paused_line (editor), ==, 12);
+
+  press (window, "F11");
+  WAIT_FOR (settled (window) && gisle_gtk_editor_get_paused_line (editor) == 2, 5000);
+  top = row_item (stack, 0);
+  g_assert_cmpstr (gisle_gtk_debug_item_get_name (top), ==, "area");
+
+  /* Out: at the next line the caller starts, the loop's "for". */
+  press (window, "<Shift>F11");
+  WAIT_FOR (settled (window) && g_list_model_get_n_items (stack) == 1, 5000);
+  g_assert_cmpint (gisle_gtk_editor_get_paused_line (editor), ==, 11);
+
+  gisle_gtk_console_stop (console_of (window));
+  WAIT_FOR (!running (window), 5000);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Stop while paused ends the script, as any Stop does. */
+static void
+test_stop_while_paused (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GIsleGtkConsole *console = console_of (window);
+  GIsleGtkEditor *editor = gisle_console_window_get_editor (window);
+
+  gisle_console_window_set_code (window, SHAPES_SCRIPT);
+  gisle_gtk_editor_set_breakpoint (editor, 3, TRUE);
+  g_action_group_activate_action (gisle_gtk_console_get_actions (console), "debug", NULL);
+  WAIT_FOR (paused (window), 10000);
+  g_assert_true (enabled (window, "stop"));
+  g_action_group_activate_action (gisle_gtk_console_get_actions (console), "stop", NULL);
+  WAIT_FOR (!running (window), 5000);
+  g_assert_true (shows (window, GISLE_GTK_TEXT_INFO, "Stopped after"));
+  g_assert_false (shows (window, GISLE_GTK_TEXT_OUTPUT, "14"));
+  g_assert_null (gisle_gtk_console_get_debugger (console));
+  g_assert_cmpint (gisle_gtk_editor_get_paused_line (editor), ==, -1);
+
+  /* The isle is fine afterwards, without a debugger. */
+  g_action_group_activate_action (G_ACTION_GROUP (window), "run", NULL);
+  WAIT_FOR (!running (window) && shows (window, GISLE_GTK_TEXT_OUTPUT, "14"), 5000);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* An error nothing catches pauses where it was raised; going on reports
+ * it as usual. */
+static void
+test_pause_on_error (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GIsleGtkEditor *editor = gisle_console_window_get_editor (window);
+  GIsleGtkDebugPanel *panel = panel_of (window);
+
+  gisle_console_window_set_code (window, "local function f(t)\n  return t.x.y\nend\nf({})\n");
+  g_action_group_activate_action (gisle_gtk_console_get_actions (console_of (window)), "debug", NULL);
+  WAIT_FOR (settled (window), 10000);
+  g_assert_true (shows (window, GISLE_GTK_TEXT_INFO, "Paused at untitled.lua:2 on an error:"));
+  g_assert_cmpint (gisle_gtk_editor_get_paused_line (editor), ==, 2);
+  g_assert_cmpstr (text_of (G_LIST_MODEL (gisle_gtk_debug_panel_get_variables (panel)), "t"), ==, "{}");
+  press (window, "F5");
+  WAIT_FOR (!running (window), 5000);
+  g_assert_true (shows (window, GISLE_GTK_TEXT_ERROR, "attempt to index a nil value"));
+  g_assert_cmpint (gisle_gtk_editor_get_error_line (editor), ==, 2);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* What hovering evaluates: the name under the pointer with the fields
+ * before it; nothing on keywords, numbers, strings or comments. */
+static void
+test_hover_expression (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GIsleGtkEditor *editor = gisle_console_window_get_editor (window);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (editor));
+  struct { int line, column; const char *expected; } cases[] = {
+    { 1, 12, "shape.size.w" },   /* on "w" of ".w" */
+    { 1, 0, NULL },              /* the space before the name */
+    { 0, 6, "w" },
+    { 1, 10, "shape.size" },
+    { 1, 3, "shape" },
+    { 2, 3, NULL },              /* "return" */
+    { 3, 12, NULL },             /* in a string */
+    { 4, 3, NULL },              /* in a comment */
+    { 5, 10, NULL },             /* a number */
+  };
+
+  gisle_console_window_set_code (window, "local w = 1\n"
+                                         " shape.size.w = 2\n"
+                                         "return x\n"
+                                         "local s = \"shape\"\n"
+                                         "-- shape\n"
+                                         "local n = 42\n");
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      GtkTextIter iter;
+      g_autofree char *expression = NULL;
+
+      gtk_text_buffer_get_iter_at_line_offset (buffer, &iter, cases[i].line, cases[i].column);
+      expression = gisle_gtk_editor_get_expression_at (editor, &iter);
+      g_test_message ("line %d column %d: %s", cases[i].line, cases[i].column,
+                      expression != NULL ? expression : "(none)");
+      g_assert_cmpstr (expression, ==, cases[i].expected);
+    }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -293,6 +650,11 @@ main (int   argc,
   g_test_add_func ("/console-debug/profile-heat", test_profile_heat);
   g_test_add_func ("/console-debug/profile-other-script", test_profile_other_script);
   g_test_add_func ("/console-debug/breakpoints", test_breakpoints);
+  g_test_add_func ("/console-debug/debug-flow", test_debug_flow);
+  g_test_add_func ("/console-debug/step-into-out", test_step_into_out);
+  g_test_add_func ("/console-debug/stop-while-paused", test_stop_while_paused);
+  g_test_add_func ("/console-debug/pause-on-error", test_pause_on_error);
+  g_test_add_func ("/console-debug/hover-expression", test_hover_expression);
 
   status = g_test_run ();
   g_application_release (G_APPLICATION (app));
