@@ -136,7 +136,8 @@ gisle_cancel_arm_registered (GisleRun  *run,
     gisle_cancel_arm_state (L, run->job);
 }
 
-/* For the registered hook: sets @L's hook as lua_sethook() does, unless a
+/* For the registered hook: sets @L's hook as lua_sethook() does (a count
+ * of 1 with LUA_MASKCOUNT), unless a
  * cancel is due or under way, whose hook then stays (or comes back, if a
  * signal landed during the call). Worker thread. */
 void
@@ -146,7 +147,8 @@ gisle_cancel_set_hook (lua_State *L,
 {
   GisleRun *run = gisle_tls_run;
 
-  lua_sethook (L, hook, mask, 0);
+  /* A count event is only ever wanted at the next instruction. */
+  lua_sethook (L, hook, mask, (mask & LUA_MASKCOUNT) ? 1 : 0);
   atomic_signal_fence (memory_order_seq_cst);
   if (run != NULL && gisle_cancel_arming (run->job) != GISLE_ARM_NONE)
     gisle_cancel_arm_state (L, run->job);

@@ -137,12 +137,12 @@ gisle_debug_refresh (GisleDebugCore *core)
 
   if (generation == core->cache_generation && core->cache_set != NULL)
     return;
-  g_mutex_lock (&core->lock);
+  gisle_mutex_lock (&core->lock);
   if (core->cache_set != NULL)
     gisle_debug_set_release (core->cache_set);
   core->cache_set = core->set != NULL ? g_atomic_rc_box_acquire (core->set) : NULL;
   core->cache_generation = g_atomic_int_get (&core->generation);
-  g_mutex_unlock (&core->lock);
+  gisle_mutex_unlock (&core->lock);
   core->cache_source = NULL;
   core->cache_L = NULL;
 }
@@ -192,7 +192,8 @@ gisle_debug_lines_at (GisleDebugCore *core,
   return lines;
 }
 
-/* Sets @L's mask for a function with or without breakpoints. */
+/* Sets @L's mask for a function with or without breakpoints. A count
+ * event armed by a step that returned is kept until it fires. */
 static void
 gisle_debug_set_mask (GisleDebugCore *core,
                       lua_State      *L,
@@ -200,6 +201,9 @@ gisle_debug_set_mask (GisleDebugCore *core,
 {
   gboolean all = g_atomic_int_get (&core->stepping) || g_atomic_int_get (&core->pause_requested);
   int mask = lines || all ? GISLE_DEBUG_FULL_MASK : GISLE_DEBUG_BASE_MASK;
+
+  if (all && (lua_gethookmask (L) & LUA_MASKCOUNT))
+    mask |= LUA_MASKCOUNT;
 
   if (lua_gethookmask (L) != mask)
     gisle_cancel_set_hook (L, gisle_debug_hook, mask);
@@ -419,12 +423,14 @@ gisle_debug_serve (GisleDebugCore    *core,
 
 /* ---- The pause ------------------------------------------------------------ */
 
+/* Under worker->lock. Closing the isle cancels its running job right
+ * after it sets worker->closing: the pause waits for that cancel, or the
+ * job would run on for a moment and might even succeed. */
 static gboolean
 gisle_debug_job_stopping (GisleWorker *worker,
                           GisleJob    *job)
 {
-  return g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE ||
-         worker->closing || worker->defunct;
+  return g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE || worker->defunct;
 }
 
 /* Pauses the job running @L until told to go on, answering questions
@@ -546,6 +552,25 @@ gisle_debug_step_done (GisleDebugCore *core,
   if (core->step == GISLE_DEBUG_STEP_OVER)
     return depth <= core->step_depth;
   return depth < core->step_depth;
+}
+
+/* At a return event of @L: when the stepped function itself returns, a
+ * step over or out ends in its caller, at the caller's next instruction
+ * (or the resumer's, when it was a coroutine's body), not at the caller's
+ * next new line. */
+static void
+gisle_debug_step_return (GisleDebugCore *core,
+                         GisleRun       *run,
+                         lua_State      *L)
+{
+  lua_State *next = L;
+
+  if ((core->step != GISLE_DEBUG_STEP_OVER && core->step != GISLE_DEBUG_STEP_OUT) ||
+      L != core->step_L || gisle_debug_depth (L) > core->step_depth)
+    return;
+  if (core->step_depth <= 1 && run->depth >= 2 && run->stack[run->depth - 1] == L)
+    next = run->stack[run->depth - 2];
+  gisle_cancel_set_hook (next, gisle_debug_hook, GISLE_DEBUG_FULL_MASK | LUA_MASKCOUNT);
 }
 
 /* ---- Conditions --------------------------------------------------------------- */
@@ -696,9 +721,18 @@ gisle_debug_hook (lua_State *L,
         case LUA_HOOKRET:
           /* The caller's breakpoints, where the function returns to. */
           gisle_debug_set_mask (core, L, gisle_debug_lines_at (core, L, 1) != NULL);
+          gisle_debug_step_return (core, run, L);
           break;
         case LUA_HOOKLINE:
           gisle_debug_line (core, run, L, ar);
+          break;
+        case LUA_HOOKCOUNT:
+          /* Armed by a step that returned: the caller's next instruction,
+           * which is no new line when it finishes the calling line. */
+          gisle_cancel_set_hook (L, gisle_debug_hook, GISLE_DEBUG_FULL_MASK);
+          gisle_debug_set_mask (core, L, gisle_debug_lines_at (core, L, 0) != NULL);
+          if (core->step != GISLE_DEBUG_RUN && gisle_debug_step_done (core, run, L))
+            gisle_debug_pause (core, run, L, 0, G_ISLE_PAUSE_REASON_STEP, NULL);
           break;
         default:
           break;

@@ -55,6 +55,14 @@ gisle_debug_table (lua_State *L,
 
   if (g_ptr_array_find (path, address, NULL))
     return gisle_debug_marker ("cycle", text);
+  /* The globals would fill every _ENV upvalue with the whole library. */
+  lua_pushglobaltable (L);
+  if (lua_topointer (L, -1) == address)
+    {
+      lua_pop (L, 1);
+      return gisle_debug_marker ("globals", text);
+    }
+  lua_pop (L, 1);
   if (depth == 0 || !lua_checkstack (L, 3))
     return gisle_debug_marker ("table", text);
 

@@ -98,7 +98,7 @@ gisle_debug_core_get (GisleWorker *worker)
 {
   GisleDebugCore *core = NULL;
 
-  g_mutex_lock (&gisle_debug_core_lock);
+  gisle_mutex_lock (&gisle_debug_core_lock);
   if (g_atomic_pointer_get (&worker->run.hooks) == &gisle_debug_run_hooks)
     core = worker->run.hooks_data;
   else if (g_atomic_pointer_get (&worker->run.hooks) == NULL)
@@ -110,7 +110,7 @@ gisle_debug_core_get (GisleWorker *worker)
           core = NULL;
         }
     }
-  g_mutex_unlock (&gisle_debug_core_lock);
+  gisle_mutex_unlock (&gisle_debug_core_lock);
   return core;
 }
 
@@ -207,9 +207,9 @@ g_isle_debugger_owns (GIsleDebugger *self)
 
   if (self->core == NULL)
     return FALSE;
-  g_mutex_lock (&self->core->lock);
+  gisle_mutex_lock (&self->core->lock);
   owns = g_isle_debugger_owns_locked (self);
-  g_mutex_unlock (&self->core->lock);
+  gisle_mutex_unlock (&self->core->lock);
   return owns;
 }
 
@@ -231,7 +231,7 @@ g_isle_debugger_attach (GIsleDebugger *self)
     return;
   self->core = core;
 
-  g_mutex_lock (&core->lock);
+  gisle_mutex_lock (&core->lock);
   if (!core->attached)
     {
       core->attached = TRUE;
@@ -242,7 +242,7 @@ g_isle_debugger_attach (GIsleDebugger *self)
       g_atomic_int_set (&core->max_depth, GISLE_DEBUG_DEFAULT_DEPTH);
       g_atomic_int_set (&core->attached_flag, 1);
     }
-  g_mutex_unlock (&core->lock);
+  gisle_mutex_unlock (&core->lock);
 }
 
 /**
@@ -269,7 +269,7 @@ g_isle_debugger_detach (GIsleDebugger *self)
     return;
   worker = core->worker;
 
-  g_mutex_lock (&core->lock);
+  gisle_mutex_lock (&core->lock);
   if (g_isle_debugger_owns_locked (self))
     {
       core->attached = FALSE;
@@ -282,7 +282,7 @@ g_isle_debugger_detach (GIsleDebugger *self)
       detached = TRUE;
     }
   self->serial = 0;
-  g_mutex_unlock (&core->lock);
+  gisle_mutex_unlock (&core->lock);
 
   if (!detached)
     return;
@@ -619,10 +619,10 @@ g_isle_debugger_add_breakpoint (GIsleDebugger *self,
   core = self->core;
   if (core == NULL)
     return 0;
-  g_mutex_lock (&core->lock);
+  gisle_mutex_lock (&core->lock);
   if (!g_isle_debugger_owns_locked (self))
     {
-      g_mutex_unlock (&core->lock);
+      gisle_mutex_unlock (&core->lock);
       return 0;
     }
   bp = g_new0 (GisleBreakpoint, 1);
@@ -632,7 +632,7 @@ g_isle_debugger_add_breakpoint (GIsleDebugger *self,
   bp->condition = condition != NULL && *condition != '\0' ? g_strdup (condition) : NULL;
   g_ptr_array_add (core->breakpoints, bp);
   gisle_debug_core_publish_locked (core);
-  g_mutex_unlock (&core->lock);
+  gisle_mutex_unlock (&core->lock);
 
   gisle_debug_core_poke (core);
   return id;
@@ -661,7 +661,7 @@ g_isle_debugger_remove_breakpoint (GIsleDebugger *self,
   core = self->core;
   if (core == NULL)
     return FALSE;
-  g_mutex_lock (&core->lock);
+  gisle_mutex_lock (&core->lock);
   if (g_isle_debugger_owns_locked (self))
     for (guint i = 0; i < core->breakpoints->len; i++)
       if (((GisleBreakpoint *) core->breakpoints->pdata[i])->id == id)
@@ -671,7 +671,7 @@ g_isle_debugger_remove_breakpoint (GIsleDebugger *self,
           found = TRUE;
           break;
         }
-  g_mutex_unlock (&core->lock);
+  gisle_mutex_unlock (&core->lock);
   return found;
 }
 
@@ -691,13 +691,13 @@ g_isle_debugger_clear_breakpoints (GIsleDebugger *self)
   core = self->core;
   if (core == NULL)
     return;
-  g_mutex_lock (&core->lock);
+  gisle_mutex_lock (&core->lock);
   if (g_isle_debugger_owns_locked (self))
     {
       g_ptr_array_set_size (core->breakpoints, 0);
       gisle_debug_core_publish_locked (core);
     }
-  g_mutex_unlock (&core->lock);
+  gisle_mutex_unlock (&core->lock);
 }
 
 /**
@@ -722,7 +722,7 @@ g_isle_debugger_list_breakpoints (GIsleDebugger *self)
   core = self->core;
   if (core != NULL)
     {
-      g_mutex_lock (&core->lock);
+      gisle_mutex_lock (&core->lock);
       if (g_isle_debugger_owns_locked (self))
         for (guint i = 0; i < core->breakpoints->len; i++)
           {
@@ -732,7 +732,7 @@ g_isle_debugger_list_breakpoints (GIsleDebugger *self)
 
             g_variant_builder_add (&builder, "(usus)", bp->id, chunk, bp->line, condition);
           }
-      g_mutex_unlock (&core->lock);
+      gisle_mutex_unlock (&core->lock);
     }
   return g_variant_ref_sink (g_variant_builder_end (&builder));
 }
@@ -1031,10 +1031,10 @@ gisle_debug_ask (GIsleDebugger      *self,
       return NULL;
     }
 
-  g_mutex_lock (&core->lock);
+  gisle_mutex_lock (&core->lock);
   while (!request->done)
-    g_cond_wait (&core->cond, &core->lock);
-  g_mutex_unlock (&core->lock);
+    gisle_cond_wait (&core->cond, &core->lock);
+  gisle_mutex_unlock (&core->lock);
 
   if (request->error != NULL)
     {
@@ -1099,10 +1099,10 @@ gisle_debug_request_complete (GisleDebugCore    *core,
                              (GDestroyNotify) gisle_debug_request_free);
       return;
     }
-  g_mutex_lock (&core->lock);
+  gisle_mutex_lock (&core->lock);
   request->done = TRUE;
   g_cond_broadcast (&core->cond);
-  g_mutex_unlock (&core->lock);
+  gisle_mutex_unlock (&core->lock);
 }
 
 static GVariant *
@@ -1515,10 +1515,10 @@ gisle_debug_event_deliver (gpointer data)
   g_autoptr(GIsleDebugger) self = NULL;
 
   /* Only to the debugger attached when it happened, if still attached. */
-  g_mutex_lock (&core->lock);
+  gisle_mutex_lock (&core->lock);
   if (core->attached && (guint) g_atomic_int_get (&core->serial) == event->serial)
     self = g_weak_ref_get (&core->object);
-  g_mutex_unlock (&core->lock);
+  gisle_mutex_unlock (&core->lock);
   if (self == NULL)
     return G_SOURCE_REMOVE;
 
