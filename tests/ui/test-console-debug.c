@@ -472,13 +472,12 @@ test_debug_flow (void)
   g_assert_nonnull (text_of (G_LIST_MODEL (variables), "shapes"));
   g_assert_nonnull (strstr (text_of (watches, "w * h"), "attempt to perform arithmetic"));
 
-  /* F10 steps over the return: back in the loop (Lua reports the rest
-   * of line 12 as no new line, so the next is the "for" of line 11),
-   * area() is gone. */
+  /* F10 steps over the return: back in the caller's line 12, where the
+   * sum is still to be done; area() is gone. */
   press (window, "F10");
   WAIT_FOR (settled (window) && gisle_gtk_editor_get_paused_line (editor) != 3, 5000);
   g_assert_cmpuint (g_list_model_get_n_items (stack), ==, 1);
-  g_assert_cmpint (gisle_gtk_editor_get_paused_line (editor), ==, 11);
+  g_assert_cmpint (gisle_gtk_editor_get_paused_line (editor), ==, 12);
 
   /* F5 goes on to the breakpoint, in the second call. */
   press (window, "F5");
@@ -527,10 +526,10 @@ test_step_into_out (void)
   top = row_item (stack, 0);
   g_assert_cmpstr (gisle_gtk_debug_item_get_name (top), ==, "area");
 
-  /* Out: at the next line the caller starts, the loop's "for". */
+  /* Out: back in the caller, on the line of the call. */
   press (window, "<Shift>F11");
   WAIT_FOR (settled (window) && g_list_model_get_n_items (stack) == 1, 5000);
-  g_assert_cmpint (gisle_gtk_editor_get_paused_line (editor), ==, 11);
+  g_assert_cmpint (gisle_gtk_editor_get_paused_line (editor), ==, 12);
 
   gisle_gtk_console_stop (console_of (window));
   WAIT_FOR (!running (window), 5000);
