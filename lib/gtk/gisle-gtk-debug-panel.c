@@ -202,6 +202,31 @@ key_name (GVariant *key)
   return g_strdup_printf ("[%s]", text);
 }
 
+/* Entries in the order the formatter shows keys: numbers (by value),
+ * then names; the debugger gives them in Lua's traversal order. */
+static int
+compare_entries (gconstpointer a,
+                 gconstpointer b,
+                 gpointer      user_data)
+{
+  const GIsleGtkDebugItem *x = a, *y = b;
+  gboolean x_index = x->name[0] == '[' && (g_ascii_isdigit (x->name[1]) || x->name[1] == '-');
+  gboolean y_index = y->name[0] == '[' && (g_ascii_isdigit (y->name[1]) || y->name[1] == '-');
+
+  /* "…" (entries left out) stays last. */
+  if (g_str_equal (x->name, "…") || g_str_equal (y->name, "…"))
+    return g_str_equal (x->name, "…") - g_str_equal (y->name, "…");
+  if (x_index != y_index)
+    return x_index ? -1 : 1;
+  if (x_index)
+    {
+      double dx = g_ascii_strtod (x->name + 1, NULL), dy = g_ascii_strtod (y->name + 1, NULL);
+
+      return dx < dy ? -1 : dx > dy;
+    }
+  return strcmp (x->name, y->name);
+}
+
 static GListModel *
 children_of (gpointer item_ptr,
              gpointer user_data)
@@ -236,6 +261,7 @@ children_of (gpointer item_ptr,
           g_variant_unref (wrapped_key);
           g_variant_unref (wrapped_value);
         }
+      g_list_store_sort (item->children, compare_entries, NULL);
     }
   return item->children != NULL ? G_LIST_MODEL (g_object_ref (item->children)) : NULL;
 }
@@ -641,6 +667,7 @@ paused_cb (GIsleDebugger    *debugger,
    * script.lua:12" */
   text = line > 0 ? g_strdup_printf (_("Paused at %s:%d"), chunk, line) : g_strdup (_("Paused"));
   gtk_label_set_text (self->status, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status), text);
   q = question_new (self);
   g_isle_debugger_get_stack_async (self->debugger, q->cancellable, stack_cb, q);
 }
@@ -655,6 +682,7 @@ clear_pause (GIsleGtkDebugPanel *self,
   g_list_store_remove_all (self->variables_root);
   clear_watch_values (self);
   gtk_label_set_text (self->status, status);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status), status);
 }
 
 static void
