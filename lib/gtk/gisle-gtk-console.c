@@ -37,7 +37,6 @@ typedef struct {
   char *code;
   char *chunk_name;
   gboolean from_editor;         /* the code is the editor's text */
-  gboolean debug;               /* runs with the console's debug session */
 } Job;
 
 /**
@@ -1936,7 +1935,6 @@ gisle_gtk_console_debug_script (GIsleGtkConsole *self,
   if (!start_debugging (self, code, chunk_name))
     return FALSE;
   start_job (self, JOB_SCRIPT, code, chunk_name);
-  self->job->debug = TRUE;
   return TRUE;
 }
 
