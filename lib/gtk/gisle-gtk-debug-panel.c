@@ -19,8 +19,12 @@
 /* Summaries in the tree stay on one line and short. */
 #define SUMMARY_CHARS 120
 
-/* A row: a frame, a variable, a group of variables or a watch. */
-
+/**
+ * GIsleGtkDebugItem:
+ *
+ * A row of a [class@GIsleGtk.DebugPanel]: a frame of the stack, a
+ * variable (or a table's entry), a group of variables, or a watch.
+ */
 struct _GIsleGtkDebugItem {
   GObject parent_instance;
 

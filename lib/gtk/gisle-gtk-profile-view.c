@@ -13,8 +13,12 @@
 
 #include "gisle-gtk-profile-view.h"
 
-/* A row: one function of the profile. */
-
+/**
+ * GIsleGtkProfileFunction:
+ *
+ * A row of a [class@GIsleGtk.ProfileView]: one function of a profile
+ * with its self and total samples.
+ */
 struct _GIsleGtkProfileFunction {
   GObject parent_instance;
 
