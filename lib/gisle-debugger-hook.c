@@ -284,22 +284,49 @@ typedef struct
   const GisleDebugFrame *frame;
 } GisleDebugServe;
 
-/* Runs code of a query in a coroutine of its own: @L is in a hook, where
- * Lua runs nothing hooked, so code run there could not be cancelled. The
- * coroutine is on the run's resume stack, so Stop reaches it. Expects the
- * function on top of @L; leaves its first result (or the error) there.
- * Returns the status. */
-static int
-gisle_debug_run_code (lua_State *L)
+static const char gisle_debug_thread_key = 't';
+
+/* Pushes the coroutine the debugger runs code in: the last one, if it
+ * ended well and can start another function, or a new one. */
+static lua_State *
+gisle_debug_push_thread (lua_State *L)
 {
-  lua_State *co = lua_newthread (L);
+  lua_State *co;
+  lua_Debug ar;
+
+  if (lua_rawgetp (L, LUA_REGISTRYINDEX, &gisle_debug_thread_key) == LUA_TTHREAD)
+    {
+      co = lua_tothread (L, -1);
+      if (lua_status (co) == LUA_OK && lua_gettop (co) == 0 && !lua_getstack (co, 0, &ar))
+        return co;
+    }
+  lua_pop (L, 1);
+  co = lua_newthread (L);
+  lua_pushvalue (L, -1);
+  lua_rawsetp (L, LUA_REGISTRYINDEX, &gisle_debug_thread_key);
+  return co;
+}
+
+/* Runs debugger code (a question's or a condition's) in @frame, in a
+ * coroutine: @L is in a hook, where Lua runs nothing hooked, so code run
+ * there could not be cancelled. The coroutine is on the run's resume
+ * stack, so Stop reaches it. Expects the function on top of @L; leaves its
+ * first result (or the error) there. Returns the status. */
+static int
+gisle_debug_run_code (GisleDebugCore        *core,
+                      lua_State             *L,
+                      const GisleDebugFrame *frame)
+{
+  lua_State *co = gisle_debug_push_thread (L);
   int depth, status, nres = 0;
 
-  lua_sethook (co, NULL, 0, 0);         /* copied from @L: none of ours */
+  lua_sethook (co, NULL, 0, 0);         /* as the last run or @L left it */
   lua_insert (L, -2);
   lua_xmove (L, co, 1);
   depth = gisle_cancel_push_state (co);
+  core->eval_frame = frame;
   status = lua_resume (co, L, 0, &nres);
+  core->eval_frame = NULL;
   if (depth >= 0)
     gisle_cancel_pop_state (depth);
   if (status == LUA_YIELD)
@@ -346,13 +373,13 @@ gisle_debug_serve_protected (lua_State *L)
       break;
 
     case GISLE_DEBUG_REQ_EVALUATE:
-      if (!gisle_debug_load_in_frame (L, serve->frame, request->text))
+      if (!gisle_debug_compile (serve->core, L, request->text))
         {
           request->error = g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_SYNTAX, "%s",
                                         lua_tostring (L, -1));
           break;
         }
-      status = gisle_debug_run_code (L);
+      status = gisle_debug_run_code (serve->core, L, serve->frame);
       if (status != LUA_OK)
         {
           const char *message = lua_tostring (L, -1);
@@ -577,20 +604,44 @@ gisle_debug_step_return (GisleDebugCore *core,
 
 typedef struct
 {
+  GisleDebugCore *core;
   const GisleDebugFrame *frame;
-  const char *condition;
+  const GisleBreakpoint *bp;
   gboolean result;
 } GisleDebugCondition;
+
+/* The compiled conditions, by breakpoint id, for one generation of the
+ * breakpoints: compiling costs far more than running. */
+static const char gisle_debug_conditions_key = 'k';
 
 static int
 gisle_debug_condition_protected (lua_State *L)
 {
   GisleDebugCondition *cond = lua_touserdata (L, 1);
+  lua_Integer generation = cond->core->cache_generation;
 
   lua_settop (L, 0);
-  if (!gisle_debug_load_in_frame (L, cond->frame, cond->condition))
-    return lua_error (L);
-  if (gisle_debug_run_code (L) != LUA_OK)
+  if (lua_rawgetp (L, LUA_REGISTRYINDEX, &gisle_debug_conditions_key) != LUA_TTABLE ||
+      lua_getfield (L, 1, "generation") != LUA_TNUMBER ||
+      lua_tointeger (L, -1) != generation)
+    {
+      lua_settop (L, 0);
+      lua_createtable (L, 0, 1);
+      lua_pushinteger (L, generation);
+      lua_setfield (L, 1, "generation");
+      lua_pushvalue (L, 1);
+      lua_rawsetp (L, LUA_REGISTRYINDEX, &gisle_debug_conditions_key);
+    }
+  lua_settop (L, 1);
+  if (lua_rawgeti (L, 1, cond->bp->id) != LUA_TFUNCTION)
+    {
+      lua_pop (L, 1);
+      if (!gisle_debug_compile (cond->core, L, cond->bp->condition))
+        return lua_error (L);
+      lua_pushvalue (L, -1);
+      lua_rawseti (L, 1, cond->bp->id);
+    }
+  if (gisle_debug_run_code (cond->core, L, cond->frame) != LUA_OK)
     return lua_error (L);
   cond->result = lua_toboolean (L, -1);
   return 0;
@@ -599,13 +650,14 @@ gisle_debug_condition_protected (lua_State *L)
 /* Evaluates a breakpoint's condition in @L's running frame: TRUE if it
  * holds; FALSE; or FALSE with *@message set if it failed. */
 static gboolean
-gisle_debug_condition (GisleDebugCore  *core,
-                       lua_State       *L,
-                       const char      *condition,
-                       char           **message)
+gisle_debug_condition (GisleDebugCore         *core,
+                       lua_State              *L,
+                       const GisleBreakpoint  *bp,
+                       char                  **message)
 {
   GisleDebugFrame frame = { L, { 0, }, 0 };
-  GisleDebugCondition cond = { &frame, condition, FALSE };
+  GisleDebugCondition cond = { core, &frame, bp, FALSE };
+  const char *condition = bp->condition;
   int status;
 
   if (!lua_getstack (L, 0, &frame.ar))
@@ -672,7 +724,7 @@ gisle_debug_line (GisleDebugCore *core,
           gisle_debug_pause (core, run, L, 0, G_ISLE_PAUSE_REASON_BREAKPOINT, NULL);
           return;
         }
-      if (gisle_debug_condition (core, L, bp->condition, &message))
+      if (gisle_debug_condition (core, L, bp, &message))
         {
           gisle_debug_pause (core, run, L, 0, G_ISLE_PAUSE_REASON_BREAKPOINT, NULL);
           return;

@@ -70,6 +70,16 @@ typedef struct
   GList link;
 } GisleDebugRequest;
 
+/* A frame by its activation record (lua_getstack's, which names the frame
+ * by its CallInfo): still right while the worker runs questions on top of
+ * the paused stack, where levels would shift. */
+typedef struct
+{
+  lua_State *L;
+  lua_Debug ar;
+  guint coroutine;               /* 0: the job's state; n: the nth resumed */
+} GisleDebugFrame;
+
 typedef struct _GisleDebugCore GisleDebugCore;
 struct _GisleDebugCore
 {
@@ -101,6 +111,7 @@ struct _GisleDebugCore
 
   /* Worker thread only. */
   gboolean in_eval;              /* running Lua for a query or a condition */
+  const GisleDebugFrame *eval_frame;  /* the frame that code runs in, meanwhile */
   GisleBreakpointSet *cache_set; /* a ref */
   gint cache_generation;
   const char *cache_source;      /* the last chunk looked up, by address */
@@ -116,15 +127,6 @@ struct _GisleDebugCore
   GArray *frames;                /* GisleDebugFrame */
 };
 
-/* A frame by its activation record (lua_getstack's, which names the frame
- * by its CallInfo): still right while the worker runs questions on top of
- * the paused stack, where levels would shift. */
-typedef struct
-{
-  lua_State *L;
-  lua_Debug ar;
-  guint coroutine;               /* 0: the job's state; n: the nth resumed */
-} GisleDebugFrame;
 
 /* gisle-debugger.c */
 void            gisle_breakpoint_free    (gpointer        data);
@@ -154,11 +156,12 @@ GVariant       *gisle_debug_variables    (lua_State       *L,
                                           const GisleDebugFrame *frame,
                                           guint            max_depth);
 /* Pushes onto @L the function compiled from @code (an expression, or else
- * statements) whose globals are @frame's locals, upvalues and globals;
- * returns FALSE with the message pushed instead. */
-gboolean        gisle_debug_load_in_frame (lua_State      *L,
-                                           const GisleDebugFrame *frame,
-                                           const char     *code);
+ * statements) whose globals are the locals, upvalues and globals of
+ * core->eval_frame while it runs; returns FALSE with the message pushed
+ * instead. */
+gboolean        gisle_debug_compile      (GisleDebugCore *core,
+                                          lua_State      *L,
+                                          const char     *code);
 gboolean        gisle_debug_set_local    (lua_State       *L,
                                           const GisleDebugFrame *frame,
                                           const char      *name,

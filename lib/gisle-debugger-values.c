@@ -305,17 +305,24 @@ gisle_debug_find_upvalue (lua_State  *L,
   return 0;
 }
 
-/* __index and __newindex of a frame's environment; the frame is the first
- * upvalue, as a light userdata. A local, an upvalue, else the function's
- * _ENV (or the globals). */
+/* __index and __newindex of the debugger's environment: a local of the
+ * frame the debugger runs code in now (core->eval_frame), an upvalue of its
+ * function, else the function's _ENV (or the globals). The core is the
+ * first upvalue; a function the evaluated code left behind and that runs
+ * later finds no frame and raises. */
 static int
 gisle_debug_env_access (lua_State *L)
 {
-  const GisleDebugFrame *frame = lua_touserdata (L, lua_upvalueindex (1));
+  GisleDebugCore *core = lua_touserdata (L, lua_upvalueindex (1));
+  const GisleDebugFrame *frame = core->eval_frame;
   gboolean write = lua_toboolean (L, lua_upvalueindex (2));
   const char *name = lua_type (L, 2) == LUA_TSTRING ? lua_tostring (L, 2) : NULL;
   lua_Debug ar;
   int n;
+
+  if (frame == NULL)
+    return luaL_error (L, "the debugger's frame is gone (code from the debugger sees "
+                          "a frame only while the debugger runs it)");
 
   luaL_checkstack (frame->L, 4, NULL);
   if (name != NULL && (n = gisle_debug_find_local (frame, &ar, name)) > 0)
@@ -363,10 +370,36 @@ gisle_debug_env_access (lua_State *L)
   return 1;
 }
 
+static const char gisle_debug_env_key = 'e';
+
+/* Pushes the debugger's environment: an empty table whose metatable looks
+ * in the frame the debugger runs code in. One per state, made once. */
+static void
+gisle_debug_push_env (GisleDebugCore *core,
+                      lua_State      *L)
+{
+  if (lua_rawgetp (L, LUA_REGISTRYINDEX, &gisle_debug_env_key) == LUA_TTABLE)
+    return;
+  lua_pop (L, 1);
+  lua_createtable (L, 0, 0);
+  lua_createtable (L, 0, 2);
+  lua_pushlightuserdata (L, core);
+  lua_pushboolean (L, FALSE);
+  lua_pushcclosure (L, gisle_debug_env_access, 2);
+  lua_setfield (L, -2, "__index");
+  lua_pushlightuserdata (L, core);
+  lua_pushboolean (L, TRUE);
+  lua_pushcclosure (L, gisle_debug_env_access, 2);
+  lua_setfield (L, -2, "__newindex");
+  lua_setmetatable (L, -2);
+  lua_pushvalue (L, -1);
+  lua_rawsetp (L, LUA_REGISTRYINDEX, &gisle_debug_env_key);
+}
+
 gboolean
-gisle_debug_load_in_frame (lua_State             *L,
-                           const GisleDebugFrame *frame,
-                           const char            *code)
+gisle_debug_compile (GisleDebugCore *core,
+                     lua_State      *L,
+                     const char     *code)
 {
   g_autofree char *expression = g_strconcat ("return ", code, NULL);
 
@@ -376,19 +409,7 @@ gisle_debug_load_in_frame (lua_State             *L,
       if (luaL_loadbufferx (L, code, strlen (code), "=(debugger)", "t") != LUA_OK)
         return FALSE;
     }
-
-  /* The environment: an empty table whose metatable looks in the frame. */
-  lua_createtable (L, 0, 0);
-  lua_createtable (L, 0, 2);
-  lua_pushlightuserdata (L, (void *) frame);
-  lua_pushboolean (L, FALSE);
-  lua_pushcclosure (L, gisle_debug_env_access, 2);
-  lua_setfield (L, -2, "__index");
-  lua_pushlightuserdata (L, (void *) frame);
-  lua_pushboolean (L, TRUE);
-  lua_pushcclosure (L, gisle_debug_env_access, 2);
-  lua_setfield (L, -2, "__newindex");
-  lua_setmetatable (L, -2);
+  gisle_debug_push_env (core, L);
   if (lua_setupvalue (L, -2, 1) == NULL)
     lua_pop (L, 1);
   return TRUE;

@@ -815,17 +815,24 @@ g_isle_debugger_get_max_depth (GIsleDebugger *self)
  *
  * Asks the isle's job to pause at its next Lua line: the running job, or
  * the next one to run if none runs now. A job busy in a C function (a long
- * `string.rep`, a host function) pauses when it is back in Lua. May be
- * called from any thread; #GIsleDebugger::paused tells when it happened.
+ * `string.rep`, a host function) pauses when it is back in Lua. While a
+ * job is paused this does nothing. May be called from any thread;
+ * #GIsleDebugger::paused tells when it happened.
  */
 void
 g_isle_debugger_pause (GIsleDebugger *self)
 {
+  GisleWorker *worker;
+
   g_return_if_fail (G_IS_ISLE_DEBUGGER (self));
 
   if (!g_isle_debugger_owns (self))
     return;
-  g_atomic_int_set (&self->core->pause_requested, 1);
+  worker = self->core->worker;
+  gisle_mutex_lock (&worker->lock);
+  if (self->core->state == GISLE_DEBUG_RUN)
+    g_atomic_int_set (&self->core->pause_requested, 1);
+  gisle_mutex_unlock (&worker->lock);
   gisle_debug_core_poke (self->core);
 }
 

@@ -285,6 +285,43 @@ test_no_hook_when_idle (void)
   fixture_clear (&f);
 }
 
+/* A breakpoint set while the job runs reaches it (the signal arms the
+ * hook); once removed, the hook goes at the job's next event. */
+static void
+test_breakpoint_while_running (void)
+{
+  Fixture f;
+  volatile gint running = 0;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = NULL;
+  const char *hook = NULL;
+  guint id;
+
+  fixture_init (&f);
+  g_signal_connect_swapped (f.isle, "event::running", G_CALLBACK (g_atomic_int_inc), (gpointer) &running);
+  start (&f,
+         "local done = false\n"
+         "isle.emit('running')\n"
+         "while not done do\n"
+         "  local t = {}\n"
+         "end\n"
+         "return tostring(debug.gethook())\n");
+  gisle_test_wait_flag (&running, "the job to run");
+  g_assert_true (g_queue_is_empty (&f.pauses));
+  id = g_isle_debugger_add_breakpoint (f.debugger, "job", 4, NULL);
+  expect_pause (&f, G_ISLE_PAUSE_REASON_BREAKPOINT, 4);
+  g_assert_true (g_isle_debugger_set_local (f.debugger, 0, "done", g_variant_new_boolean (TRUE), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_isle_debugger_remove_breakpoint (f.debugger, id));
+  g_isle_debugger_resume (f.debugger);
+  value = finish (&f, &error);
+  g_assert_no_error (error);
+  g_variant_get (value, "(&s)", &hook);
+  g_assert_cmpstr (hook, ==, "nil");
+  g_assert_true (g_queue_is_empty (&f.pauses));
+  fixture_clear (&f);
+}
+
 static void
 test_other_chunk (void)
 {
@@ -603,9 +640,11 @@ test_variables (void)
   g_isle_debugger_resume (f.debugger);
   {
     g_autoptr(GVariant) value = finish (&f, &error);
+    const char *result_text = NULL;
 
     g_assert_no_error (error);
-    g_assert_cmpstr (g_variant_get_string (g_variant_get_child_value (value, 0), NULL), ==, "xupvalue");
+    g_variant_get (value, "(&s)", &result_text);
+    g_assert_cmpstr (result_text, ==, "xupvalue");
   }
   fixture_clear (&f);
 }
@@ -656,6 +695,35 @@ test_evaluate_and_set (void)
   value = g_isle_debugger_get_stack (f.debugger, NULL, &error);
   g_assert_error (error, G_ISLE_ERROR, G_ISLE_ERROR_NOT_PAUSED);
   g_assert_null (value);
+  fixture_clear (&f);
+}
+
+/* A function made by evaluated code and run later sees no frame: it
+ * raises instead of reading a frame that is gone. */
+static void
+test_evaluate_leftover (void)
+{
+  Fixture f;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GVariant) result = NULL;
+  const char *message = NULL;
+
+  fixture_init (&f);
+  g_isle_debugger_add_breakpoint (f.debugger, "job", 2, NULL);
+  start (&f,
+         "local x = 1\n"
+         "x = x + 1\n"
+         "local ok, err = pcall(function () return leftover() end)\n"
+         "return err\n");
+  expect_pause (&f, G_ISLE_PAUSE_REASON_BREAKPOINT, 2);
+  value = g_isle_debugger_evaluate (f.debugger, 0, "leftover = function () return x end", NULL, &error);
+  g_assert_no_error (error);
+  g_isle_debugger_resume (f.debugger);
+  result = finish (&f, &error);
+  g_assert_no_error (error);
+  g_variant_get (result, "(&s)", &message);
+  g_assert_nonnull (strstr (message, "frame is gone"));
   fixture_clear (&f);
 }
 
@@ -992,6 +1060,8 @@ test_deadline_excludes_pause (void)
   gisle_test_wait_for_flag (&waited, 5000, "900 ms of pause");
   g_assert_true (g_isle_debugger_is_paused (f.debugger));
   g_assert_false (g_atomic_int_get (&f.job.done));
+  /* Not defunct either: nothing cancelled it, no watchdog ran. */
+  g_assert_false (g_isle_is_defunct (f.isle));
   g_isle_debugger_resume (f.debugger);
   g_assert_cmpint (finish_int (&f), ==, 2);
 
@@ -1064,6 +1134,7 @@ main (int   argc,
 
   g_test_add_func ("/debugger/breakpoint", test_breakpoint);
   g_test_add_func ("/debugger/no-hook-when-idle", test_no_hook_when_idle);
+  g_test_add_func ("/debugger/breakpoint-while-running", test_breakpoint_while_running);
   g_test_add_func ("/debugger/other-chunk", test_other_chunk);
   g_test_add_func ("/debugger/list-breakpoints", test_list_breakpoints);
   g_test_add_func ("/debugger/condition", test_condition);
@@ -1074,6 +1145,7 @@ main (int   argc,
   g_test_add_func ("/debugger/pcall", test_pcall);
   g_test_add_func ("/debugger/variables", test_variables);
   g_test_add_func ("/debugger/evaluate-and-set", test_evaluate_and_set);
+  g_test_add_func ("/debugger/evaluate-leftover", test_evaluate_leftover);
   g_test_add_func ("/debugger/async", test_async);
   g_test_add_func ("/debugger/steps", test_steps);
   g_test_add_func ("/debugger/step-coroutine", test_step_coroutine);
