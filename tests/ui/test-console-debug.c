@@ -562,6 +562,31 @@ test_stop_while_paused (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Closing the window while paused ends the script and the session
+ * without a warning; another window debugs at once. */
+static void
+test_close_while_paused (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  g_autoptr(GIsle) isle = g_object_ref (gisle_console_window_get_isle (window));
+
+  gisle_console_window_set_code (window, SHAPES_SCRIPT);
+  gisle_gtk_editor_set_breakpoint (gisle_console_window_get_editor (window), 3, TRUE);
+  g_action_group_activate_action (gisle_gtk_console_get_actions (console_of (window)), "debug", NULL);
+  WAIT_FOR (paused (window), 10000);
+  gtk_window_destroy (GTK_WINDOW (window));
+  /* The isle is closed with its window; its job ended. */
+  WAIT_FOR (g_isle_is_closed (isle), 5000);
+
+  window = new_window ();
+  gisle_console_window_set_code (window, SHAPES_SCRIPT);
+  gisle_gtk_editor_set_breakpoint (gisle_console_window_get_editor (window), 14, TRUE);
+  g_action_group_activate_action (gisle_gtk_console_get_actions (console_of (window)), "debug", NULL);
+  WAIT_FOR (settled (window), 10000);
+  g_assert_cmpint (gisle_gtk_editor_get_paused_line (gisle_console_window_get_editor (window)), ==, 14);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* An error nothing catches pauses where it was raised; going on reports
  * it as usual. */
 static void
@@ -653,6 +678,7 @@ main (int   argc,
   g_test_add_func ("/console-debug/step-into-out", test_step_into_out);
   g_test_add_func ("/console-debug/stop-while-paused", test_stop_while_paused);
   g_test_add_func ("/console-debug/pause-on-error", test_pause_on_error);
+  g_test_add_func ("/console-debug/close-while-paused", test_close_while_paused);
   g_test_add_func ("/console-debug/hover-expression", test_hover_expression);
 
   status = g_test_run ();
