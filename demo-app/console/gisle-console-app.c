@@ -1,5 +1,9 @@
 /* gisle-console-app.c: the GIsle Console application.
  *
+ * The top of the application: it makes the windows (handing each the
+ * settings all share) and the preferences; nothing calls back into it.
+ * Main thread only (GTK's rule).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
