@@ -79,7 +79,9 @@ typedef struct {
  * `continue` (F5, which also starts debugging when nothing runs),
  * `step-over` (F10), `step-into` (F11), `step-out` (Shift+F11) and
  * `pause` act on the paused script. The keys work anywhere in the
- * console's window. [property@GIsleGtk.Console:debugger] is the session's
+ * console's window (the console reads them on the window before the
+ * focused widget does, while their action is enabled).
+ * [property@GIsleGtk.Console:debugger] is the session's
  * debugger, for a [class@GIsleGtk.DebugPanel].
  */
 struct _GIsleGtkConsole {
@@ -120,6 +122,7 @@ struct _GIsleGtkConsole {
   /* From Debug until the debugged script ends. */
   GIsleGtkDebugSession *session;
   gboolean paused;
+  GtkEventController *debug_keys;   /* on the root, while rooted */
 };
 
 G_DEFINE_FINAL_TYPE (GIsleGtkConsole, gisle_gtk_console, GTK_TYPE_WIDGET)
@@ -1112,6 +1115,63 @@ drop_isle (GIsleGtkConsole *self)
   gisle_gtk_repl_set_isle (self->repl, NULL);
 }
 
+/* The debugger's keys work wherever the focus is in the window, so they
+ * are read on the window, in the capture phase: before the focused
+ * widget, and before the window's own shortcuts (a primary menu button
+ * takes F10, which opened the menu instead of stepping). A key whose
+ * action is disabled goes on as if the console were not there, so F10
+ * opens that menu when nothing is paused. */
+static gboolean
+debug_key_pressed_cb (GtkEventControllerKey *controller,
+                      guint                  keyval,
+                      guint                  keycode,
+                      GdkModifierType        state,
+                      gpointer               user_data)
+{
+  GIsleGtkConsole *self = GISLE_GTK_CONSOLE (user_data);
+  GdkModifierType mods = state & gtk_accelerator_get_default_mod_mask ();
+  const char *action = NULL;
+
+  if (keyval == GDK_KEY_F5 && mods == 0)
+    action = "continue";
+  else if (keyval == GDK_KEY_F10 && mods == 0)
+    action = "step-over";
+  else if (keyval == GDK_KEY_F11 && mods == 0)
+    action = "step-into";
+  else if (keyval == GDK_KEY_F11 && mods == GDK_SHIFT_MASK)
+    action = "step-out";
+  if (action == NULL || !g_action_group_get_action_enabled (G_ACTION_GROUP (self->actions), action))
+    return GDK_EVENT_PROPAGATE;
+  g_action_group_activate_action (G_ACTION_GROUP (self->actions), action, NULL);
+  return GDK_EVENT_STOP;
+}
+
+static void
+gisle_gtk_console_root (GtkWidget *widget)
+{
+  GIsleGtkConsole *self = GISLE_GTK_CONSOLE (widget);
+
+  GTK_WIDGET_CLASS (gisle_gtk_console_parent_class)->root (widget);
+  self->debug_keys = gtk_event_controller_key_new ();
+  gtk_event_controller_set_name (self->debug_keys, "gisle-console-debug-keys");
+  gtk_event_controller_set_propagation_phase (self->debug_keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (self->debug_keys, "key-pressed", G_CALLBACK (debug_key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (gtk_widget_get_root (widget)), self->debug_keys);
+}
+
+static void
+gisle_gtk_console_unroot (GtkWidget *widget)
+{
+  GIsleGtkConsole *self = GISLE_GTK_CONSOLE (widget);
+
+  if (self->debug_keys != NULL)
+    {
+      gtk_widget_remove_controller (gtk_event_controller_get_widget (self->debug_keys), self->debug_keys);
+      self->debug_keys = NULL;
+    }
+  GTK_WIDGET_CLASS (gisle_gtk_console_parent_class)->unroot (widget);
+}
+
 static gboolean
 gisle_gtk_console_grab_focus (GtkWidget *widget)
 {
@@ -1160,6 +1220,8 @@ gisle_gtk_console_class_init (GIsleGtkConsoleClass *klass)
   object_class->dispose = gisle_gtk_console_dispose;
   object_class->finalize = gisle_gtk_console_finalize;
   widget_class->grab_focus = gisle_gtk_console_grab_focus;
+  widget_class->root = gisle_gtk_console_root;
+  widget_class->unroot = gisle_gtk_console_unroot;
 
   /**
    * GIsleGtkConsole:isle:
@@ -1394,23 +1456,6 @@ gisle_gtk_console_init (GIsleGtkConsole *self)
   update_debug_actions (self);
   gtk_widget_insert_action_group (GTK_WIDGET (self), "console", G_ACTION_GROUP (self->actions));
 
-  /* The debugger's keys work wherever the focus is in the window. */
-  {
-    static const struct { const char *keys; const char *action; } keys[] = {
-      { "F5", "console.continue" },
-      { "F10", "console.step-over" },
-      { "F11", "console.step-into" },
-      { "<Shift>F11", "console.step-out" },
-    };
-    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
-
-    gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (shortcuts), GTK_SHORTCUT_SCOPE_GLOBAL);
-    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-      gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
-                                            gtk_shortcut_new (gtk_shortcut_trigger_parse_string (keys[i].keys),
-                                                              gtk_named_action_new (keys[i].action)));
-    gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
-  }
 
   g_signal_connect (self->repl, "submit", G_CALLBACK (repl_submit_cb), self);
   g_signal_connect (self->repl, "interrupt", G_CALLBACK (interrupt_cb), self);
