@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <gtk/gtk.h>
+#include <gdk/x11/gdkx.h>
 #include <string.h>
 
 #include "gisle-console-app.h"
@@ -590,6 +591,84 @@ test_close_while_paused (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Moves the X pointer over (@x, @y) of @widget, with xdotool (the path
+ * is in XDOTOOL): real motion events, as the user's. */
+static void
+move_pointer (GtkWidget *widget,
+              double     x,
+              double     y)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  graphene_point_t point;
+  double dx, dy;
+  g_autofree char *xid = NULL;
+  g_autofree char *px = NULL;
+  g_autofree char *py = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native), &GRAPHENE_POINT_INIT (x, y), &point));
+  gtk_native_get_surface_transform (native, &dx, &dy);
+  xid = g_strdup_printf ("%lu", (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (native)));
+  px = g_strdup_printf ("%d", (int) (point.x + dx));
+  py = g_strdup_printf ("%d", (int) (point.y + dy));
+  {
+    const char *argv[] = { g_getenv ("XDOTOOL"), "mousemove", "--window", xid, px, py, NULL };
+
+    g_assert_nonnull (argv[0]);
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error);
+  }
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+static gboolean
+shows_label (GtkWidget  *widget,
+             const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0
+      && gtk_widget_is_visible (widget))
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (shows_label (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+/* Hovering a name in the editor while paused shows its value; not
+ * paused, nothing. */
+static void
+test_hover (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GIsleGtkEditor *editor = gisle_console_window_get_editor (window);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (editor));
+  GdkRectangle rect;
+  GtkTextIter iter;
+  int x, y;
+
+  gisle_console_window_set_code (window, "local apple = { seeds = 5 }\n"
+                                         "local b = 2\n"
+                                         "print(apple.seeds + b)\n");
+  gisle_gtk_editor_set_breakpoint (editor, 3, TRUE);
+  g_action_group_activate_action (gisle_gtk_console_get_actions (console_of (window)), "debug", NULL);
+  WAIT_FOR (settled (window), 10000);
+
+  /* "seeds" of "apple.seeds", on line 3. */
+  gtk_text_buffer_get_iter_at_line_offset (buffer, &iter, 2, 13);
+  gtk_text_view_get_iter_location (GTK_TEXT_VIEW (editor), &iter, &rect);
+  gtk_text_view_buffer_to_window_coords (GTK_TEXT_VIEW (editor), GTK_TEXT_WINDOW_WIDGET,
+                                         rect.x, rect.y, &x, &y);
+  move_pointer (GTK_WIDGET (editor), x + 3, y + rect.height / 2.0);
+  move_pointer (GTK_WIDGET (editor), x + 4, y + rect.height / 2.0);
+  WAIT_FOR (shows_label (GTK_WIDGET (editor), "apple.seeds = 5"), 5000);
+
+  gisle_gtk_console_stop (console_of (window));
+  WAIT_FOR (!running (window), 5000);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* An error nothing catches pauses where it was raised; going on reports
  * it as usual. */
 static void
@@ -683,6 +762,7 @@ main (int   argc,
   g_test_add_func ("/console-debug/pause-on-error", test_pause_on_error);
   g_test_add_func ("/console-debug/close-while-paused", test_close_while_paused);
   g_test_add_func ("/console-debug/hover-expression", test_hover_expression);
+  g_test_add_func ("/console-debug/hover", test_hover);
 
   status = g_test_run ();
   g_application_release (G_APPLICATION (app));
