@@ -3,7 +3,8 @@
  * and watch expressions evaluated in that frame, with a toolbar of the
  * console's debug actions.
  *
- * Floor 1 of lib/gtk: calls gisle-gtk-format.c and gisle-gtk-support.c.
+ * Floor 2 of lib/gtk: calls gisle-gtk-debug-item.c, gisle-gtk-format.c
+ * and gisle-gtk-support.c.
  * Main thread only (a GTK
  * widget): the debugger's signals arrive in the isle's main context and
  * every question to the paused job is asynchronous, answered there too.
@@ -15,306 +16,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "gisle-gtk-private.h"
-
-/* Summaries in the tree stay on one line and short. */
-#define SUMMARY_CHARS 120
-
-/**
- * GIsleGtkDebugItem:
- *
- * A row of a [class@GIsleGtk.DebugPanel]: a frame of the stack, a
- * variable (or a table's entry), a group of variables, or a watch.
- */
-struct _GIsleGtkDebugItem {
-  GObject parent_instance;
-
-  char *name;
-  char *text;
-  GVariant *value;          /* nullable */
-  GListStore *children;     /* a group's rows, or a table's, once made */
-};
-
-G_DEFINE_FINAL_TYPE (GIsleGtkDebugItem, gisle_gtk_debug_item, G_TYPE_OBJECT)
-
-enum {
-  ITEM_PROP_0,
-  ITEM_PROP_NAME,
-  ITEM_PROP_TEXT,
-  ITEM_PROP_VALUE,
-  ITEM_N_PROPS
-};
-
-static GParamSpec *item_properties[ITEM_N_PROPS];
-
-static void
-gisle_gtk_debug_item_get_property (GObject    *object,
-                                   guint       prop_id,
-                                   GValue     *value,
-                                   GParamSpec *pspec)
-{
-  GIsleGtkDebugItem *self = GISLE_GTK_DEBUG_ITEM (object);
-
-  switch (prop_id)
-    {
-    case ITEM_PROP_NAME:
-      g_value_set_string (value, self->name);
-      break;
-    case ITEM_PROP_TEXT:
-      g_value_set_string (value, self->text);
-      break;
-    case ITEM_PROP_VALUE:
-      g_value_set_variant (value, self->value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-gisle_gtk_debug_item_finalize (GObject *object)
-{
-  GIsleGtkDebugItem *self = GISLE_GTK_DEBUG_ITEM (object);
-
-  g_free (self->name);
-  g_free (self->text);
-  g_clear_pointer (&self->value, g_variant_unref);
-  g_clear_object (&self->children);
-
-  G_OBJECT_CLASS (gisle_gtk_debug_item_parent_class)->finalize (object);
-}
-
-static void
-gisle_gtk_debug_item_class_init (GIsleGtkDebugItemClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->get_property = gisle_gtk_debug_item_get_property;
-  object_class->finalize = gisle_gtk_debug_item_finalize;
-
-  /**
-   * GIsleGtkDebugItem:name:
-   *
-   * What the row names: a variable, a table key, a function (for a
-   * frame), a group ("Upvalues") or a watch expression.
-   */
-  item_properties[ITEM_PROP_NAME] =
-    g_param_spec_string ("name", "Name", "What the row names", NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  /**
-   * GIsleGtkDebugItem:text:
-   *
-   * What the row shows beside the name: a value on one line, a frame's
-   * `chunk:line`, or a watch's error.
-   */
-  item_properties[ITEM_PROP_TEXT] =
-    g_param_spec_string ("text", "Text", "What the row shows beside the name", NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  /**
-   * GIsleGtkDebugItem:value:
-   *
-   * The value as the debugger gave it (a frame's dictionary for a frame),
-   * or none.
-   */
-  item_properties[ITEM_PROP_VALUE] =
-    g_param_spec_variant ("value", "Value", "The value as the debugger gave it", G_VARIANT_TYPE_ANY, NULL,
-                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, ITEM_N_PROPS, item_properties);
-}
-
-static void
-gisle_gtk_debug_item_init (GIsleGtkDebugItem *self)
-{
-}
-
-/* One line, short: a table's items follow each other. */
-static char *
-summarize (GVariant *value)
-{
-  g_autofree char *text = gisle_gtk_format_value (value);
-  g_autoptr(GString) out = g_string_new (NULL);
-  gboolean space = FALSE;
-
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p == '\n' || (space && *p == ' '))
-        {
-          space = TRUE;
-          continue;
-        }
-      if (space && out->len > 0 && out->str[out->len - 1] != '{' && *p != '}')
-        g_string_append_c (out, ' ');
-      else if (space && *p == '}')
-        g_string_append_c (out, ' ');
-      space = FALSE;
-      g_string_append_c (out, *p);
-    }
-  if (g_utf8_strlen (out->str, -1) > SUMMARY_CHARS)
-    {
-      g_autofree char *cut = g_utf8_substring (out->str, 0, SUMMARY_CHARS);
-
-      return g_strconcat (cut, "…", NULL);
-    }
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
-static GIsleGtkDebugItem *
-item_new (const char *name,
-          const char *text,
-          GVariant   *value)
-{
-  GIsleGtkDebugItem *item = g_object_new (GISLE_GTK_TYPE_DEBUG_ITEM, NULL);
-
-  item->name = g_strdup (name);
-  item->value = value != NULL ? g_variant_ref_sink (value) : NULL;
-  item->text = text != NULL ? g_strdup (text) : value != NULL ? summarize (value) : g_strdup ("");
-  return item;
-}
-
-static GVariant *
-unwrap (GVariant *value)
-{
-  GVariant *inner = g_variant_ref (value);
-
-  while (g_variant_is_of_type (inner, G_VARIANT_TYPE_VARIANT))
-    {
-      GVariant *next = g_variant_get_variant (inner);
-      g_variant_unref (inner);
-      inner = next;
-    }
-  return inner;
-}
-
-/* The debugger shows a table as a(vv): its raw pairs. */
-static gboolean
-is_table (GVariant *value)
-{
-  return value != NULL && g_variant_is_of_type (value, G_VARIANT_TYPE ("a(vv)"))
-         && g_variant_n_children (value) > 0;
-}
-
-/* A key as a name: a string as it is, anything else in Lua's brackets. */
-static char *
-key_name (GVariant *key)
-{
-  g_autofree char *text = NULL;
-
-  if (g_variant_is_of_type (key, G_VARIANT_TYPE_STRING))
-    return g_variant_dup_string (key, NULL);
-  if (gisle_gtk_format_is_described (key, "more"))
-    return g_strdup ("…");
-  text = gisle_gtk_format_value (key);
-  return g_strdup_printf ("[%s]", text);
-}
-
-/* Entries in the order the formatter shows keys: numbers (by value),
- * then names; the debugger gives them in Lua's traversal order. */
-static int
-compare_entries (gconstpointer a,
-                 gconstpointer b,
-                 gpointer      user_data)
-{
-  const GIsleGtkDebugItem *x = a, *y = b;
-  gboolean x_index = x->name[0] == '[' && (g_ascii_isdigit (x->name[1]) || x->name[1] == '-');
-  gboolean y_index = y->name[0] == '[' && (g_ascii_isdigit (y->name[1]) || y->name[1] == '-');
-
-  /* "…" (entries left out) stays last. */
-  if (g_str_equal (x->name, "…") || g_str_equal (y->name, "…"))
-    return g_str_equal (x->name, "…") - g_str_equal (y->name, "…");
-  if (x_index != y_index)
-    return x_index ? -1 : 1;
-  if (x_index)
-    {
-      double dx = g_ascii_strtod (x->name + 1, NULL), dy = g_ascii_strtod (y->name + 1, NULL);
-
-      return dx < dy ? -1 : dx > dy;
-    }
-  return strcmp (x->name, y->name);
-}
-
-static GListModel *
-children_of (gpointer item_ptr,
-             gpointer user_data)
-{
-  GIsleGtkDebugItem *item = item_ptr;
-
-  if (item->children == NULL && is_table (item->value))
-    {
-      GVariantIter iter;
-      GVariant *wrapped_key, *wrapped_value;
-
-      item->children = g_list_store_new (GISLE_GTK_TYPE_DEBUG_ITEM);
-      g_variant_iter_init (&iter, item->value);
-      while (g_variant_iter_next (&iter, "(@v@v)", &wrapped_key, &wrapped_value))
-        {
-          g_autoptr(GVariant) key = unwrap (wrapped_key);
-          g_autoptr(GVariant) val = unwrap (wrapped_value);
-          g_autofree char *name = key_name (key);
-          g_autoptr(GIsleGtkDebugItem) child = NULL;
-
-          /* "N more entries" is the key's description; its value is nil. */
-          if (gisle_gtk_format_is_described (key, "more"))
-            {
-              const char *description;
-
-              g_variant_get (key, "(&s&s)", NULL, &description);
-              child = item_new (name, description, NULL);
-            }
-          else
-            child = item_new (name, NULL, val);
-          g_list_store_append (item->children, child);
-          g_variant_unref (wrapped_key);
-          g_variant_unref (wrapped_value);
-        }
-      g_list_store_sort (item->children, compare_entries, NULL);
-    }
-  return item->children != NULL ? G_LIST_MODEL (g_object_ref (item->children)) : NULL;
-}
-
-/**
- * gisle_gtk_debug_item_get_name:
- * @self: a row of the debug panel
- *
- * Gets what the row names.
- *
- * Returns: the value of [property@GIsleGtk.DebugItem:name]
- */
-const char *
-gisle_gtk_debug_item_get_name (GIsleGtkDebugItem *self)
-{
-  g_return_val_if_fail (GISLE_GTK_IS_DEBUG_ITEM (self), NULL);
-  return self->name;
-}
-
-/**
- * gisle_gtk_debug_item_get_text:
- * @self: a row of the debug panel
- *
- * Gets what the row shows beside its name.
- *
- * Returns: the value of [property@GIsleGtk.DebugItem:text]
- */
-const char *
-gisle_gtk_debug_item_get_text (GIsleGtkDebugItem *self)
-{
-  g_return_val_if_fail (GISLE_GTK_IS_DEBUG_ITEM (self), NULL);
-  return self->text;
-}
-
-/**
- * gisle_gtk_debug_item_get_value:
- * @self: a row of the debug panel
- *
- * Gets the value the row shows.
- *
- * Returns: (transfer none) (nullable): the value of
- *   [property@GIsleGtk.DebugItem:value]
- */
-GVariant *
-gisle_gtk_debug_item_get_value (GIsleGtkDebugItem *self)
-{
-  g_return_val_if_fail (GISLE_GTK_IS_DEBUG_ITEM (self), NULL);
-  return self->value;
-}
+#include "gisle-gtk-debug-item-private.h"
 
 /* The panel */
 
@@ -412,7 +114,7 @@ question_new (GIsleGtkDebugPanel *self)
   return q;
 }
 
-/* Whether the answer is still wanted; frees @q if not. */
+/* Whether the answer is still wanted (its pause is the current one). */
 static gboolean
 question_still_wanted (Question *q)
 {
@@ -446,9 +148,9 @@ watch_cb (GObject      *source,
       g_autoptr(GIsleGtkDebugItem) watch = g_list_model_get_item (G_LIST_MODEL (q->panel->watches), q->index);
 
       /* Only if the watch is still the one asked about. */
-      if (g_strcmp0 (watch->name, q->expression) == 0)
+      if (g_strcmp0 (gisle_gtk_debug_item_get_name (watch), q->expression) == 0)
         {
-          g_autoptr(GIsleGtkDebugItem) now = item_new (q->expression, value == NULL ? error->message : NULL, value);
+          g_autoptr(GIsleGtkDebugItem) now = gisle_gtk_debug_item_new (q->expression, value == NULL ? error->message : NULL, value);
 
           g_list_store_splice (q->panel->watches, q->index, 1, (gpointer *) &now, 1);
         }
@@ -467,9 +169,9 @@ evaluate_watch (GIsleGtkDebugPanel *self,
     return;
   q = question_new (self);
   q->index = index;
-  q->expression = g_strdup (watch->name);
+  q->expression = g_strdup (gisle_gtk_debug_item_get_name (watch));
   g_isle_debugger_evaluate_async (self->debugger, gisle_gtk_debug_panel_get_selected_frame (self),
-                                  watch->name, q->cancellable, watch_cb, q);
+                                  gisle_gtk_debug_item_get_name (watch), q->cancellable, watch_cb, q);
 }
 
 static void
@@ -479,6 +181,7 @@ add_group (GListStore *root,
            gboolean    positional)
 {
   g_autoptr(GIsleGtkDebugItem) group = NULL;
+  g_autoptr(GListStore) children = NULL;
   g_autofree char *count = NULL;
   gsize n = g_variant_n_children (pairs);
 
@@ -486,8 +189,7 @@ add_group (GListStore *root,
     return;
   /* Translators: how many variables a group holds, e.g. "3 values" */
   count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u value", "%u values", (gulong) n), (guint) n);
-  group = item_new (name, count, NULL);
-  group->children = g_list_store_new (GISLE_GTK_TYPE_DEBUG_ITEM);
+  children = g_list_store_new (GISLE_GTK_TYPE_DEBUG_ITEM);
   for (gsize i = 0; i < n; i++)
     {
       g_autoptr(GVariant) child = g_variant_get_child_value (pairs, i);
@@ -496,9 +198,9 @@ add_group (GListStore *root,
       if (positional)
         {
           g_autofree char *index = g_strdup_printf ("[%" G_GSIZE_FORMAT "]", i + 1);
-          g_autoptr(GVariant) value = unwrap (child);
+          g_autoptr(GVariant) value = gisle_gtk_format_unwrap (child);
 
-          item = item_new (index, NULL, value);
+          item = gisle_gtk_debug_item_new (index, NULL, value);
         }
       else
         {
@@ -507,11 +209,12 @@ add_group (GListStore *root,
           g_autoptr(GVariant) value = NULL;
 
           g_variant_get (child, "(&s@v)", &var_name, &wrapped);
-          value = unwrap (wrapped);
-          item = item_new (var_name, NULL, value);
+          value = gisle_gtk_format_unwrap (wrapped);
+          item = gisle_gtk_debug_item_new (var_name, NULL, value);
         }
-      g_list_store_append (group->children, item);
+      g_list_store_append (children, item);
     }
+  group = gisle_gtk_debug_item_new_group (name, count, children);
   g_list_store_append (root, group);
 }
 
@@ -536,7 +239,7 @@ variables_cb (GObject      *source,
   g_list_store_remove_all (self->variables_root);
   if (variables == NULL)
     {
-      g_autoptr(GIsleGtkDebugItem) item = item_new (_("(unavailable)"), error->message, NULL);
+      g_autoptr(GIsleGtkDebugItem) item = gisle_gtk_debug_item_new (_("(unavailable)"), error->message, NULL);
 
       g_list_store_append (self->variables_root, item);
       question_free (q);
@@ -554,8 +257,8 @@ variables_cb (GObject      *source,
       g_variant_iter_init (&iter, locals);
       while (g_variant_iter_next (&iter, "(&s@v)", &name, &wrapped))
         {
-          g_autoptr(GVariant) value = unwrap (wrapped);
-          g_autoptr(GIsleGtkDebugItem) item = item_new (name, NULL, value);
+          g_autoptr(GVariant) value = gisle_gtk_format_unwrap (wrapped);
+          g_autoptr(GIsleGtkDebugItem) item = gisle_gtk_debug_item_new (name, NULL, value);
 
           g_list_store_append (self->variables_root, item);
           g_variant_unref (wrapped);
@@ -618,7 +321,7 @@ stack_cb (GObject      *source,
       g_variant_lookup (frame, "chunk", "&s", &chunk);
       g_variant_lookup (frame, "line", "i", &line);
       where = line >= 0 ? g_strdup_printf ("%s:%d", chunk, line) : g_strdup (chunk);
-      g_ptr_array_add (rows, item_new (function, where, frame));
+      g_ptr_array_add (rows, gisle_gtk_debug_item_new (function, where, frame));
       g_variant_unref (frame);
     }
   g_list_store_splice (self->frames, 0, g_list_model_get_n_items (G_LIST_MODEL (self->frames)),
@@ -646,7 +349,7 @@ clear_watch_values (GIsleGtkDebugPanel *self)
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(GIsleGtkDebugItem) old = g_list_model_get_item (G_LIST_MODEL (self->watches), i);
-      g_autoptr(GIsleGtkDebugItem) now = item_new (old->name, "", NULL);
+      g_autoptr(GIsleGtkDebugItem) now = gisle_gtk_debug_item_new (gisle_gtk_debug_item_get_name (old), "", NULL);
 
       g_list_store_splice (self->watches, i, 1, (gpointer *) &now, 1);
     }
@@ -743,6 +446,7 @@ bind_label_cb (GtkSignalListItemFactory *factory,
   GtkWidget *child = gtk_list_item_get_child (list_item);
   GIsleGtkDebugItem *item;
   GtkLabel *label;
+  const char *text;
 
   if (GTK_IS_TREE_LIST_ROW (object))
     {
@@ -758,8 +462,9 @@ bind_label_cb (GtkSignalListItemFactory *factory,
     }
   else
     label = GTK_LABEL (child);
-  gtk_label_set_text (label, what == 2 ? item->text : item->name);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (label), what == 2 ? item->text : item->name);
+  text = what == 2 ? gisle_gtk_debug_item_get_text (item) : gisle_gtk_debug_item_get_name (item);
+  gtk_label_set_text (label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (label), text);
 }
 
 static GtkListItemFactory *
@@ -975,7 +680,8 @@ gisle_gtk_debug_panel_init (GIsleGtkDebugPanel *self)
 
   self->variables_root = g_list_store_new (GISLE_GTK_TYPE_DEBUG_ITEM);
   self->variables = gtk_tree_list_model_new (G_LIST_MODEL (g_object_ref (self->variables_root)),
-                                             FALSE, FALSE, children_of, NULL, NULL);
+                                             FALSE, FALSE, gisle_gtk_debug_item_create_children,
+                                             NULL, NULL);
   widget = scrolled (two_columns (G_LIST_MODEL (g_object_ref (self->variables)), TRUE,
                                   _("Name"), _("Value"), _("Variables")), 120);
   gtk_widget_set_vexpand (widget, TRUE);
@@ -1166,7 +872,7 @@ gisle_gtk_debug_panel_add_watch (GIsleGtkDebugPanel *self,
   g_return_if_fail (GISLE_GTK_IS_DEBUG_PANEL (self));
   g_return_if_fail (expression != NULL);
 
-  watch = item_new (expression, "", NULL);
+  watch = gisle_gtk_debug_item_new (expression, "", NULL);
   g_list_store_append (self->watches, watch);
   evaluate_watch (self, g_list_model_get_n_items (G_LIST_MODEL (self->watches)) - 1);
 }

@@ -12,19 +12,9 @@
 #include <gisle.h>
 
 #include "gisle-gtk-types.h"
+#include "gisle-gtk-debug-item.h"
 
 G_BEGIN_DECLS
-
-#define GISLE_GTK_TYPE_DEBUG_ITEM (gisle_gtk_debug_item_get_type ())
-GISLE_GTK_AVAILABLE_IN_ALL
-G_DECLARE_FINAL_TYPE (GIsleGtkDebugItem, gisle_gtk_debug_item, GISLE_GTK, DEBUG_ITEM, GObject)
-
-GISLE_GTK_AVAILABLE_IN_ALL
-const char *gisle_gtk_debug_item_get_name  (GIsleGtkDebugItem *self);
-GISLE_GTK_AVAILABLE_IN_ALL
-const char *gisle_gtk_debug_item_get_text  (GIsleGtkDebugItem *self);
-GISLE_GTK_AVAILABLE_IN_ALL
-GVariant   *gisle_gtk_debug_item_get_value (GIsleGtkDebugItem *self);
 
 #define GISLE_GTK_TYPE_DEBUG_PANEL (gisle_gtk_debug_panel_get_type ())
 GISLE_GTK_AVAILABLE_IN_ALL

@@ -42,8 +42,9 @@ static const GisleValueTextStyle style = { GISLE_VALUE_TEXT_PRETTY, 100 };
 
 static char *format (GVariant *value, const char *indent, guint depth);
 
-static GVariant *
-unwrap (GVariant *value)
+/* The value inside any number of variant boxes, with a reference. */
+GVariant *
+gisle_gtk_format_unwrap (GVariant *value)
 {
   GVariant *inner = g_variant_ref (value);
 
@@ -105,7 +106,7 @@ format_table (GVariant   *value,
         {
           g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
           g_autoptr(GVariant) wrapped = g_variant_get_child_value (child, 0);
-          GVariant *key = unwrap (wrapped);
+          GVariant *key = gisle_gtk_format_unwrap (wrapped);
 
           /* Held until the table is shown: string keys point into it. */
           g_ptr_array_add (held, key);

@@ -24,5 +24,6 @@ char  *gisle_gtk_completion_word            (const char          *text);
 char  *gisle_gtk_completion_common_prefix   (const char * const  *names);
 gboolean gisle_gtk_format_is_described      (GVariant            *value,
                                              const char          *kind);
+GVariant *gisle_gtk_format_unwrap           (GVariant            *value);
 
 G_END_DECLS

@@ -17,5 +17,6 @@
 # include "gisle-gtk-editor.h"
 # include "gisle-gtk-console.h"
 # include "gisle-gtk-profile-view.h"
+# include "gisle-gtk-debug-item.h"
 # include "gisle-gtk-debug-panel.h"
 #undef GISLE_GTK_INSIDE
