@@ -78,7 +78,9 @@ typedef struct {
  * with its breakpoints (see [method@GIsleGtk.Console.debug_script]);
  * `continue` (F5, which also starts debugging when nothing runs),
  * `step-over` (F10), `step-into` (F11), `step-out` (Shift+F11) and
- * `pause` act on the paused script. The keys work anywhere in the
+ * `pause` act on the paused script; while it is paused, the REPL
+ * evaluates what is typed in the paused function's frame (statements
+ * like `x = 1` set its variables). The keys work anywhere in the
  * console's window (the console reads them on the window before the
  * focused widget does, while their action is enabled).
  * [property@GIsleGtk.Console:debugger] is the session's
@@ -456,6 +458,7 @@ set_paused (GIsleGtkConsole *self,
   if (self->paused == paused)
     return;
   self->paused = paused;
+  gisle_gtk_repl_set_paused (self->repl, paused);
   update_debug_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
 }
@@ -759,12 +762,48 @@ eval_cb (GObject      *source,
 }
 
 static void
+paused_eval_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GIsleGtkConsole) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = g_isle_debugger_evaluate_finish (G_ISLE_DEBUGGER (source), result, &error);
+
+  if (self->output == NULL)
+    return;   /* disposed meanwhile */
+  if (value != NULL)
+    {
+      g_autofree char *text = gisle_gtk_format_value (value);
+
+      gisle_gtk_output_append_line (self->output, GISLE_GTK_TEXT_RESULT, text);
+    }
+  else
+    gisle_gtk_output_append_line (self->output, GISLE_GTK_TEXT_ERROR, error->message);
+}
+
+static void
 repl_submit_cb (GIsleGtkRepl *repl,
                 const char   *code,
                 gpointer      user_data)
 {
   GIsleGtkConsole *self = GISLE_GTK_CONSOLE (user_data);
 
+  /* Paused: the line runs in the paused function's frame (its locals,
+   * upvalues and globals), as the debugger's evaluate does; a statement
+   * such as "x = 1" sets a variable there. */
+  if (self->paused)
+    {
+      const char *expr = code[0] == '=' ? code + 1 : code;
+
+      /* Into the history now: the answers come in order, but a second
+       * line may be typed before the first one's. */
+      gisle_gtk_repl_end_continuation (self->repl);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY]);
+      g_isle_debugger_evaluate_async (gisle_gtk_debug_session_get_debugger (self->session), 0, expr,
+                                      NULL, paused_eval_cb, g_object_ref (self));
+      return;
+    }
   if (self->job != NULL || self->isle == NULL)
     return;
   start_job (self, JOB_REPL_EXPRESSION, code, REPL_CHUNK_NAME);

@@ -566,6 +566,51 @@ test_stop_while_paused (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static void
+repl_enter (GisleConsoleWindow *window,
+            const char         *line)
+{
+  gisle_gtk_console_set_input_text (console_of (window), line);
+  gisle_gtk_console_submit_input (console_of (window));
+}
+
+/* While paused, the REPL evaluates in the paused frame: expressions
+ * print their value, statements set its variables, errors show. */
+static void
+test_repl_while_paused (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GIsleGtkEditor *editor = gisle_console_window_get_editor (window);
+  g_auto(GStrv) history = NULL;
+
+  gisle_console_window_set_code (window, SHAPES_SCRIPT);
+  gisle_gtk_editor_set_breakpoint (editor, 3, TRUE);
+  gisle_gtk_editor_set_breakpoint (editor, 14, TRUE);
+  g_action_group_activate_action (gisle_gtk_console_get_actions (console_of (window)), "debug", NULL);
+  WAIT_FOR (settled (window), 10000);
+
+  repl_enter (window, "w * h, shape.name");
+  WAIT_FOR (shows (window, GISLE_GTK_TEXT_RESULT, "2"), 5000);
+  repl_enter (window, "h = 100");
+  repl_enter (window, "nosuch.field");
+  WAIT_FOR (shows (window, GISLE_GTK_TEXT_ERROR, "attempt to index a nil value"), 5000);
+  g_assert_false (shows (window, GISLE_GTK_TEXT_INFO, "A script is running"));
+  history = gisle_gtk_console_dup_history (console_of (window));
+  g_assert_cmpuint (g_strv_length (history), ==, 3);
+  g_assert_cmpstr (history[1], ==, "h = 100");
+
+  /* The assignment took: the first area() returns 1 * 100. */
+  gisle_gtk_editor_set_breakpoint (editor, 3, FALSE);
+  press (window, "F5");
+  WAIT_FOR (settled (window) && gisle_gtk_editor_get_paused_line (editor) == 14, 5000);
+  repl_enter (window, "total");
+  WAIT_FOR (shows (window, GISLE_GTK_TEXT_RESULT, "112"), 5000);
+
+  gisle_gtk_console_stop (console_of (window));
+  WAIT_FOR (!running (window), 5000);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* Closing the window while paused ends the script and the session
  * without a warning; another window debugs at once. */
 static void
@@ -761,6 +806,7 @@ main (int   argc,
   g_test_add_func ("/console-debug/stop-while-paused", test_stop_while_paused);
   g_test_add_func ("/console-debug/pause-on-error", test_pause_on_error);
   g_test_add_func ("/console-debug/close-while-paused", test_close_while_paused);
+  g_test_add_func ("/console-debug/repl-while-paused", test_repl_while_paused);
   g_test_add_func ("/console-debug/hover-expression", test_hover_expression);
   g_test_add_func ("/console-debug/hover", test_hover);
 
