@@ -34,7 +34,11 @@ set_breakpoints (GIsleGtkDebugSession *self)
     return;
   lines = gisle_gtk_editor_get_breakpoints (self->editor, &n);
   for (gsize i = 0; i < n; i++)
-    g_isle_debugger_add_breakpoint (self->debugger, self->chunk_name, (guint) lines[i], NULL);
+    {
+      g_autofree char *condition = gisle_gtk_editor_dup_breakpoint_condition (self->editor, lines[i]);
+
+      g_isle_debugger_add_breakpoint (self->debugger, self->chunk_name, (guint) lines[i], condition);
+    }
 }
 
 static void

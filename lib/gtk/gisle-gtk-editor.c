@@ -17,6 +17,7 @@
 #define ERROR_MARK      "gisle-gtk-error"
 #define BREAKPOINT_MARK "gisle-gtk-breakpoint"
 #define PAUSED_MARK     "gisle-gtk-paused"
+#define CONDITION_KEY   "gisle-gtk-condition"   /* a breakpoint mark's */
 
 /**
  * GIsleGtkEditor:
@@ -34,7 +35,9 @@
  * the editor and make traceback lines jump to their line.
  *
  * Clicking the gutter beside a line toggles a breakpoint there (a red
- * dot); [method@GIsleGtk.Editor.get_breakpoints] reads them and
+ * dot); a right click gives it a condition (a Lua expression; see
+ * [method@GIsleGtk.Editor.set_breakpoint_condition]).
+ * [method@GIsleGtk.Editor.get_breakpoints] reads them and
  * [signal@GIsleGtk.Editor::breakpoints-changed] tells when they change.
  * The marks move with the text as it is edited. While a debugged script
  * is paused, [method@GIsleGtk.Editor.set_paused_line] shows where.
@@ -57,6 +60,10 @@ struct _GIsleGtkEditor {
   int paused_line;
   GtkSourceGutterRenderer *heat;   /* owned by the gutter */
   char *chunk_name;
+  GtkPopover *condition_popover;   /* made at the first right click */
+  GtkLabel *condition_label;
+  GtkEntry *condition_entry;
+  int condition_line;
 };
 
 G_DEFINE_FINAL_TYPE (GIsleGtkEditor, gisle_gtk_editor, GTK_SOURCE_TYPE_VIEW)
@@ -186,6 +193,76 @@ breakpoint_at (GIsleGtkEditor *self,
 }
 
 static void
+condition_activate_cb (GtkEntry *entry,
+                       gpointer  user_data)
+{
+  GIsleGtkEditor *self = GISLE_GTK_EDITOR (user_data);
+  g_autofree char *condition = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry))));
+
+  gisle_gtk_editor_set_breakpoint_condition (self, self->condition_line, condition);
+  gtk_popover_popdown (self->condition_popover);
+}
+
+/* A right click beside a line: a popover to type the condition of its
+ * breakpoint (which it sets, if the line has none). The popover is made
+ * once and kept, unparented when the editor goes. */
+static void
+edit_condition (GIsleGtkEditor *self,
+                int             line)
+{
+  g_autofree char *condition = gisle_gtk_editor_dup_breakpoint_condition (self, line);
+  g_autofree char *title = NULL;
+  GtkTextIter iter;
+  GdkRectangle rect;
+  int y;
+
+  if (self->condition_popover == NULL)
+    {
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+
+      self->condition_label = GTK_LABEL (gtk_label_new (NULL));
+      gtk_label_set_xalign (self->condition_label, 0);
+      self->condition_entry = GTK_ENTRY (gtk_entry_new ());
+      gtk_entry_set_placeholder_text (self->condition_entry, _("A Lua expression; empty: always"));
+      gtk_editable_set_width_chars (GTK_EDITABLE (self->condition_entry), 32);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->condition_entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Breakpoint condition"), -1);
+      g_signal_connect (self->condition_entry, "activate", G_CALLBACK (condition_activate_cb), self);
+      gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->condition_label));
+      gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->condition_entry));
+      self->condition_popover = GTK_POPOVER (gtk_popover_new ());
+      gtk_popover_set_child (self->condition_popover, box);
+      gtk_popover_set_position (self->condition_popover, GTK_POS_RIGHT);
+      gtk_widget_set_parent (GTK_WIDGET (self->condition_popover), GTK_WIDGET (self));
+    }
+  self->condition_line = line;
+  /* Translators: %d is a line number */
+  title = g_strdup_printf (_("Pause at line %d only when:"), line);
+  gtk_label_set_text (self->condition_label, title);
+  gtk_editable_set_text (GTK_EDITABLE (self->condition_entry), condition != NULL ? condition : "");
+
+  gtk_text_buffer_get_iter_at_line (GTK_TEXT_BUFFER (self->buffer), &iter, line - 1);
+  gtk_text_view_get_iter_location (GTK_TEXT_VIEW (self), &iter, &rect);
+  gtk_text_view_buffer_to_window_coords (GTK_TEXT_VIEW (self), GTK_TEXT_WINDOW_WIDGET, 0, rect.y, NULL, &y);
+  gtk_popover_set_pointing_to (self->condition_popover, &(GdkRectangle) { 0, y, 24, rect.height });
+  gtk_popover_popup (self->condition_popover);
+  gtk_widget_grab_focus (GTK_WIDGET (self->condition_entry));
+}
+
+static char *
+breakpoint_tooltip_cb (GtkSourceMarkAttributes *attributes,
+                       GtkSourceMark           *mark,
+                       gpointer                 user_data)
+{
+  const char *condition = g_object_get_data (G_OBJECT (mark), CONDITION_KEY);
+
+  if (condition == NULL)
+    return g_strdup (_("Breakpoint (right click for a condition)"));
+  /* Translators: %s is a Lua expression */
+  return g_strdup_printf (_("Breakpoint: pauses when %s"), condition);
+}
+
+static void
 line_mark_activated_cb (GtkSourceView   *view,
                         const GtkTextIter *iter,
                         guint            button,
@@ -197,6 +274,8 @@ line_mark_activated_cb (GtkSourceView   *view,
 
   if (button == GDK_BUTTON_PRIMARY && n_presses == 1)
     gisle_gtk_editor_toggle_breakpoint (self, gtk_text_iter_get_line (iter) + 1);
+  else if (button == GDK_BUTTON_SECONDARY && n_presses == 1)
+    edit_condition (self, gtk_text_iter_get_line (iter) + 1);
 }
 
 static void
@@ -248,6 +327,9 @@ static void
 gisle_gtk_editor_dispose (GObject *object)
 {
   GIsleGtkEditor *self = GISLE_GTK_EDITOR (object);
+
+  if (self->condition_popover != NULL)
+    gtk_widget_unparent (GTK_WIDGET (g_steal_pointer (&self->condition_popover)));
 
   if (self->provider != NULL)
     gisle_gtk_completion_provider_set_isle (self->provider, NULL);
@@ -364,6 +446,7 @@ gisle_gtk_editor_init (GIsleGtkEditor *self)
 
     /* A GdkTexture is a GIcon. */
     gtk_source_mark_attributes_set_gicon (breakpoint, G_ICON (dot));
+    g_signal_connect (breakpoint, "query-tooltip-text", G_CALLBACK (breakpoint_tooltip_cb), self);
     gtk_source_view_set_mark_attributes (GTK_SOURCE_VIEW (self), BREAKPOINT_MARK, breakpoint, 5);
     gtk_source_mark_attributes_set_icon_name (paused, "go-next-symbolic");
     gtk_source_view_set_mark_attributes (GTK_SOURCE_VIEW (self), PAUSED_MARK, paused, 20);
@@ -746,6 +829,66 @@ gisle_gtk_editor_get_breakpoints (GIsleGtkEditor *self,
       i++;
   *n_lines = lines->len;
   return (int *) g_array_free (g_steal_pointer (&lines), FALSE);
+}
+
+/**
+ * gisle_gtk_editor_set_breakpoint_condition:
+ * @self: a script editor
+ * @line: a line, from 1
+ * @condition: (nullable): a Lua expression, or %NULL (or empty) for none
+ *
+ * Sets the condition of the breakpoint at @line, setting the breakpoint
+ * if there is none: a debugged script pauses there only when the
+ * condition is true. A right click in the gutter does it too. Lines out
+ * of range are ignored.
+ */
+void
+gisle_gtk_editor_set_breakpoint_condition (GIsleGtkEditor *self,
+                                           int             line,
+                                           const char     *condition)
+{
+  GtkSourceMark *mark;
+
+  g_return_if_fail (GISLE_GTK_IS_EDITOR (self));
+
+  if (line < 1 || line > gtk_text_buffer_get_line_count (GTK_TEXT_BUFFER (self->buffer)))
+    return;
+  if (condition != NULL && *condition == '\0')
+    condition = NULL;
+  mark = breakpoint_at (self, line);
+  if (mark == NULL)
+    {
+      gisle_gtk_editor_set_breakpoint (self, line, TRUE);
+      mark = breakpoint_at (self, line);
+    }
+  else if (g_strcmp0 (g_object_get_data (G_OBJECT (mark), CONDITION_KEY), condition) == 0)
+    return;
+  g_object_set_data_full (G_OBJECT (mark), CONDITION_KEY, g_strdup (condition), g_free);
+  g_signal_emit (self, signals[SIGNAL_BREAKPOINTS_CHANGED], 0);
+}
+
+/**
+ * gisle_gtk_editor_dup_breakpoint_condition:
+ * @self: a script editor
+ * @line: a line, from 1
+ *
+ * Gets the condition of the breakpoint at @line.
+ *
+ * Returns: (transfer full) (nullable): the condition, or %NULL if the
+ *   line has no breakpoint or one without a condition
+ */
+char *
+gisle_gtk_editor_dup_breakpoint_condition (GIsleGtkEditor *self,
+                                           int             line)
+{
+  GtkSourceMark *mark;
+
+  g_return_val_if_fail (GISLE_GTK_IS_EDITOR (self), NULL);
+
+  if (line < 1 || line > gtk_text_buffer_get_line_count (GTK_TEXT_BUFFER (self->buffer)))
+    return NULL;
+  mark = breakpoint_at (self, line);
+  return mark != NULL ? g_strdup (g_object_get_data (G_OBJECT (mark), CONDITION_KEY)) : NULL;
 }
 
 /**

@@ -61,6 +61,13 @@ int        *gisle_gtk_editor_get_breakpoints   (GIsleGtkEditor *self,
 GISLE_GTK_AVAILABLE_IN_ALL
 void        gisle_gtk_editor_clear_breakpoints (GIsleGtkEditor *self);
 GISLE_GTK_AVAILABLE_IN_ALL
+void        gisle_gtk_editor_set_breakpoint_condition (GIsleGtkEditor *self,
+                                                       int             line,
+                                                       const char     *condition);
+GISLE_GTK_AVAILABLE_IN_ALL
+char       *gisle_gtk_editor_dup_breakpoint_condition (GIsleGtkEditor *self,
+                                                       int             line);
+GISLE_GTK_AVAILABLE_IN_ALL
 void        gisle_gtk_editor_set_paused_line   (GIsleGtkEditor *self,
                                                 int             line);
 GISLE_GTK_AVAILABLE_IN_ALL

@@ -611,6 +611,68 @@ test_repl_while_paused (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static GtkWidget *
+find_visible (GtkWidget *widget,
+              GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && gtk_widget_get_visible (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_visible (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* A right click in the gutter asks for a condition; the script pauses
+ * there only when it holds. */
+static void
+test_conditional_breakpoint (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  GIsleGtkEditor *editor = gisle_console_window_get_editor (window);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (editor));
+  GtkTreeListModel *variables = gisle_gtk_debug_panel_get_variables (panel_of (window));
+  GtkWidget *popover, *entry;
+  GtkTextIter iter;
+  g_autofree char *condition = NULL;
+
+  gisle_console_window_set_code (window, SHAPES_SCRIPT);
+  gtk_text_buffer_get_iter_at_line (buffer, &iter, 2);
+  g_signal_emit_by_name (editor, "line-mark-activated", &iter, GDK_BUTTON_SECONDARY, 0, 1);
+  popover = find_visible (GTK_WIDGET (editor), GTK_TYPE_POPOVER);
+  g_assert_nonnull (popover);
+  entry = find_visible (popover, GTK_TYPE_ENTRY);
+  g_assert_nonnull (entry);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "shape.name == 'wall'");
+  g_signal_emit_by_name (entry, "activate");
+  WAIT_FOR (!gtk_widget_get_visible (popover), 2000);
+  breakpoints (editor, (int []) { 3 }, 1);
+  condition = gisle_gtk_editor_dup_breakpoint_condition (editor, 3);
+  g_assert_cmpstr (condition, ==, "shape.name == 'wall'");
+
+  /* Only the second call of area() pauses: the wall, 4 by 3. */
+  g_action_group_activate_action (gisle_gtk_console_get_actions (console_of (window)), "debug", NULL);
+  WAIT_FOR (settled (window), 10000);
+  g_assert_cmpstr (text_of (G_LIST_MODEL (variables), "w"), ==, "4");
+  g_assert_cmpstr (text_of (G_LIST_MODEL (variables), "h"), ==, "3");
+
+  /* Cleared (empty), the breakpoint stays and pauses always. */
+  gisle_gtk_editor_set_breakpoint_condition (editor, 3, "");
+  g_clear_pointer (&condition, g_free);
+  condition = gisle_gtk_editor_dup_breakpoint_condition (editor, 3);
+  g_assert_null (condition);
+  breakpoints (editor, (int []) { 3 }, 1);
+
+  gisle_gtk_console_stop (console_of (window));
+  WAIT_FOR (!running (window), 5000);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* Closing the window while paused ends the script and the session
  * without a warning; another window debugs at once. */
 static void
@@ -807,6 +869,7 @@ main (int   argc,
   g_test_add_func ("/console-debug/pause-on-error", test_pause_on_error);
   g_test_add_func ("/console-debug/close-while-paused", test_close_while_paused);
   g_test_add_func ("/console-debug/repl-while-paused", test_repl_while_paused);
+  g_test_add_func ("/console-debug/conditional-breakpoint", test_conditional_breakpoint);
   g_test_add_func ("/console-debug/hover-expression", test_hover_expression);
   g_test_add_func ("/console-debug/hover", test_hover);
 
