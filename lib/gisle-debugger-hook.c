@@ -1,9 +1,12 @@
 /* gisle-debugger-hook.c: the debugger's worker side: its Lua hook, the
  * pause, and the answers to questions asked while paused.
  *
- * Floor: above the cancel mechanism (gisle-cancel.c), which installs this
- * hook through its registration point (GisleRunHooks) and never calls up
- * here otherwise; below the public object (gisle-debugger.c).
+ * Floor 16 (the debugger's worker side): above the cancel mechanism
+ * (gisle-cancel.c), which installs this hook through its registration
+ * point (GisleRunHooks) and never calls up here otherwise, the cancel
+ * policy (the paused job's clock) and the frame reader
+ * (gisle-debugger-values.c); below the public object (gisle-debugger.c),
+ * which it reaches through the GisleDebugSink that object registers.
  *
  * Thread rule: everything here runs on the worker thread but
  * gisle_debug_wanted(), which the signal handler may call (one atomic read
@@ -109,12 +112,24 @@ gisle_debug_set_release (GisleBreakpointSet *set)
   g_atomic_rc_box_release_full (set, gisle_breakpoint_set_free);
 }
 
+void
+gisle_breakpoint_free (gpointer data)
+{
+  GisleBreakpoint *bp = data;
+
+  g_free (bp->chunk);
+  g_free (bp->condition);
+  g_free (bp);
+}
+
 GisleDebugCore *
-gisle_debug_core_new (GisleWorker *worker)
+gisle_debug_core_new (GisleWorker          *worker,
+                      const GisleDebugSink *sink)
 {
   GisleDebugCore *core = g_new0 (GisleDebugCore, 1);
 
   core->worker = worker;
+  core->sink = sink;
   g_mutex_init (&core->lock);
   g_cond_init (&core->cond);
   g_weak_ref_init (&core->object, NULL);
@@ -498,7 +513,7 @@ gisle_debug_pause (GisleDebugCore   *core,
   serial = (guint) g_atomic_int_get (&core->serial);
   gisle_debug_collect_frames (core, run, L, base);
   gisle_debug_where (core, &chunk, &line);
-  gisle_debugger_emit_paused (serial, core, reason, chunk, line, message);
+  core->sink->paused (core, serial, reason, chunk, line, message);
 
   for (;;)
     {
@@ -523,7 +538,7 @@ gisle_debug_pause (GisleDebugCore   *core,
       gisle_mutex_unlock (&worker->lock);
 
       gisle_debug_serve (core, L, link->data);
-      gisle_debug_request_complete (core, link->data);
+      core->sink->complete (core, link->data);
     }
 
   for (GList *l = unanswered.head, *next; l != NULL; l = next)
@@ -533,9 +548,9 @@ gisle_debug_pause (GisleDebugCore   *core,
       next = l->next;
       request->error = g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_NOT_PAUSED,
                                             "The job went on before the question was answered");
-      gisle_debug_request_complete (core, request);
+      core->sink->complete (core, request);
     }
-  gisle_debugger_emit_resumed (serial, core);
+  core->sink->resumed (core, serial);
 
   /* A step, unless the job was stopped or the debugger detached. */
   if (command != GISLE_DEBUG_RESUME && g_atomic_int_get (&core->attached_flag) &&

@@ -81,9 +81,28 @@ typedef struct
 } GisleDebugFrame;
 
 typedef struct _GisleDebugCore GisleDebugCore;
+
+/* How the worker side reaches the public object above it: registered by
+ * gisle-debugger.c when it makes the core. Called on the worker thread;
+ * each queues its work for the isle's main context. */
+typedef struct
+{
+  /* @request has its result or error: hand it to its asker. */
+  void (*complete) (GisleDebugCore    *core,
+                    GisleDebugRequest *request);
+  void (*paused)   (GisleDebugCore    *core,
+                    guint              serial,
+                    GIslePauseReason   reason,
+                    const char        *chunk,
+                    int                line,
+                    const char        *message);
+  void (*resumed)  (GisleDebugCore    *core,
+                    guint              serial);
+} GisleDebugSink;
 struct _GisleDebugCore
 {
   GisleWorker *worker;           /* not owned: the core dies with it */
+  const GisleDebugSink *sink;
 
   /* Under @lock: the attached debugger and its breakpoints. */
   GMutex lock;
@@ -128,24 +147,12 @@ struct _GisleDebugCore
 };
 
 
-/* gisle-debugger.c */
-void            gisle_breakpoint_free    (gpointer        data);
-
 /* gisle-debugger-hook.c (worker side) */
-void            gisle_breakpoint_set_free (gpointer       data);
 extern const GisleRunHooks gisle_debug_run_hooks;
-GisleDebugCore *gisle_debug_core_new     (GisleWorker    *worker);
-void            gisle_debug_request_free (GisleDebugRequest *request);
-void            gisle_debug_request_complete (GisleDebugCore    *core,
-                                              GisleDebugRequest *request);
-void            gisle_debugger_emit_paused   (guint             serial,
-                                              GisleDebugCore   *core,
-                                              GIslePauseReason  reason,
-                                              const char       *chunk,
-                                              int               line,
-                                              const char       *message);
-void            gisle_debugger_emit_resumed  (guint             serial,
-                                              GisleDebugCore   *core);
+GisleDebugCore *gisle_debug_core_new     (GisleWorker          *worker,
+                                          const GisleDebugSink *sink);
+void            gisle_breakpoint_free    (gpointer        data);
+void            gisle_breakpoint_set_free (gpointer       data);
 
 /* gisle-debugger-values.c (worker thread, protected mode) */
 GVariant       *gisle_debug_value        (lua_State  *L,

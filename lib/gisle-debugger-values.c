@@ -1,8 +1,9 @@
 /* gisle-debugger-values.c: what a paused frame holds, as GVariant, and
  * code run in a frame.
  *
- * Floor: with the debugger's worker side (gisle-debugger-hook.c), on top
- * of the value mapping (gisle-value.c) for plain values.
+ * Floor 15 (the debugger's reading of a state): below the debugger's
+ * worker side (gisle-debugger-hook.c); it uses the value mapping
+ * (gisle-value.c) for plain values and nothing else of lib/.
  *
  * Thread rule: worker thread only, in protected mode (inside the pcall of
  * a question). Reading values never runs script code: tables are read raw

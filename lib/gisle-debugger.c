@@ -1,9 +1,10 @@
 /* gisle-debugger.c: GIsleDebugger, the public face of the debugger.
  *
- * Floor: the top, beside GIsle; the worker side (the hook, the pause, the
- * answers) is gisle-debugger-hook.c, reached only through the core they
- * share (gisle-debugger-private.h) and the cancel mechanism's registered
- * hooks. docs/debugging.md has the model and the costs.
+ * Floor 17 (the debugger's public face, above the isle): the worker side
+ * (the hook, the pause, the answers) is gisle-debugger-hook.c, a floor
+ * below, which it registers with the cancel mechanism (GisleRunHooks) and
+ * which calls back only through a GisleDebugSink. docs/debugging.md has
+ * the model and the costs.
  *
  * Thread rule: every method may be called from any thread but the isle's
  * own; the object's signals and notifications are emitted in the isle's
@@ -90,6 +91,24 @@ G_DEFINE_FINAL_TYPE (GIsleDebugger, g_isle_debugger, G_TYPE_OBJECT)
 
 /* ---- The core ---------------------------------------------------------- */
 
+static void gisle_debug_request_complete (GisleDebugCore    *core,
+                                          GisleDebugRequest *request);
+static void gisle_debugger_emit_paused   (GisleDebugCore    *core,
+                                          guint              serial,
+                                          GIslePauseReason   reason,
+                                          const char        *chunk,
+                                          int                line,
+                                          const char        *message);
+static void gisle_debugger_emit_resumed  (GisleDebugCore    *core,
+                                          guint              serial);
+
+/* How the worker side reaches this floor. */
+static const GisleDebugSink gisle_debugger_sink = {
+  .complete = gisle_debug_request_complete,
+  .paused = gisle_debugger_emit_paused,
+  .resumed = gisle_debugger_emit_resumed,
+};
+
 static GMutex gisle_debug_core_lock;
 
 /* The worker's core, made and registered the first time. */
@@ -103,7 +122,7 @@ gisle_debug_core_get (GisleWorker *worker)
     core = worker->run.hooks_data;
   else if (g_atomic_pointer_get (&worker->run.hooks) == NULL)
     {
-      core = gisle_debug_core_new (worker);
+      core = gisle_debug_core_new (worker, &gisle_debugger_sink);
       if (!gisle_cancel_register_hooks (worker, &gisle_debug_run_hooks, core))
         {
           gisle_debug_run_hooks.release (core);
@@ -112,16 +131,6 @@ gisle_debug_core_get (GisleWorker *worker)
     }
   gisle_mutex_unlock (&gisle_debug_core_lock);
   return core;
-}
-
-void
-gisle_breakpoint_free (gpointer data)
-{
-  GisleBreakpoint *bp = data;
-
-  g_free (bp->chunk);
-  g_free (bp->condition);
-  g_free (bp);
 }
 
 static gint
@@ -561,6 +570,8 @@ g_isle_debugger_new (GIsle   *isle,
  * g_isle_debugger_get_isle:
  * @self: a #GIsleDebugger
  *
+ * The isle the debugger is for (#GIsleDebugger:isle), attached or not.
+ *
  * Returns: (transfer none): the isle the debugger is for
  */
 GIsle *
@@ -761,6 +772,8 @@ g_isle_debugger_set_pause_on_error (GIsleDebugger *self,
  * g_isle_debugger_get_pause_on_error:
  * @self: a #GIsleDebugger
  *
+ * Whether a job pauses on an error nothing catches (FALSE once detached).
+ *
  * Returns: the value of #GIsleDebugger:pause-on-error
  */
 gboolean
@@ -794,6 +807,8 @@ g_isle_debugger_set_max_depth (GIsleDebugger *self,
 /**
  * g_isle_debugger_get_max_depth:
  * @self: a #GIsleDebugger
+ *
+ * How many levels of nested tables a value shows.
  *
  * Returns: the value of #GIsleDebugger:max-depth
  */
@@ -958,7 +973,7 @@ g_isle_debugger_step_out (GIsleDebugger *self)
 
 /* ---- Questions for the paused job --------------------------------------- */
 
-void
+static void
 gisle_debug_request_free (GisleDebugRequest *request)
 {
   g_clear_object (&request->task);
@@ -1096,7 +1111,7 @@ gisle_debug_complete_in_owner (gpointer data)
 /* On the worker thread, with @request's result or error set. An async
  * answer travels through the delivery queue, so no GTask is touched off
  * its context's thread; a sync asker is woken. */
-void
+static void
 gisle_debug_request_complete (GisleDebugCore    *core,
                               GisleDebugRequest *request)
 {
@@ -1539,9 +1554,9 @@ gisle_debug_event_deliver (gpointer data)
 }
 
 /* Worker thread: queues ::paused for the isle's main context. */
-void
-gisle_debugger_emit_paused (guint             serial,
-                            GisleDebugCore   *core,
+static void
+gisle_debugger_emit_paused (GisleDebugCore   *core,
+                            guint             serial,
                             GIslePauseReason  reason,
                             const char       *chunk,
                             int               line,
@@ -1561,9 +1576,9 @@ gisle_debugger_emit_paused (guint             serial,
 }
 
 /* Worker thread: queues ::resumed for the isle's main context. */
-void
-gisle_debugger_emit_resumed (guint           serial,
-                             GisleDebugCore *core)
+static void
+gisle_debugger_emit_resumed (GisleDebugCore *core,
+                             guint           serial)
 {
   GisleDebugEvent *event = g_new0 (GisleDebugEvent, 1);
 

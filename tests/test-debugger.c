@@ -973,6 +973,68 @@ test_stop_while_paused (void)
   fixture_clear (&f);
 }
 
+/* Stop reaches code the debugger runs: an evaluation that never ends. */
+static void
+test_stop_during_evaluation (void)
+{
+  Fixture f;
+  GisleTestAsync async = { 0, };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GVariant) result = NULL;
+
+  fixture_init (&f);
+  g_isle_debugger_add_breakpoint (f.debugger, "job", 2, NULL);
+  start (&f, "local x = 1\nx = x + 1\nreturn x\n");
+  expect_pause (&f, G_ISLE_PAUSE_REASON_BREAKPOINT, 2);
+  g_isle_debugger_evaluate_async (f.debugger, 0, "(function () while true do local t = {} end end)()",
+                                  NULL, gisle_test_async_ready, &async);
+  g_cancellable_cancel (f.cancellable);
+  value = g_isle_debugger_evaluate_finish (f.debugger, gisle_test_async_wait (&async, "the evaluation"), &error);
+  g_assert_null (value);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  result = finish (&f, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_false (g_isle_is_defunct (f.isle));
+  gisle_test_async_clear (&async);
+  fixture_clear (&f);
+}
+
+/* An error in a coroutine.wrap coroutine that nothing catches pauses
+ * where it reaches the job: at the call of the wrapping function (the
+ * coroutine itself is dead by then). */
+static void
+test_pause_on_error_in_coroutine (void)
+{
+  Fixture f;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GVariant) frames = NULL;
+  Pause *pause;
+
+  fixture_init (&f);
+  g_isle_debugger_set_pause_on_error (f.debugger, TRUE);
+  start (&f,
+         "local gen = coroutine.wrap(function (n)\n"
+         "  local half = n / 2\n"
+         "  error('odd: ' .. n)\n"
+         "end)\n"
+         "gen(7)\n");
+  GISLE_TEST_WAIT_UNTIL (!g_queue_is_empty (&f.pauses), WAIT_MS);
+  pause = g_queue_pop_head (&f.pauses);
+  g_assert_cmpint (pause->reason, ==, G_ISLE_PAUSE_REASON_ERROR);
+  g_assert_nonnull (strstr (pause->message, "odd: 7"));
+  g_assert_cmpint (pause->line, ==, 5);
+  pause_free (pause);
+  frames = stack (&f);
+  frame_get (frames, g_variant_n_children (frames) - 1, "(main)", 5);
+  g_isle_debugger_resume (f.debugger);
+  value = finish (&f, &error);
+  g_assert_error (error, G_ISLE_ERROR, G_ISLE_ERROR_RUNTIME);
+  fixture_clear (&f);
+}
+
 static void
 test_close_while_paused (void)
 {
@@ -1111,7 +1173,7 @@ test_other_isle (void)
 static void
 test_executor (void)
 {
-  g_autoptr(GIsleExecutor) executor = g_isle_executor_new (1);
+  g_autoptr(GIsleExecutor) executor = g_isle_executor_new (2);
   Fixture f;
 
   fixture_init_on (&f, executor);
@@ -1121,6 +1183,20 @@ test_executor (void)
   g_assert_cmpint (eval_int (&f, 0, "x"), ==, 1);
   g_isle_debugger_step_over (f.debugger);
   expect_pause (&f, G_ISLE_PAUSE_REASON_STEP, 3);
+
+  /* The paused isle holds one executor thread; another isle of the same
+   * executor runs on the other, and never pauses. */
+  {
+    g_autoptr(GIsle) other = isle_new (executor);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) value = NULL;
+
+    value = g_isle_eval_full (other, "local x = 1\nx = x + 1\nreturn x\n", "=job", 0, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_queue_is_empty (&f.pauses));
+    g_assert_true (g_isle_debugger_is_paused (f.debugger));
+    g_isle_close (other, NULL, NULL);
+  }
   g_isle_debugger_resume (f.debugger);
   g_assert_cmpint (finish_int (&f), ==, 2);
   fixture_clear (&f);
@@ -1152,6 +1228,8 @@ main (int   argc,
   g_test_add_func ("/debugger/pause-request", test_pause_request);
   g_test_add_func ("/debugger/pause-on-error", test_pause_on_error);
   g_test_add_func ("/debugger/stop-while-paused", test_stop_while_paused);
+  g_test_add_func ("/debugger/stop-during-evaluation", test_stop_during_evaluation);
+  g_test_add_func ("/debugger/pause-on-error-in-coroutine", test_pause_on_error_in_coroutine);
   g_test_add_func ("/debugger/close-while-paused", test_close_while_paused);
   g_test_add_func ("/debugger/detach-while-paused", test_detach_while_paused);
   g_test_add_func ("/debugger/busy", test_busy);
