@@ -6,8 +6,8 @@
  * with threads.
  *
  * Floor 5 of lib/gtk, the top: calls gisle-gtk-debug-session.c,
- * gisle-gtk-repl.c, gisle-gtk-editor.c and the files below them. Main
- * thread only.
+ * gisle-gtk-repl.c, gisle-gtk-editor.c and the files below them.
+ * Thread rule: main thread only (see above).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -3,8 +3,9 @@
  * it, "a.b.c") is evaluated in the innermost frame of the paused job.
  *
  * Floor 3 of lib/gtk: calls gisle-gtk-editor.c (which name is under the
- * pointer) and gisle-gtk-format.c. Main thread only: GtkSourceView asks
- * there, and the debugger answers in the isle's main context.
+ * pointer) and gisle-gtk-format.c. Thread rule: main thread only;
+ * GtkSourceView asks there, and the debugger answers in the isle's main
+ * context.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -1,8 +1,9 @@
 /* gisle-gtk-debug-item.c: a row of the debug panel: a frame, a variable
  * (a table opens into its entries), a group of variables or a watch.
  *
- * Floor 1 of lib/gtk: calls gisle-gtk-format.c. Main thread only, like
- * the panel whose models hold it (its values are immutable GVariants).
+ * Floor 1 of lib/gtk: calls gisle-gtk-format.c. Thread rule: main
+ * thread only, like the panel whose models hold it (its values are
+ * immutable GVariants).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

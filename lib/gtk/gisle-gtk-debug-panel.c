@@ -4,10 +4,9 @@
  * console's debug actions.
  *
  * Floor 2 of lib/gtk: calls gisle-gtk-debug-item.c, gisle-gtk-format.c
- * and gisle-gtk-support.c.
- * Main thread only (a GTK
- * widget): the debugger's signals arrive in the isle's main context and
- * every question to the paused job is asynchronous, answered there too.
+ * and gisle-gtk-support.c. Thread rule: main thread only (a GTK widget);
+ * the debugger's signals arrive in the isle's main context and every
+ * question to the paused job is asynchronous, answered there too.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

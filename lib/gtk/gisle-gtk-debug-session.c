@@ -6,8 +6,8 @@
  * and the transcript itself.
  *
  * Floor 4 of lib/gtk: calls gisle-gtk-debug-hover.c and
- * gisle-gtk-editor.c. Main thread only: the debugger's signals arrive in
- * the isle's main context, the console's.
+ * gisle-gtk-editor.c. Thread rule: main thread only; the debugger's
+ * signals arrive in the isle's main context, the console's.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

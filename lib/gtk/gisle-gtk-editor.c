@@ -1,8 +1,8 @@
 /* gisle-gtk-editor.c: a Lua script editor.
  *
  * Floor 2 of lib/gtk: calls gisle-gtk-completion.c,
- * gisle-gtk-heat-renderer.c and gisle-gtk-support.c. Main thread only
- * (GTK's rule).
+ * gisle-gtk-heat-renderer.c and gisle-gtk-support.c. Thread rule: main
+ * thread only (GTK's rule).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -9,8 +9,8 @@
  * key order, layout) is lib/text/gisle-value-text.c, shared with the
  * terminal REPL.
  *
- * Floor 0 of lib/gtk: calls no other file of the library. Any thread:
- * it only reads the values it is given.
+ * Floor 0 of lib/gtk: calls no other file of the library. Thread rule:
+ * any thread; it only reads the values it is given.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

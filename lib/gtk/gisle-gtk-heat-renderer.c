@@ -2,8 +2,8 @@
  * took samples in a profile gets a cell tinted by its share of the
  * samples, the hottest line the deepest, with the share as a number.
  *
- * Floor 0 of lib/gtk: calls no other file of the library. Main thread
- * only (a GTK widget).
+ * Floor 0 of lib/gtk: calls no other file of the library. Thread rule:
+ * main thread only (a GTK widget).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

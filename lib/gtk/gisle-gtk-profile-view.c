@@ -2,8 +2,9 @@
  * each function with its self and total samples, sorted by any column
  * with a click on its header (self samples, most first, to begin with).
  *
- * Floor 0 of lib/gtk: calls no other file of the library (it reads the
- * profile's GVariant itself). Main thread only (a GTK widget).
+ * Floor 1 of lib/gtk: calls only gisle-gtk-support.c (it reads the
+ * profile's GVariant itself). Thread rule: main thread only (a GTK
+ * widget).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -12,6 +13,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "gisle-gtk-profile-view.h"
+#include "gisle-gtk-support.h"
 
 /**
  * GIsleGtkProfileFunction:
@@ -444,6 +446,7 @@ gisle_gtk_profile_view_init (GIsleGtkProfileView *self)
   GtkWidget *scrolled;
   GtkSorter *label_sorter;
 
+  gisle_gtk_ensure_i18n ();
   gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
 
   self->summary = GTK_LABEL (gtk_label_new (_("No profile yet: turn Profile on and run a script.")));

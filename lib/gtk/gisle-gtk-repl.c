@@ -7,7 +7,8 @@
  * that completion pops up the same list as in the editor.
  *
  * Floor 2 of lib/gtk: calls gisle-gtk-completion.c, gisle-gtk-history.c,
- * gisle-gtk-output.c and gisle-gtk-support.c. Main thread only.
+ * gisle-gtk-output.c and gisle-gtk-support.c. Thread rule: main thread
+ * only.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -3,8 +3,8 @@
  * source style scheme that follows the system's dark or light style.
  *
  * Floor 0 of lib/gtk: calls nothing else in the library, so every widget
- * file may call it. Main thread only, like every widget (GTK's rule); the
- * helpers reach the isle as an ordinary job.
+ * file may call it. Thread rule: main thread only, like every widget
+ * (GTK's rule); the helpers reach the isle as an ordinary job.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -7,8 +7,9 @@
  * GVariant in the console, a live lua_State in the terminal REPL) and
  * hand each table's keys here, with a function that renders an entry.
  *
- * A static helper library below everything that shows values: it calls
- * nothing of GIsle. Any thread: it touches only what it is given.
+ * Floor 0: a static helper library below everything that shows values;
+ * it calls nothing of GIsle. Thread rule: any thread; it touches only
+ * what it is given.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
