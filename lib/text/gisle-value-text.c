@@ -31,15 +31,16 @@ gboolean
 gisle_value_text_is_identifier (const char *s,
                                 gsize       len)
 {
-  g_autofree char *copy = NULL;
-
   if (len == 0 || (!g_ascii_isalpha (s[0]) && s[0] != '_'))
     return FALSE;
   for (gsize i = 0; i < len; i++)
     if (!g_ascii_isalnum (s[i]) && s[i] != '_')
       return FALSE;
-  copy = g_strndup (s, len);
-  return !g_strv_contains (lua_keywords, copy);
+  /* No copy: this runs for every key shown. */
+  for (guint i = 0; lua_keywords[i] != NULL; i++)
+    if (strlen (lua_keywords[i]) == len && memcmp (lua_keywords[i], s, len) == 0)
+      return FALSE;
+  return TRUE;
 }
 
 /* Valid UTF-8 is kept as text, other bytes escaped, so that what is shown
