@@ -5,11 +5,9 @@
 #pragma once
 
 #include "gisle-private.h"
+#include "gisle-isle-private.h"
 
 G_BEGIN_DECLS
-
-/* gisle-isle.c */
-GisleWorker *gisle_isle_get_worker       (GIsle       *isle);
 
 /* gisle-bridge.c */
 void         gisle_bridge_install_all    (GisleWorker *worker,

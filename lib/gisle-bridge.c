@@ -1,5 +1,9 @@
 /* gisle-bridge.c: the application's GObjects, exposed to scripts.
  *
+ * Floor 14 (above the isle): it uses the isle, the worker, host
+ * functions, values and output; it registers a state installer and a
+ * close hook so the floors below never call it.
+ *
  * A script sees an exposed object as a proxy userdata. Reading or writing
  * one of its properties is one round trip to the isle's main context, the
  * same way a main-context host function is called: the worker queues a
@@ -21,7 +25,12 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "gisle.h"
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-dispatch-private.h"
+#include "gisle-state-private.h"
+#include "gisle-worker-private.h"
 #include "gisle-bridge-private.h"
 #include "gisle-host-private.h"
 #include "gisle-value-private.h"
@@ -1344,6 +1353,23 @@ gisle_bridge_forget_all (GisleWorker *worker)
   g_clear_pointer (&objects, g_hash_table_unref);
 }
 
+static void
+gisle_bridge_on_isle_closed (GisleWorker *worker,
+                             gboolean     disposing)
+{
+  gisle_bridge_forget_all (worker);
+}
+
+/* Everything the bridge does starts from an exposed object: from then on
+ * new states install the exposed objects and closing isles forget them,
+ * through the floors below, which do not know the bridge. */
+static void
+gisle_bridge_register (void)
+{
+  gisle_state_add_installer (gisle_bridge_install_all);
+  gisle_isle_add_close_hook (gisle_bridge_on_isle_closed);
+}
+
 /**
  * g_isle_expose_object:
  * @self: a #GIsle
@@ -1388,6 +1414,7 @@ g_isle_expose_object (GIsle      *self,
   g_return_if_fail (G_IS_OBJECT (object));
 
   worker = gisle_isle_get_worker (self);
+  gisle_bridge_register ();
   g_mutex_lock (&gisle_bridge_lock);
   if (gisle_bridge_exposed == NULL)
     gisle_bridge_exposed = g_hash_table_new (NULL, NULL);

@@ -1,9 +1,10 @@
 /* gisle-cancel.c: stopping a running script, at no cost until it is asked.
  *
- * Floor: the Lua side of cancelling (signal handler, hook, sentinel,
- * coroutine wrappers, the per-run record); it decides nothing. Who cancels
+ * Floor 4 (the Lua side of cancelling): signal handler, hook, sentinel,
+ * coroutine wrappers, the per-run record; it decides nothing. Who cancels
  * what and when (requests, time limits, grace, hard deadline, defunct) is
- * the worker's policy, in gisle-worker-cancel.c.
+ * the worker's policy, in gisle-worker-cancel.c. A sampler (the profiler)
+ * registers its hook here; this floor calls no file above it.
  *
  * Thread rule: everything that touches a lua_State runs on the worker
  * thread, the signal handler included; gisle_cancel_signal_thread() may be
@@ -44,6 +45,7 @@
 /* pthread_sigqueue() */
 #define _GNU_SOURCE
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
 #include "gisle-debug-hook-private.h"
 
 #include <errno.h>
@@ -264,6 +266,17 @@ gisle_cancel_arm_registered_async (GisleRun *run)
     }
 }
 
+/* The sampling profiler, on a floor above, registers its hook and its
+ * enter/leave steps here, so this floor calls no profiler by name. Set
+ * before the first sample signal can be sent, never unset. */
+static const GisleSampler *gisle_cancel_sampler;
+
+void
+gisle_cancel_set_sampler (const GisleSampler *sampler)
+{
+  g_atomic_pointer_set (&gisle_cancel_sampler, sampler);
+}
+
 /* Async-signal-safe: arms the profiler's one-shot hook on the running
  * state, unless a hook is active there already (a cancel's, which wins, a
  * script's, or a sample still pending) or the sample hook is running (its
@@ -271,14 +284,15 @@ gisle_cancel_arm_registered_async (GisleRun *run)
 static void
 gisle_cancel_arm_sample (GisleRun *run)
 {
+  const GisleSampler *sampler = g_atomic_pointer_get (&gisle_cancel_sampler);
   int depth = run != NULL ? run->depth : 0;
   lua_State *L;
 
-  if (depth <= 0 || run->sampling)
+  if (depth <= 0 || run->sampling || sampler == NULL)
     return;
   L = run->stack[depth - 1];
   if (lua_gethookmask (L) == 0)
-    lua_sethook (L, gisle_profile_hook, LUA_MASKCOUNT, 1);
+    lua_sethook (L, sampler->hook, LUA_MASKCOUNT, 1);
 }
 
 static void
@@ -499,7 +513,12 @@ gisle_cancel_enter_lua (GisleWorker *worker,
 
   /* The profiler: one pointer read while it is off. */
   if (G_UNLIKELY (g_atomic_pointer_get (&worker->profile) != NULL))
-    gisle_profile_enter_lua (run);
+    {
+      const GisleSampler *sampler = g_atomic_pointer_get (&gisle_cancel_sampler);
+
+      if (sampler != NULL)
+        sampler->enter_lua (run);
+    }
 }
 
 void
@@ -508,10 +527,12 @@ gisle_cancel_leave_lua (GisleWorker *worker)
   GisleRun *run = &worker->run;
   lua_State *L = run->stack[0];
   const GisleRunHooks *hooks = g_atomic_pointer_get (&run->hooks);
+  const GisleSampler *sampler = g_atomic_pointer_get (&gisle_cancel_sampler);
 
   if (hooks != NULL)
     hooks->leave (run->hooks_data);
-  gisle_profile_leave_lua (run);
+  if (sampler != NULL)
+    sampler->leave_lua (run);
   run->depth = 0;
   atomic_signal_fence (memory_order_seq_cst);
   run->job = NULL;

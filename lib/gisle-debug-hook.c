@@ -8,6 +8,10 @@
  * Copyright (C) 1994-2022 Lua.org, PUC-Rio), with the same registry table,
  * so a hook set either way is seen by both.
  *
+ * Floor 3 (Lua hooks): Lua only; gisle-cancel.c calls it.
+ *
+ * Thread rule: runs inside Lua, on the thread that runs the isle.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-debug-hook-private.h"

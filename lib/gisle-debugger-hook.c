@@ -23,7 +23,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-debugger-private.h"
+#include "gisle-debugger-hook-private.h"
+#include "gisle-debugger-values-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-i18n-private.h"
 #include "gisle-value-private.h"
+#include "gisle-worker-cancel-private.h"
 
 #include <stdatomic.h>
 #include <string.h>
@@ -64,6 +69,7 @@ gisle_debug_leave (gpointer data)
   core->cache_L = NULL;
   core->cache_ci = NULL;
   core->cache_source = NULL;
+  core->caller_L = NULL;
 }
 
 static void gisle_debug_error (gpointer   data,
@@ -160,6 +166,7 @@ gisle_debug_refresh (GisleDebugCore *core)
   gisle_mutex_unlock (&core->lock);
   core->cache_source = NULL;
   core->cache_L = NULL;
+  core->caller_L = NULL;
 }
 
 /* The breakpoints of the chunk @source, or NULL. The last answer is kept
@@ -190,21 +197,64 @@ gisle_debug_lines_for_source (GisleDebugCore *core,
  * of @L's running function when @level is what runs (or will, after a
  * return). */
 static GPtrArray *
+gisle_debug_lines_of (GisleDebugCore *core,
+                      lua_State      *L,
+                      lua_Debug      *ar)
+{
+  GPtrArray *lines = NULL;
+
+  if (lua_getinfo (L, "S", ar))
+    lines = gisle_debug_lines_for_source (core, ar->source, ar->srclen);
+  core->cache_L = L;
+  /* i_ci is lua_Debug's "active function" field: tells frames apart, even
+   * after an error unwound some without a return event. */
+  core->cache_ci = ar->i_ci;
+  core->cache_lines = lines;
+  return lines;
+}
+
+static GPtrArray *
 gisle_debug_lines_at (GisleDebugCore *core,
                       lua_State      *L,
                       int             level)
 {
   lua_Debug ar = { 0, };
-  GPtrArray *lines = NULL;
 
-  if (lua_getstack (L, level, &ar) && lua_getinfo (L, "S", &ar))
-    lines = gisle_debug_lines_for_source (core, ar.source, ar.srclen);
-  core->cache_L = L;
-  /* i_ci is lua_Debug's "active function" field: tells frames apart, even
-   * after an error unwound some without a return event. */
-  core->cache_ci = ar.i_ci;
-  core->cache_lines = lines;
-  return lines;
+  if (!lua_getstack (L, level, &ar))
+    {
+      core->cache_L = L;
+      core->cache_ci = NULL;
+      core->cache_lines = NULL;
+      return NULL;
+    }
+  return gisle_debug_lines_of (core, L, &ar);
+}
+
+/* At a return event: the breakpoints of the caller. When the returning
+ * function called nothing since it was called, the caller is the frame
+ * cached at that call: one lua_getstack and no lua_getinfo. */
+static GPtrArray *
+gisle_debug_lines_returned_to (GisleDebugCore *core,
+                               lua_State      *L,
+                               lua_Debug      *ar)
+{
+  lua_Debug caller = { 0, };
+
+  if (!lua_getstack (L, 1, &caller))
+    {
+      core->cache_L = L;
+      core->cache_ci = NULL;
+      core->cache_lines = NULL;
+      return NULL;
+    }
+  if (core->cache_L == L && core->cache_ci == ar->i_ci &&
+      core->caller_L == L && core->caller_ci == caller.i_ci)
+    {
+      core->cache_ci = core->caller_ci;
+      core->cache_lines = core->caller_lines;
+      return core->cache_lines;
+    }
+  return gisle_debug_lines_of (core, L, &caller);
 }
 
 /* Sets @L's mask for a function with or without breakpoints. A count
@@ -401,7 +451,7 @@ gisle_debug_serve_protected (lua_State *L)
 
           request->error = g_error_new (G_ISLE_ERROR,
                                         status == LUA_ERRMEM ? G_ISLE_ERROR_MEMORY : G_ISLE_ERROR_RUNTIME,
-                                        "%s", message != NULL ? message : "the expression raised an error");
+                                        "%s", message != NULL ? message : _("The expression raised an error that is not a string"));
           break;
         }
       request->result = gisle_debug_value (L, -1, request->max_depth);
@@ -440,7 +490,7 @@ gisle_debug_serve (GisleDebugCore    *core,
       if (serve.frame == NULL)
         {
           request->error = g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                                        "The paused job has no frame %u (it has %u)",
+                                        _("The paused job has no frame %u (it has %u)"),
                                         request->frame, core->frames->len);
           return;
         }
@@ -458,7 +508,7 @@ gisle_debug_serve (GisleDebugCore    *core,
         request->error = g_error_new (G_ISLE_ERROR,
                                       status == LUA_ERRMEM ? G_ISLE_ERROR_MEMORY : G_ISLE_ERROR_FAILED,
                                       "%s", lua_tostring (L, -1) != NULL ? lua_tostring (L, -1)
-                                                                         : "the question failed");
+                                                                         : _("The question failed with an error that is not a string"));
       lua_pop (L, 1);
     }
 }
@@ -547,7 +597,7 @@ gisle_debug_pause (GisleDebugCore   *core,
 
       next = l->next;
       request->error = g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_NOT_PAUSED,
-                                            "The job went on before the question was answered");
+                                            _("The job went on before the question was answered"));
       core->sink->complete (core, request);
     }
   core->sink->resumed (core, serial);
@@ -563,6 +613,7 @@ gisle_debug_pause (GisleDebugCore   *core,
     }
   g_array_set_size (core->frames, 0);
   core->cache_L = NULL;
+  core->caller_L = NULL;
 }
 
 /* ---- Steps ------------------------------------------------------------------ */
@@ -686,8 +737,8 @@ gisle_debug_condition (GisleDebugCore         *core,
     {
       const char *text = lua_tostring (L, -1);
 
-      *message = g_strdup_printf ("The breakpoint’s condition “%s” failed: %s", condition,
-                                  text != NULL ? text : "(an error that is not a string)");
+      *message = g_strdup_printf (_("The breakpoint’s condition “%s” failed: %s"), condition,
+                                  text != NULL ? text : _("an error that is not a string"));
       lua_pop (L, 1);
       return FALSE;
     }
@@ -782,12 +833,19 @@ gisle_debug_hook (lua_State *L,
       switch (ar->event)
         {
         case LUA_HOOKCALL:
+          /* What runs now is the caller, if the cache is right: kept for
+           * the return of a callee that calls nothing (a C function). */
+          core->caller_L = core->cache_L;
+          core->caller_ci = core->cache_ci;
+          core->caller_lines = core->cache_lines;
+          G_GNUC_FALLTHROUGH;
         case LUA_HOOKTAILCALL:
-          gisle_debug_set_mask (core, L, gisle_debug_lines_at (core, L, 0) != NULL);
+          /* The hook's own record is the called function's. */
+          gisle_debug_set_mask (core, L, gisle_debug_lines_of (core, L, ar) != NULL);
           break;
         case LUA_HOOKRET:
           /* The caller's breakpoints, where the function returns to. */
-          gisle_debug_set_mask (core, L, gisle_debug_lines_at (core, L, 1) != NULL);
+          gisle_debug_set_mask (core, L, gisle_debug_lines_returned_to (core, L, ar) != NULL);
           gisle_debug_step_return (core, run, L);
           break;
         case LUA_HOOKLINE:

@@ -7,6 +7,9 @@
  * worker, so the hook never reaches freed memory whatever the debugger
  * object does. A GIsleDebugger attaches to it and detaches from it.
  *
+ * The functions of each file are declared in its own header
+ * (gisle-debugger-hook-private.h, gisle-debugger-values-private.h).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -139,39 +142,14 @@ struct _GisleDebugCore
   lua_State *cache_L;            /* the state and frame whose breakpoints ... */
   void *cache_ci;
   GPtrArray *cache_lines;        /* ... are these, or NULL */
+  lua_State *caller_L;           /* the same, for the caller of the last */
+  void *caller_ci;               /* function called (see the return event) */
+  GPtrArray *caller_lines;
   GisleDebugState step;          /* STEP_* or RUN */
   lua_State *step_L;
   int step_depth;
   /* While paused: the frames, innermost first, and how they are reached. */
   GArray *frames;                /* GisleDebugFrame */
 };
-
-
-/* gisle-debugger-hook.c (worker side) */
-extern const GisleRunHooks gisle_debug_run_hooks;
-GisleDebugCore *gisle_debug_core_new     (GisleWorker          *worker,
-                                          const GisleDebugSink *sink);
-void            gisle_breakpoint_free    (gpointer        data);
-void            gisle_breakpoint_set_free (gpointer       data);
-
-/* gisle-debugger-values.c (worker thread, protected mode) */
-GVariant       *gisle_debug_value        (lua_State  *L,
-                                          int         idx,
-                                          guint       max_depth);
-GVariant       *gisle_debug_stack        (GisleDebugCore *core);
-GVariant       *gisle_debug_variables    (lua_State       *L,
-                                          const GisleDebugFrame *frame,
-                                          guint            max_depth);
-/* Pushes onto @L the function compiled from @code (an expression, or else
- * statements) whose globals are the locals, upvalues and globals of
- * core->eval_frame while it runs; returns FALSE with the message pushed
- * instead. */
-gboolean        gisle_debug_compile      (GisleDebugCore *core,
-                                          lua_State      *L,
-                                          const char     *code);
-gboolean        gisle_debug_set_local    (lua_State       *L,
-                                          const GisleDebugFrame *frame,
-                                          const char      *name,
-                                          GError         **error);
 
 G_END_DECLS

@@ -12,6 +12,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-debugger-private.h"
+#include "gisle-debugger-values-private.h"
+#include "gisle-i18n-private.h"
 #include "gisle-value-private.h"
 
 #include <string.h>
@@ -448,6 +450,6 @@ gisle_debug_set_local (lua_State             *L,
     }
   lua_pop (L, 1);
   g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_NOT_FOUND,
-               "The frame has no local variable or upvalue “%s”", name);
+               _("The frame has no local variable or upvalue “%s”"), name);
   return FALSE;
 }

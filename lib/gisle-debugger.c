@@ -14,7 +14,14 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "gisle.h"
 #include "gisle-debugger-private.h"
+#include "gisle-debugger-hook-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-dispatch-private.h"
+#include "gisle-i18n-private.h"
+#include "gisle-isle-private.h"
+#include "gisle-worker-private.h"
 
 #include <string.h>
 
@@ -559,10 +566,10 @@ g_isle_debugger_new (GIsle   *isle,
   gisle_mutex_unlock (&worker->lock);
   if (closed)
     g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
-                         "The isle is closed: no debugger can attach to it");
+                         _("The isle is closed: no debugger can attach to it"));
   else
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                         "Another debugger is attached to the isle");
+                         _("Another debugger is attached to the isle"));
   return NULL;
 }
 
@@ -1011,14 +1018,14 @@ gisle_debug_submit (GIsleDebugger      *self,
   if (!g_isle_debugger_owns (self))
     {
       g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_NOT_PAUSED,
-                           "The debugger is detached from its isle");
+                           _("The debugger is detached from its isle"));
       return FALSE;
     }
   worker = self->core->worker;
   if (gisle_worker_is_self (worker))
     {
       g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_WOULD_DEADLOCK,
-                           "A debugger question was asked on the isle's own thread");
+                           "A debugger question was asked on the isle’s own thread, where it could never be answered");
       return FALSE;
     }
   gisle_mutex_lock (&worker->lock);
@@ -1031,7 +1038,7 @@ gisle_debug_submit (GIsleDebugger      *self,
   gisle_mutex_unlock (&worker->lock);
   if (!queued)
     g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_NOT_PAUSED,
-                         "No job of the isle is paused");
+                         _("No job of the isle is paused"));
   return queued;
 }
 

@@ -1,6 +1,14 @@
 /* gisle-dispatch.c: delivering results, output and events in the right
  * GMainContext.
  *
+ * Floor 5 (the delivery queue): it knows events, not jobs (each event
+ * carries its own deliver function), reaches the isle's signals through
+ * the GisleSignalSink the GIsle registers, and holds the worker through
+ * its GisleOwnerClass.
+ *
+ * Thread rule: queueing from any thread under worker->dispatch_lock;
+ * draining and delivering only in the queue's own context.
+ *
  * The worker never calls into a main context. It appends to a queue per
  * context, and one GSource attached to that context drains the queue in
  * order, many items per wake-up. Output, events and host calls always go to
@@ -15,6 +23,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-dispatch-private.h"
 
 #include <string.h>
 
@@ -184,11 +193,14 @@ gisle_dispatch_emit (GisleDispatcher *dispatcher,
                      GisleEvent      *event)
 {
   GisleWorker *worker = dispatcher->worker;
-  g_autoptr(GIsle) isle = NULL;
+  /* Held while its signals are emitted; a plain GObject to this floor,
+   * which reaches the isle only through its signal sink. */
+  g_autoptr(GObject) held = NULL;
+  GIsle *isle = NULL;
 
   if (event->kind == GISLE_EVENT_OUTPUT)
     {
-      isle = g_weak_ref_get (&worker->isle);
+      isle = (GIsle *) (held = g_weak_ref_get (&worker->isle));
       gisle_dispatch_emit_output (dispatcher, isle, event);
       return;
     }
@@ -199,7 +211,7 @@ gisle_dispatch_emit (GisleDispatcher *dispatcher,
        * character, and its output must come before its result. */
       if (dispatcher->carry != NULL && dispatcher->carry_job == event->job_id)
         {
-          isle = g_weak_ref_get (&worker->isle);
+          isle = (GIsle *) (held = g_weak_ref_get (&worker->isle));
           gisle_dispatch_flush_carry (dispatcher, isle);
         }
       event->deliver (event);
@@ -212,7 +224,7 @@ gisle_dispatch_emit (GisleDispatcher *dispatcher,
     }
 
   /* Signals need the object; if it is gone, nobody is listening. */
-  isle = g_weak_ref_get (&worker->isle);
+  isle = (GIsle *) (held = g_weak_ref_get (&worker->isle));
   if (isle == NULL)
     return;
 
@@ -352,7 +364,7 @@ gisle_dispatch_source_done (gpointer data)
 {
   GisleDispatcher *dispatcher = data;
 
-  gisle_worker_unref (dispatcher->worker);
+  dispatcher->worker->owner_class->unref (dispatcher->worker);
 }
 
 /* Under dispatch_lock. */
@@ -393,7 +405,7 @@ gisle_dispatch_push (GisleDispatcher *dispatcher,
       /* Results are as urgent as any other default-priority work. */
       g_source_set_priority (source, G_PRIORITY_DEFAULT);
       g_source_set_static_name (source, "[gisle] dispatch");
-      gisle_worker_ref (dispatcher->worker);
+      dispatcher->worker->owner_class->ref (dispatcher->worker);
       g_source_set_callback (source, gisle_dispatch_drain, dispatcher,
                              gisle_dispatch_source_done);
       dispatcher->source = source;
@@ -601,7 +613,7 @@ gisle_dispatch_block_begin (GisleBlockedCall *call,
                                                       GisleWorker *worker),
                             gpointer          waiter)
 {
-  g_autoptr(GPtrArray) earlier = g_ptr_array_new_with_free_func ((GDestroyNotify) gisle_worker_unref);
+  g_autoptr(GPtrArray) earlier = g_ptr_array_new ();
   GPtrArray *awaiting;
 
   call->context = context;
@@ -616,14 +628,23 @@ gisle_dispatch_block_begin (GisleBlockedCall *call,
    * served too. (A worker on its way to being freed is skipped.) */
   awaiting = g_hash_table_lookup (gisle_awaiting, context);
   for (guint i = 0; awaiting != NULL && i < awaiting->len; i++)
-    if (gisle_worker_try_ref (awaiting->pdata[i]))
-      g_ptr_array_add (earlier, awaiting->pdata[i]);
+    {
+      GisleWorker *other = awaiting->pdata[i];
+
+      if (other->owner_class->try_ref (other))
+        g_ptr_array_add (earlier, other);
+    }
   g_hash_table_remove (gisle_awaiting, context);
   gisle_mutex_unlock (&gisle_blocked_lock);
 
   nudge (waiter, worker);
   for (guint i = 0; i < earlier->len; i++)
-    nudge (waiter, earlier->pdata[i]);
+    {
+      GisleWorker *other = earlier->pdata[i];
+
+      nudge (waiter, other);
+      other->owner_class->unref (other);
+    }
 }
 
 void

@@ -6,7 +6,8 @@
 
 #include <lua.h>
 
-#include "gisle.h"
+#include "gisle-version.h"
+#include "gisle-types.h"
 
 G_BEGIN_DECLS
 
@@ -28,12 +29,5 @@ void    gisle_error_info_remember       (const GError *error);
 /* A %G_ISLE_ERROR_MEMORY error naming the limit and the use. */
 GError *gisle_error_new_memory          (guint64       limit,
                                          guint64       in_use);
-
-/* gisle-error.c's extended-domain hooks. */
-void    gisle_error_private_init        (GError       *error);
-void    gisle_error_private_copy        (const GError *src,
-                                         GError       *dest);
-void    gisle_error_private_clear       (GError       *error);
-gsize   gisle_error_private_size        (void);
 
 G_END_DECLS

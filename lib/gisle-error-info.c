@@ -1,5 +1,11 @@
 /* gisle-error-info.c: GIsleErrorInfo, where a Lua error happened, as data.
  *
+ * Floor 2 (errors, timers and threads): GLib, Lua's debug API and the
+ * library's gettext domain; every floor above makes its errors here.
+ *
+ * Thread rule: any thread; the capture runs on the worker, the
+ * remembered last info is per thread.
+ *
  * Why this design: a GError carries a domain, a code and a message, and an
  * IDE should not have to parse the message for the chunk, line and stack.
  * GLib's extended error domains (2.68) let a GError carry more, and C code
@@ -11,9 +17,13 @@
  * the exception as its `info` attribute, so their users never see the
  * thread-local step.
  *
+ * It also registers the G_ISLE_ERROR domain itself, whose errors carry it.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "gisle.h"
 #include "gisle-error-info-private.h"
+#include "gisle-i18n-private.h"
 
 #include <string.h>
 #include <lauxlib.h>
@@ -246,19 +256,19 @@ gisle_error_get_private (const GError *error)
   return (GisleErrorPrivate *) (((guint8 *) error) - as);
 }
 
-gsize
+static gsize
 gisle_error_private_size (void)
 {
   return sizeof (GisleErrorPrivate);
 }
 
-void
+static void
 gisle_error_private_init (GError *error)
 {
   gisle_error_get_private (error)->info = NULL;
 }
 
-void
+static void
 gisle_error_private_copy (const GError *src,
                           GError       *dest)
 {
@@ -267,10 +277,63 @@ gisle_error_private_copy (const GError *src,
   gisle_error_get_private (dest)->info = info != NULL ? g_isle_error_info_ref (info) : NULL;
 }
 
-void
+static void
 gisle_error_private_clear (GError *error)
 {
   g_clear_pointer (&gisle_error_get_private (error)->info, g_isle_error_info_unref);
+}
+
+/* ---- The G_ISLE_ERROR domain ----------------------------------------------
+ *
+ * Here, not in a file of its own, because the domain is registered with
+ * the private data above: one file, so neither calls the other. */
+/* Registering the codes with their names makes GError survive the trip
+ * through D-Bus and lets bindings map them to exceptions. */
+static const GDBusErrorEntry g_isle_error_entries[] = {
+  { G_ISLE_ERROR_FAILED,         "org.gnome.GIsle.Error.Failed" },
+  { G_ISLE_ERROR_SYNTAX,         "org.gnome.GIsle.Error.Syntax" },
+  { G_ISLE_ERROR_INCOMPLETE,     "org.gnome.GIsle.Error.Incomplete" },
+  { G_ISLE_ERROR_RUNTIME,        "org.gnome.GIsle.Error.Runtime" },
+  { G_ISLE_ERROR_MEMORY,         "org.gnome.GIsle.Error.Memory" },
+  { G_ISLE_ERROR_CONVERSION,     "org.gnome.GIsle.Error.Conversion" },
+  { G_ISLE_ERROR_CLOSED,         "org.gnome.GIsle.Error.Closed" },
+  { G_ISLE_ERROR_DEFUNCT,        "org.gnome.GIsle.Error.Defunct" },
+  { G_ISLE_ERROR_NOT_FOUND,      "org.gnome.GIsle.Error.NotFound" },
+  { G_ISLE_ERROR_WOULD_DEADLOCK, "org.gnome.GIsle.Error.WouldDeadlock" },
+  { G_ISLE_ERROR_NOT_PAUSED,     "org.gnome.GIsle.Error.NotPaused" },
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (g_isle_error_entries) == G_ISLE_ERROR_NOT_PAUSED + 1);
+
+/**
+ * g_isle_error_quark:
+ *
+ * The error domain of GIsle; see %G_ISLE_ERROR.
+ *
+ * Returns: the #GQuark of the %G_ISLE_ERROR domain
+ */
+GQuark
+g_isle_error_quark (void)
+{
+  static gsize quark = 0;
+  static gsize extended = 0;
+
+  /* An extended error domain: a GError of this domain can carry a
+   * GIsleErrorInfo (see gisle-error-info.c). */
+  if (g_once_init_enter (&extended))
+    {
+      g_error_domain_register_static ("g-isle-error-quark",
+                                      gisle_error_private_size (),
+                                      gisle_error_private_init,
+                                      gisle_error_private_copy,
+                                      gisle_error_private_clear);
+      g_once_init_leave (&extended, 1);
+    }
+  g_dbus_error_register_error_domain ("g-isle-error-quark",
+                                      &quark,
+                                      g_isle_error_entries,
+                                      G_N_ELEMENTS (g_isle_error_entries));
+  return (GQuark) quark;
 }
 
 /**
@@ -453,13 +516,13 @@ gisle_error_new_memory (guint64 limit,
 {
   if (limit == 0)
     return g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_MEMORY,
-                        "not enough memory: the system refused an allocation (no memory-limit; "
-                        "%" G_GUINT64_FORMAT " bytes were in use)",
-                        in_use);
+                        _("Not enough memory: the system refused an allocation "
+                          "(no memory-limit; %llu bytes were in use)"),
+                        (unsigned long long) in_use);
   return g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_MEMORY,
-                      "not enough memory: the isle's memory-limit is %" G_GUINT64_FORMAT
-                      " bytes and %" G_GUINT64_FORMAT " bytes were in use",
-                      limit, in_use);
+                      _("Not enough memory: the isle’s memory-limit is %llu bytes "
+                        "and %llu bytes were in use"),
+                      (unsigned long long) limit, (unsigned long long) in_use);
 }
 
 /* ---- The last error of this thread ---------------------------------------- */

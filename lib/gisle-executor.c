@@ -1,8 +1,8 @@
 /* gisle-executor.c: a few threads taking turns at many items.
  *
- * Floor: above the locks, below Lua and isles (see gisle-executor-private.h);
- * the isles' use of it is in gisle-worker.c, the public GIsleExecutor in
- * gisle-isle-executor.c.
+ * Floor 2 (errors, timers and threads): above the locks, below Lua and isles
+ * (see gisle-executor-private.h); the isles' use of it is in
+ * gisle-worker.c, the public GIsleExecutor in gisle-isle-executor.c.
  *
  * An item with work joins the executor's line of ready items; a thread
  * takes the first, runs one turn and puts it back at the end if it has

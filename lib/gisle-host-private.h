@@ -14,31 +14,9 @@ typedef enum {
   GISLE_HOST_WORKER,   /* GIsleWorkerFunc, on the worker thread */
 } GisleHostFlavour;
 
-typedef struct
-{
-  gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
-  char *name;
-  GisleHostFlavour flavour;
-  gpointer func;
-  gpointer user_data;
-  GDestroyNotify notify;
-  GMainContext *context;       /* where @notify must run: the owner context */
-} GisleHostFunction;
-
-/* One call from a script to a main-context function. The worker waits for
- * @done under worker->lock; the owner context sets it. */
-typedef struct
-{
-  gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
-  GisleWorker *worker;
-  GisleHostFunction *fn;
-  GVariant *args;
-  GCancellable *cancellable;   /* cancelled when the script stops waiting */
-  guint64 job_id;
-  gboolean done;
-  GVariant *result;
-  GError *error;
-} GisleHostCall;
+/* Both are defined in gisle-host.c, which alone reads their fields. */
+typedef struct _GisleHostFunction GisleHostFunction;
+typedef struct _GisleHostCall     GisleHostCall;
 
 GisleHostCall *gisle_host_call_ref      (GisleHostCall *call);
 void           gisle_host_call_unref    (GisleHostCall *call);
@@ -50,5 +28,28 @@ void           gisle_host_call_complete (GisleHostCall *call,
 gboolean       gisle_host_name_is_valid (const char    *name);
 void           gisle_host_set_path      (lua_State     *L,
                                          const char    *path);
+
+/* The table and the `isle` module. */
+void         gisle_host_open           (lua_State   *L);
+void         gisle_host_install_all    (GisleWorker *worker,
+                                        lua_State   *L);
+void         gisle_host_function_free  (gpointer     data);
+gboolean     gisle_host_is_running     (GisleWorker *worker);
+void         gisle_host_control_install (GisleWorker *worker,
+                                        lua_State   *L,
+                                        gpointer     name);
+void         gisle_host_control_uninstall (GisleWorker *worker,
+                                        lua_State   *L,
+                                        gpointer     name);
+void         gisle_host_cancel_job_calls (GisleWorker *worker,
+                                        GCancellable *host_cancellable);
+void         gisle_host_add            (GisleWorker *worker,
+                                        const char  *name,
+                                        int          flavour,
+                                        gpointer     func,
+                                        gpointer     user_data,
+                                        GDestroyNotify notify);
+gboolean     gisle_host_remove         (GisleWorker *worker,
+                                        const char  *name);
 
 G_END_DECLS

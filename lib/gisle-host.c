@@ -1,5 +1,13 @@
 /* gisle-host.c: functions the host gives to scripts, and the `isle` module.
  *
+ * Floor 7 (sandbox and host functions): it uses values, output,
+ * invocations, the delivery queue and the cancel floor; it holds the
+ * worker through its GisleOwnerClass and calls nothing above it.
+ *
+ * Thread rule: the table is under worker->lock; Lua-side calls run on
+ * the isle's thread; main-context and async functions run in the owner
+ * context, reached through the delivery queue.
+ *
  * Main-context and async host functions run in the isle's owner context:
  * the worker queues the call through the dispatcher and waits. The wait is
  * a cancellation point; on cancel the call's GCancellable is cancelled so
@@ -9,13 +17,42 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-dispatch-private.h"
 #include "gisle-host-private.h"
 #include "gisle-value-private.h"
 #include "gisle-output-private.h"
+#include "gisle-invocation-private.h"
 
 #include <math.h>
 #include <string.h>
 #include <lauxlib.h>
+
+struct _GisleHostFunction
+{
+  gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
+  char *name;
+  GisleHostFlavour flavour;
+  gpointer func;
+  gpointer user_data;
+  GDestroyNotify notify;
+  GMainContext *context;       /* where @notify must run: the owner context */
+};
+
+/* One call from a script to a main-context function. The worker waits for
+ * @done under worker->lock; the owner context sets it. */
+struct _GisleHostCall
+{
+  gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
+  GisleWorker *worker;
+  GisleHostFunction *fn;
+  GVariant *args;
+  GCancellable *cancellable;   /* cancelled when the script stops waiting */
+  guint64 job_id;
+  gboolean done;
+  GVariant *result;
+  GError *error;
+};
 
 static GisleHostFunction *
 gisle_host_function_ref (GisleHostFunction *fn)
@@ -45,7 +82,7 @@ gisle_host_function_unref (GisleHostFunction *fn)
   if (!g_atomic_int_dec_and_test (&fn->ref_count))
     return;
 
-  if (!gisle_worker_in_any_worker ())
+  if (gisle_thread_worker == NULL)
     {
       gisle_host_function_destroy (fn);
       return;
@@ -83,7 +120,7 @@ gisle_host_call_unref (GisleHostCall *call)
   g_clear_pointer (&call->result, g_variant_unref);
   g_clear_error (&call->error);
   g_clear_object (&call->cancellable);
-  gisle_worker_unref (call->worker);
+  call->worker->owner_class->unref (call->worker);
   g_free (call);
 }
 
@@ -114,6 +151,33 @@ gisle_host_call_complete (GisleHostCall *call,
   g_clear_error (&error);
 }
 
+/* How a GIsleInvocation, on the floor below, reaches its call. */
+static gpointer
+gisle_host_call_class_ref (gpointer call)
+{
+  return gisle_host_call_ref (call);
+}
+
+static void
+gisle_host_call_class_unref (gpointer call)
+{
+  gisle_host_call_unref (call);
+}
+
+static void
+gisle_host_call_class_complete (gpointer  call,
+                                GVariant *result,
+                                GError   *error)
+{
+  gisle_host_call_complete (call, result, error);
+}
+
+static const GisleInvocationCallClass gisle_host_call_class = {
+  .ref = gisle_host_call_class_ref,
+  .unref = gisle_host_call_class_unref,
+  .complete = gisle_host_call_class_complete,
+};
+
 /* The isle whose host function runs on this thread now, if any: a
  * blocking call on that isle would wait for the job that waits for this
  * very function. Set only while the function itself runs. */
@@ -129,7 +193,8 @@ static gboolean
 gisle_host_call_run (gpointer data)
 {
   GisleHostCall *call = data;
-  g_autoptr(GIsle) isle = g_weak_ref_get (&call->worker->isle);
+  g_autoptr(GObject) held = g_weak_ref_get (&call->worker->isle);  /* this floor knows no GIsle class */
+  GIsle *isle = (GIsle *) held;
   GisleWorker *outer = gisle_host_running_for;
 
   if (isle == NULL)
@@ -143,7 +208,9 @@ gisle_host_call_run (gpointer data)
   gisle_host_running_for = call->worker;
   if (call->fn->flavour == GISLE_HOST_ASYNC)
     {
-      GIsleInvocation *invocation = gisle_invocation_new (isle, call);
+      GIsleInvocation *invocation = gisle_invocation_new (isle, &gisle_host_call_class, call,
+                                                          call->fn->name, call->args,
+                                                          call->cancellable, call->job_id);
 
       ((GIsleAsyncHostFunc) call->fn->func) (isle, call->args, invocation, call->fn->user_data);
     }
@@ -345,7 +412,7 @@ gisle_host_call_main (lua_State         *L,
 
   call = g_new0 (GisleHostCall, 1);
   call->ref_count = 1;
-  call->worker = gisle_worker_ref (worker);
+  call->worker = worker->owner_class->ref (worker);
   call->fn = fn;
   call->args = args;
   call->cancellable = gisle_host_call_cancellable (worker, job);

@@ -1,9 +1,16 @@
 /* gisle-invocation.c: one pending call of an asynchronous host function.
  *
+ * Floor 6 (values, output, invocations): below the host-function table,
+ * which makes invocations; it reaches the call only through the
+ * GisleInvocationCallClass it is given.
+ *
+ * Thread rule: an invocation is made, answered and dropped in the isle's
+ * main context.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "gisle-private.h"
-#include "gisle-host-private.h"
+#include "gisle.h"
+#include "gisle-invocation-private.h"
 
 /**
  * GIsleInvocation:
@@ -25,7 +32,12 @@ struct _GIsleInvocation
   GObject parent_instance;
 
   GIsle *isle;
-  GisleHostCall *call;
+  const GisleInvocationCallClass *klass;
+  gpointer call;                 /* strong, through klass */
+  const char *name;              /* owned by @call, as are the next two */
+  GVariant *args;
+  GCancellable *cancellable;
+  guint64 job_id;
   gboolean returned;
 };
 
@@ -37,11 +49,11 @@ g_isle_invocation_finalize (GObject *object)
   GIsleInvocation *self = G_ISLE_INVOCATION (object);
 
   if (!self->returned)
-    gisle_host_call_complete (self->call, NULL,
-                              g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_FAILED,
-                                           "host function “%s” never returned a value",
-                                           self->call->fn->name));
-  gisle_host_call_unref (self->call);
+    self->klass->complete (self->call, NULL,
+                           g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_FAILED,
+                                        "host function “%s” never returned a value",
+                                        self->name));
+  self->klass->unref (self->call);
   g_clear_object (&self->isle);
 
   G_OBJECT_CLASS (g_isle_invocation_parent_class)->finalize (object);
@@ -59,13 +71,23 @@ g_isle_invocation_init (GIsleInvocation *self)
 }
 
 GIsleInvocation *
-gisle_invocation_new (GIsle    *isle,
-                      gpointer  call)
+gisle_invocation_new (GIsle                          *isle,
+                      const GisleInvocationCallClass *klass,
+                      gpointer                        call,
+                      const char                     *name,
+                      GVariant                       *args,
+                      GCancellable                   *cancellable,
+                      guint64                         job_id)
 {
   GIsleInvocation *self = g_object_new (G_TYPE_ISLE_INVOCATION, NULL);
 
   self->isle = g_object_ref (isle);
-  self->call = gisle_host_call_ref (call);
+  self->klass = klass;
+  self->call = klass->ref (call);
+  self->name = name;
+  self->args = args;
+  self->cancellable = cancellable;
+  self->job_id = job_id;
   return self;
 }
 
@@ -96,7 +118,7 @@ const char *
 g_isle_invocation_get_name (GIsleInvocation *self)
 {
   g_return_val_if_fail (G_IS_ISLE_INVOCATION (self), NULL);
-  return self->call->fn->name;
+  return self->name;
 }
 
 /**
@@ -111,7 +133,7 @@ GVariant *
 g_isle_invocation_get_arguments (GIsleInvocation *self)
 {
   g_return_val_if_fail (G_IS_ISLE_INVOCATION (self), NULL);
-  return self->call->args;
+  return self->args;
 }
 
 /**
@@ -127,7 +149,7 @@ GCancellable *
 g_isle_invocation_get_cancellable (GIsleInvocation *self)
 {
   g_return_val_if_fail (G_IS_ISLE_INVOCATION (self), NULL);
-  return self->call->cancellable;
+  return self->cancellable;
 }
 
 /**
@@ -143,7 +165,7 @@ guint64
 g_isle_invocation_get_job_id (GIsleInvocation *self)
 {
   g_return_val_if_fail (G_IS_ISLE_INVOCATION (self), 0);
-  return self->call->job_id;
+  return self->job_id;
 }
 
 static gboolean
@@ -152,7 +174,7 @@ g_isle_invocation_check_once (GIsleInvocation *self)
   if (self->returned)
     {
       g_critical ("The host function “%s” answered its invocation twice",
-                  self->call->fn->name);
+                  self->name);
       return FALSE;
     }
   self->returned = TRUE;
@@ -178,7 +200,7 @@ g_isle_invocation_return_value (GIsleInvocation *self,
   if (result != NULL)
     g_variant_ref_sink (result);
   if (g_isle_invocation_check_once (self))
-    gisle_host_call_complete (self->call, result, NULL);
+    self->klass->complete (self->call, result, NULL);
   else
     g_clear_pointer (&result, g_variant_unref);
   g_object_unref (self);
@@ -199,7 +221,7 @@ g_isle_invocation_return_gerror (GIsleInvocation *self,
   g_return_if_fail (error != NULL);
 
   if (g_isle_invocation_check_once (self))
-    gisle_host_call_complete (self->call, NULL, g_error_copy (error));
+    self->klass->complete (self->call, NULL, g_error_copy (error));
   g_object_unref (self);
 }
 

@@ -1,11 +1,15 @@
 /* gisle-isle-executor.c: GIsleExecutor, the public face of the executor.
  *
- * Floor: above the worker (it finds isles by name through their workers);
- * the threads themselves are the generic executor of gisle-executor.c.
+ * Floor 12 (the executor's public face): GIsleExecutor; the threads
+ * themselves are the generic executor of gisle-executor.c.
+ *
+ * Thread rule: any thread; the executor locks its own state.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "gisle.h"
 #include "gisle-private.h"
+#include "gisle-isle-executor-private.h"
 
 
 /**

@@ -1,11 +1,27 @@
 /* gisle-isle.c: the GIsle object and its public API.
  *
+ * Floor 13 (the isle): the public GIsle, on top of the worker, jobs and
+ * the delivery queue. Floors above it (bridge, profiler) register close
+ * hooks (gisle_isle_add_close_hook()); it calls none of them.
+ *
+ * Thread rule: the API may be called from any thread unless a function
+ * says otherwise; signals are emitted only in #GIsle:main-context.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "gisle.h"
 #include "gisle-private.h"
+#include "gisle-dispatch-private.h"
+#include "gisle-isle-executor-private.h"
+#include "gisle-job-private.h"
+#include "gisle-worker-cancel-private.h"
+#include "gisle-worker-private.h"
 #include "gisle-host-private.h"
-#include "gisle-bridge-private.h"
+#include "gisle-isle-private.h"
 #include "gisle-error-info-private.h"
+#include "gisle-i18n-private.h"
+
+#include <string.h>
 
 /**
  * GIsle:
@@ -128,20 +144,51 @@ g_isle_init (GIsle *self)
   g_weak_ref_set (&self->worker->isle, self);
 }
 
+/* The floors above the isle, told when it closes (gisle-isle-private.h).
+ * A handful at most: the object bridge and the profiler today. */
+static GMutex gisle_isle_close_hooks_lock;
+static GisleIsleCloseHook gisle_isle_close_hooks[4];
+static guint gisle_isle_n_close_hooks;
+
+void
+gisle_isle_add_close_hook (GisleIsleCloseHook hook)
+{
+  gisle_mutex_lock (&gisle_isle_close_hooks_lock);
+  for (guint i = 0; i < gisle_isle_n_close_hooks; i++)
+    if (gisle_isle_close_hooks[i] == hook)
+      {
+        gisle_mutex_unlock (&gisle_isle_close_hooks_lock);
+        return;
+      }
+  g_assert (gisle_isle_n_close_hooks < G_N_ELEMENTS (gisle_isle_close_hooks));
+  gisle_isle_close_hooks[gisle_isle_n_close_hooks++] = hook;
+  gisle_mutex_unlock (&gisle_isle_close_hooks_lock);
+}
+
+static void
+gisle_isle_run_close_hooks (GisleWorker *worker,
+                            gboolean     disposing)
+{
+  GisleIsleCloseHook hooks[G_N_ELEMENTS (gisle_isle_close_hooks)];
+  guint n_hooks;
+
+  gisle_mutex_lock (&gisle_isle_close_hooks_lock);
+  n_hooks = gisle_isle_n_close_hooks;
+  memcpy (hooks, gisle_isle_close_hooks, sizeof hooks);
+  gisle_mutex_unlock (&gisle_isle_close_hooks_lock);
+  for (guint i = 0; i < n_hooks; i++)
+    hooks[i] (worker, disposing);
+}
+
 static void
 g_isle_dispose (GObject *object)
 {
   GIsle *self = G_ISLE (object);
   GisleWorker *worker = self->worker;
   g_autoptr(GHashTable) functions = NULL;
-  GVariant *unclaimed;
 
   /* Never waits: the thread finishes (or is abandoned) on its own. */
   gisle_worker_close (worker, NULL);
-  /* A profiler nobody stopped: its timer thread ends here. */
-  unclaimed = gisle_profile_stop (worker, NULL);
-  if (unclaimed != NULL)
-    g_variant_unref (unclaimed);
 
   /* Host closures are released here, in the thread that drops the isle,
    * rather than on the worker thread. */
@@ -150,7 +197,7 @@ g_isle_dispose (GObject *object)
   worker->host_functions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                   gisle_host_function_free);
   gisle_mutex_unlock (&worker->lock);
-  gisle_bridge_forget_all (worker);
+  gisle_isle_run_close_hooks (worker, TRUE);
 
   G_OBJECT_CLASS (g_isle_parent_class)->dispose (object);
 }
@@ -780,7 +827,7 @@ g_isle_start_for_job (GIsle   *self,
     g_propagate_error (error, g_steal_pointer (&setup_error));
   else
     g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
-                 "The isle could not be set up: %s", setup_error->message);
+                 _("The isle could not be set up: %s"), setup_error->message);
   return FALSE;
 }
 
@@ -1428,7 +1475,7 @@ g_isle_on_close_cancelled (GCancellable *cancellable,
 {
   gisle_job_complete (data, NULL,
                       g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                           "Stopped waiting for the isle to close"));
+                                           _("Stopped waiting for the isle to close")));
 }
 
 /**
@@ -1478,7 +1525,7 @@ g_isle_close (GIsle         *self,
    * are served like any blocking call's. */
   ignored = g_isle_wait_serving (self->worker, job, TRUE, &local_error);
   gisle_dispatch_notify (self->worker, "closed");
-  gisle_bridge_forget_all (self->worker);
+  gisle_isle_run_close_hooks (self->worker, FALSE);
 
   if (local_error != NULL)
     {

@@ -1,11 +1,24 @@
 /* gisle-job.c: one unit of work: what it runs on the worker thread and how
  * its outcome reaches the caller.
  *
+ * Floor 9 (jobs): it opens the state for the setup job, runs chunks and
+ * converts results; it completes through the delivery queue and holds
+ * its worker through its GisleOwnerClass.
+ *
+ * Thread rule: gisle_job_run() on the thread that runs the isle; the
+ * completion is claimed once by whichever thread gets there first and
+ * delivered in the task's context; waits on the caller's thread.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-dispatch-private.h"
+#include "gisle-job-private.h"
+#include "gisle-state-private.h"
 #include "gisle-error-info-private.h"
 #include "gisle-value-private.h"
+#include "gisle-i18n-private.h"
 
 #include <string.h>
 #include <lauxlib.h>
@@ -18,7 +31,7 @@ gisle_job_new (GisleWorker  *worker,
 
   job->ref_count = 1;
   job->kind = kind;
-  job->worker = gisle_worker_ref (worker);
+  job->worker = worker->owner_class->ref (worker);
   job->id = (guint64) __atomic_add_fetch (&worker->next_job_id, 1, __ATOMIC_RELAXED);
   g_mutex_init (&job->sync_lock);
   g_cond_init (&job->sync_cond);
@@ -55,7 +68,7 @@ gisle_job_unref (GisleJob *job)
     g_ptr_array_unref (job->serve_workers);
   g_mutex_clear (&job->sync_lock);
   g_cond_clear (&job->sync_cond);
-  gisle_worker_unref (job->worker);
+  job->worker->owner_class->unref (job->worker);
   g_free (job);
 }
 
@@ -80,8 +93,8 @@ gisle_job_cancelled_error (gint reason)
 {
   if (reason == G_IO_ERROR_TIMED_OUT)
     return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                "The job did not finish within its time limit");
-  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+                                _("The job did not finish within its time limit"));
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Operation was cancelled"));
 }
 
 static void
@@ -169,6 +182,14 @@ gisle_job_complete (GisleJob *job,
   gisle_job_deliver (job, result, error);
 }
 
+static void
+gisle_job_unref_worker (gpointer data)
+{
+  GisleWorker *worker = data;
+
+  worker->owner_class->unref (worker);
+}
+
 /* Tells a blocked caller waiting for @job that @worker (any isle whose
  * main context the caller owns) has work in that context for it (see
  * gisle_job_wait_done()). */
@@ -178,9 +199,9 @@ gisle_job_nudge_waiter (GisleJob    *job,
 {
   gisle_mutex_lock (&job->sync_lock);
   if (job->serve_workers == NULL)
-    job->serve_workers = g_ptr_array_new_with_free_func ((GDestroyNotify) gisle_worker_unref);
+    job->serve_workers = g_ptr_array_new_with_free_func (gisle_job_unref_worker);
   if (!g_ptr_array_find (job->serve_workers, worker, NULL))
-    g_ptr_array_add (job->serve_workers, gisle_worker_ref (worker));
+    g_ptr_array_add (job->serve_workers, worker->owner_class->ref (worker));
   job->serve_pending = TRUE;
   g_cond_broadcast (&job->sync_cond);
   gisle_mutex_unlock (&job->sync_lock);
@@ -390,7 +411,7 @@ gisle_job_collect_results (GisleJob  *job,
     {
       gisle_job_complete (job, NULL,
                           g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_MEMORY,
-                                               "not enough memory to return the results"));
+                                               _("Not enough memory to return the results")));
       return;
     }
 
@@ -634,7 +655,8 @@ gisle_job_run_c (GisleJob  *job,
                  GVariant **result,
                  GError   **error)
 {
-  g_autoptr(GIsle) isle = g_weak_ref_get (&job->worker->isle);
+  g_autoptr(GObject) held = g_weak_ref_get (&job->worker->isle);  /* this floor knows no GIsle class */
+  GIsle *isle = (GIsle *) held;
   ExecContext ctx = { job, isle, NULL, NULL, FALSE };
   int base = lua_gettop (L);
   int status;
@@ -663,7 +685,7 @@ gisle_job_run_c (GisleJob  *job,
       g_clear_pointer (&ctx.result, g_variant_unref);
       if (ctx.error == NULL)
         ctx.error = g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_FAILED,
-                                         "the callback failed without saying why");
+                                         _("The callback failed without saying why"));
       g_propagate_error (error, ctx.error);
     }
   else if (ctx.result != NULL)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <lua.h>
+#include "gisle-version.h"
 #include "gisle-types.h"
 
 G_BEGIN_DECLS

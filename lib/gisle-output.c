@@ -1,8 +1,16 @@
 /* gisle-output.c: what scripts print, on its way to the main context.
  *
+ * Floor 6 (values, output, invocations): it queues on the delivery queue
+ * and waits for room there, a cancellation point.
+ *
+ * Thread rule: runs on the thread that runs the isle; the text is
+ * emitted later in the owner context.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-dispatch-private.h"
 #include "gisle-output-private.h"
 
 /* Warnings never wait (Lua may emit them from the garbage collector, where

@@ -1,5 +1,9 @@
 /* gisle-pool.c: GIslePool, isles checked out and given back.
  *
+ * Floor 14 (above the isle): the public API of GIsle only.
+ *
+ * Thread rule: any thread; the bookkeeping is under one mutex, as follows.
+ *
  * The pool's bookkeeping (idle isles, the number of slots in use, the line
  * of waiters) lives under one mutex that is never held while calling out:
  * not while creating, closing or dropping an isle, not while completing a
@@ -14,7 +18,10 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "gisle.h"
 #include "gisle-private.h"
+#include "gisle-isle-executor-private.h"
+#include "gisle-i18n-private.h"
 
 /**
  * GIslePool:
@@ -543,7 +550,7 @@ g_isle_pool_dispose (GObject *object)
             failed = g_slist_prepend (failed, waiter);
           else
             g_set_error_literal (&waiter->error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
-                                 "The pool was disposed");
+                                 _("The pool was disposed"));
         }
       g_cond_broadcast (&self->cond);
     }
@@ -559,7 +566,7 @@ g_isle_pool_dispose (GObject *object)
 
       gisle_pool_waiter_stop_sources (waiter);
       g_task_return_new_error (waiter->task, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
-                               "The pool was disposed");
+                               _("The pool was disposed"));
       gisle_pool_waiter_unref (waiter);
     }
   g_slist_free (failed);
@@ -879,7 +886,7 @@ g_isle_pool_checkout (GIslePool     *self,
     {
       gisle_mutex_unlock (&self->lock);
       g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
-                           "The pool was disposed");
+                           _("The pool was disposed"));
       return NULL;
     }
   got = g_isle_pool_try_take_locked (self, &isle);
@@ -907,7 +914,7 @@ g_isle_pool_checkout (GIslePool     *self,
               g_queue_remove (&self->waiters, &waiter);
               waiter.done = TRUE;
               g_set_error_literal (&waiter.error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                   "Operation was cancelled");
+                                   _("Operation was cancelled"));
             }
           else if (end_time < 0)
             gisle_cond_wait (&self->cond, &self->lock);
@@ -917,7 +924,7 @@ g_isle_pool_checkout (GIslePool     *self,
               g_queue_remove (&self->waiters, &waiter);
               waiter.done = TRUE;
               g_set_error (&waiter.error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                           "No isle was free within %u ms", timeout_ms);
+                           _("No isle was free within %u ms"), timeout_ms);
             }
         }
       gisle_mutex_unlock (&self->lock);
@@ -974,7 +981,7 @@ static gboolean
 g_isle_pool_waiter_timeout_cb (gpointer data)
 {
   return g_isle_pool_waiter_expire (data, G_IO_ERROR_TIMED_OUT,
-                                    "No isle was free in time");
+                                    _("No isle was free in time"));
 }
 
 static gboolean
@@ -982,7 +989,7 @@ g_isle_pool_waiter_cancelled_cb (GCancellable *cancellable,
                                  gpointer      data)
 {
   return g_isle_pool_waiter_expire (data, G_IO_ERROR_CANCELLED,
-                                    "Operation was cancelled");
+                                    _("Operation was cancelled"));
 }
 
 /**
@@ -1037,7 +1044,7 @@ g_isle_pool_checkout_async (GIslePool           *self,
     {
       gisle_mutex_unlock (&self->lock);
       g_task_return_new_error (task, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
-                               "The pool was disposed");
+                               _("The pool was disposed"));
       return;
     }
 

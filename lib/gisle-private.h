@@ -13,6 +13,10 @@
  *    holds its own reference, so dropping the last GIsle reference never
  *    waits for a running job.
  *
+ * This header holds the data the floors share (events, jobs, the worker,
+ * the per-run record); each file's functions are declared in its own
+ * gisle-FILE-private.h, which a caller includes for what it calls.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -22,10 +26,14 @@
 #include <time.h>
 #include <lua.h>
 
-#include "gisle.h"
+/* The public types only, not the umbrella header: a file implementing
+ * public API includes "gisle.h" itself. */
+#include "gisle-version.h"
+#include "gisle-types.h"
 #include "gisle-lock-private.h"
 #include "gisle-executor-private.h"
 #include "gisle-watchdog-private.h"
+#include "gisle-thread-private.h"
 
 G_BEGIN_DECLS
 
@@ -221,9 +229,33 @@ typedef struct
   gpointer hooks_data;
 } GisleRun;
 
+/* A sampler (the profiler) registered with gisle_cancel_set_sampler(): the
+ * one-shot count hook its signal arms, and what it does as a job enters
+ * and leaves Lua (on the worker thread). */
+typedef struct
+{
+  lua_Hook hook;
+  void   (*enter_lua) (GisleRun *run);
+  void   (*leave_lua) (GisleRun *run);
+} GisleSampler;
+
+/* How the floors below the worker (jobs, host calls, the delivery queue,
+ * the cancel policy) hold and reach the worker they belong to without
+ * calling the file above them. */
+typedef struct
+{
+  GisleWorker *(*ref) (GisleWorker *worker);
+  gboolean (*try_ref) (GisleWorker *worker);  /* FALSE: being freed */
+  void     (*unref)   (GisleWorker *worker);
+  /* The cancel policy's last resort, at the hard deadline. */
+  void     (*make_defunct) (GisleWorker *worker,
+                            GisleJob    *stuck);
+} GisleOwnerClass;
+
 struct _GisleWorker
 {
   gint ref_count;                 /* atomic (inline builtins, visible to TSan) */
+  const GisleOwnerClass *owner_class;  /* set at creation */
 
   /* Configuration, fixed once the thread starts. */
   char *thread_name;
@@ -301,193 +333,5 @@ gisle_worker_from_lua (lua_State *L)
 {
   return *(GisleWorker **) lua_getextraspace (L);
 }
-
-/* gisle-worker.c */
-GisleWorker *gisle_worker_new          (void);
-GisleWorker *gisle_worker_ref          (GisleWorker *worker);
-gboolean     gisle_worker_try_ref      (GisleWorker *worker);
-void         gisle_worker_unref        (GisleWorker *worker);
-gboolean     gisle_worker_ensure_started (GisleWorker *worker,
-                                        GisleJob   **running_setup,
-                                        GError     **error);
-void         gisle_worker_wait_setup_async (GisleWorker *worker,
-                                        GisleJob    *waiter);
-gboolean     gisle_worker_submit       (GisleWorker *worker,
-                                        GisleJob    *job,
-                                        gboolean     wait_for_room);
-void         gisle_worker_close        (GisleWorker *worker,
-                                        GisleJob    *close_job);
-void         gisle_worker_cancel_all   (GisleWorker *worker);
-void         gisle_worker_submit_control (GisleWorker    *worker,
-                                        GisleControlFunc func,
-                                        char           *data);
-gboolean     gisle_worker_is_self      (GisleWorker *worker);
-gboolean     gisle_worker_in_any_worker (void);
-gboolean     gisle_worker_waiting_could_deadlock (GisleWorker *worker);
-void         gisle_worker_make_defunct (GisleWorker *worker,
-                                        GisleJob    *stuck);
-
-/* gisle-isle-executor.c */
-GisleExecutor *gisle_isle_executor_get_core (GIsleExecutor *executor);
-
-/* gisle-state.c */
-lua_State   *gisle_state_new           (GisleWorker *worker);
-gboolean     gisle_state_open          (GisleWorker *worker,
-                                        lua_State   *L,
-                                        GError     **error);
-
-/* gisle-job.c */
-GisleJob    *gisle_job_new             (GisleWorker *worker,
-                                        GisleJobKind kind);
-GisleJob    *gisle_job_ref             (GisleJob    *job);
-void         gisle_job_unref           (GisleJob    *job);
-void         gisle_job_run             (GisleJob    *job,
-                                        lua_State   *L);
-void         gisle_job_complete        (GisleJob    *job,
-                                        GVariant    *result,
-                                        GError      *error);
-gboolean     gisle_job_claim           (GisleJob    *job);
-void         gisle_job_deliver         (GisleJob    *job,
-                                        GVariant    *result,
-                                        GError      *error);
-void         gisle_job_wait_done       (GisleJob    *job,
-                                        gboolean     serve_owner);
-GVariant    *gisle_job_wait            (GisleJob    *job,
-                                        gboolean     serve_owner,
-                                        GError     **error);
-void         gisle_job_nudge_waiter    (GisleJob    *job,
-                                        GisleWorker *worker);
-GError      *gisle_job_cancelled_error (gint         reason);
-void         gisle_job_finish_task     (GisleJob    *job);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GisleJob, gisle_job_unref)
-
-/* gisle-cancel.c: the Lua side; gisle-worker-cancel.c: the policy */
-void         gisle_cancel_init_process (void);
-void         gisle_cancel_signal_thread (pthread_t  thread);
-void         gisle_cancel_open         (lua_State   *L);
-void         gisle_cancel_request      (GisleJob    *job,
-                                        gint         reason);
-void         gisle_cancel_job_started  (GisleJob    *job);
-void         gisle_cancel_job_ended_locked (GisleJob *job);
-void         gisle_cancel_enter_lua    (GisleWorker *worker,
-                                        GisleJob    *job,
-                                        lua_State   *L);
-void         gisle_cancel_leave_lua    (GisleWorker *worker);
-gboolean     gisle_cancel_is_requested (lua_State   *L);
-gboolean     gisle_cancel_is_due       (lua_State   *L);
-G_NORETURN
-void         gisle_cancel_raise        (lua_State   *L);
-void         gisle_cancel_check        (lua_State   *L);
-gboolean     gisle_cancel_is_sentinel  (lua_State   *L,
-                                        int          idx);
-GisleJob    *gisle_cancel_current_job  (lua_State   *L);
-GisleRun    *gisle_cancel_get_run      (void);
-void         gisle_cancel_restore_hook (lua_State   *L);
-void         gisle_cancel_signal_sample (pthread_t  thread);
-gboolean     gisle_cancel_register_hooks (GisleWorker        *worker,
-                                        const GisleRunHooks *hooks,
-                                        gpointer            data);
-void         gisle_cancel_signal_hooks (pthread_t  thread);
-void         gisle_cancel_report_error (lua_State   *L);
-void         gisle_cancel_set_hook     (lua_State   *L,
-                                        lua_Hook     hook,
-                                        int          mask);
-int          gisle_cancel_push_state   (lua_State   *L);
-void         gisle_cancel_pop_state    (int          depth);
-void         gisle_cancel_pause_clock_locked (GisleJob *job,
-                                        gint64      *remaining_us);
-void         gisle_cancel_resume_clock_locked (GisleJob *job,
-                                        gint64       remaining_us);
-void         gisle_cancel_sample_sigevent (struct sigevent *event);
-
-/* gisle-profile.c */
-void         gisle_profile_hook        (lua_State   *L,
-                                        lua_Debug   *ar);
-gboolean     gisle_profile_start       (GisleWorker *worker,
-                                        guint        rate_hz,
-                                        GError     **error);
-GVariant    *gisle_profile_stop        (GisleWorker *worker,
-                                        char       **folded);
-gboolean     gisle_profile_is_running  (GisleWorker *worker);
-void         gisle_profile_enter_lua   (GisleRun    *run);
-void         gisle_profile_leave_lua   (GisleRun    *run);
-
-/* gisle-isle.c */
-GisleWorker *gisle_isle_get_worker     (GIsle       *self);
-
-/* gisle-dispatch.c */
-void         gisle_dispatch_complete   (GisleWorker  *worker,
-                                        GMainContext *context,
-                                        GisleEvent   *event);
-void         gisle_dispatch_output     (GisleWorker *worker,
-                                        guint64      job_id,
-                                        GIsleStream  stream,
-                                        const char  *data,
-                                        gsize        len);
-/* Takes ownership of @value. */
-void         gisle_dispatch_event      (GisleWorker *worker,
-                                        const char  *name,
-                                        GVariant    *value);
-void         gisle_dispatch_progress   (GisleWorker *worker,
-                                        guint64      job_id,
-                                        double       fraction,
-                                        const char  *text);
-void         gisle_dispatch_notify     (GisleWorker *worker,
-                                        const char  *property);
-void         gisle_dispatch_invoke     (GisleWorker *worker,
-                                        GSourceFunc  func,
-                                        gpointer     data,
-                                        GDestroyNotify notify);
-void         gisle_dispatch_free_all   (GisleWorker *worker);
-void         gisle_dispatch_serve_owner (GisleWorker *worker);
-void         gisle_dispatch_nudge_blocked_caller (GisleWorker *worker);
-void         gisle_dispatch_forget_worker (GisleWorker *worker);
-
-/* A blocking call made by a thread that owns a main context serves that
- * context while it waits (gisle-dispatch.c). */
-typedef struct _GisleBlockedCall GisleBlockedCall;
-struct _GisleBlockedCall
-{
-  GMainContext *context;
-  /* Tells the waiter that @worker has work in the context for it. */
-  void (*nudge) (gpointer waiter, GisleWorker *worker);
-  gpointer waiter;
-  GisleWorker *waiter_worker;    /* the isle it waits for */
-  GisleBlockedCall *outer;
-};
-void         gisle_dispatch_block_begin (GisleBlockedCall *call,
-                                         GMainContext     *context,
-                                         GisleWorker      *worker,
-                                         void            (*nudge) (gpointer     waiter,
-                                                                   GisleWorker *worker),
-                                         gpointer          waiter);
-void         gisle_dispatch_block_end  (GisleBlockedCall *call);
-
-/* gisle-host.c */
-void         gisle_host_open           (lua_State   *L);
-void         gisle_host_install_all    (GisleWorker *worker,
-                                        lua_State   *L);
-void         gisle_host_function_free  (gpointer     data);
-gboolean     gisle_host_is_running     (GisleWorker *worker);
-void         gisle_host_control_install (GisleWorker *worker,
-                                        lua_State   *L,
-                                        gpointer     name);
-void         gisle_host_control_uninstall (GisleWorker *worker,
-                                        lua_State   *L,
-                                        gpointer     name);
-void         gisle_host_cancel_job_calls (GisleWorker *worker,
-                                        GCancellable *host_cancellable);
-void         gisle_host_add            (GisleWorker *worker,
-                                        const char  *name,
-                                        int          flavour,
-                                        gpointer     func,
-                                        gpointer     user_data,
-                                        GDestroyNotify notify);
-gboolean     gisle_host_remove         (GisleWorker *worker,
-                                        const char  *name);
-
-/* gisle-invocation.c (the call is a GisleHostCall, see gisle-host-private.h) */
-GIsleInvocation *gisle_invocation_new  (GIsle       *isle,
-                                        gpointer     call);
 
 G_END_DECLS

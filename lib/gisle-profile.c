@@ -1,8 +1,9 @@
 /* gisle-profile.c: the sampling profiler, at no cost while it is off.
  *
- * Floor: beside the cancel policy; it uses the Lua-side mechanism of
- * gisle-cancel.c (the same signal, with its own tag) and knows the worker's
- * lock and current job. docs/profiling.md has the model and the figures.
+ * Floor 14 (above the isle): it uses the Lua-side mechanism of
+ * gisle-cancel.c (the same signal, with its own tag, and a GisleSampler it
+ * registers) and knows the worker's lock and current job; it registers a
+ * close hook with the isle. docs/profiling.md has the model and the figures.
  *
  * How it works:
  *
@@ -33,8 +34,14 @@
  */
 /* gettid(), SIGEV_THREAD_ID */
 #define _GNU_SOURCE
+#include "gisle.h"
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-profile-private.h"
+#include "gisle-worker-private.h"
+#include "gisle-isle-private.h"
 #include "gisle-profile.h"
+#include "gisle-i18n-private.h"
 
 #include <stdatomic.h>
 #include <string.h>
@@ -554,6 +561,28 @@ gisle_profile_free (GisleProfile *profile)
 
 /* ---- Starting and stopping ------------------------------------------- */
 
+/* A profiler nobody stopped: its timer thread ends with the isle. */
+static void
+gisle_profile_on_isle_closed (GisleWorker *worker,
+                              gboolean     disposing)
+{
+  GVariant *unclaimed;
+
+  if (!disposing)
+    return;
+  unclaimed = gisle_profile_stop (worker, NULL);
+  if (unclaimed != NULL)
+    g_variant_unref (unclaimed);
+}
+
+/* What the cancel floor calls as jobs enter and leave Lua, and the hook
+ * its sample signal arms. */
+static const GisleSampler gisle_profile_sampler = {
+  .hook = gisle_profile_hook,
+  .enter_lua = gisle_profile_enter_lua,
+  .leave_lua = gisle_profile_leave_lua,
+};
+
 gboolean
 gisle_profile_start (GisleWorker *worker,
                      guint        rate_hz,
@@ -567,7 +596,7 @@ gisle_profile_start (GisleWorker *worker,
   if (rate_hz > GISLE_PROFILE_MAX_RATE)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "a profiler rate of %u Hz is above the limit of %d Hz",
+                   _("A profiler rate of %u Hz is above the limit of %d Hz"),
                    rate_hz, GISLE_PROFILE_MAX_RATE);
       return FALSE;
     }
@@ -577,7 +606,7 @@ gisle_profile_start (GisleWorker *worker,
   gisle_mutex_unlock (&worker->lock);
   if (closed)
     {
-      g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED, "the isle is closed");
+      g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED, _("The isle is closed"));
       return FALSE;
     }
 
@@ -599,9 +628,13 @@ gisle_profile_start (GisleWorker *worker,
       gisle_mutex_unlock (&gisle_profile_lock);
       gisle_profile_free (profile);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                           "the isle's profiler is already running");
+                           _("The isle’s profiler is already running"));
       return FALSE;
     }
+  /* Before the profile is visible: the worker reaches the sampler only
+   * when it sees one. */
+  gisle_cancel_set_sampler (&gisle_profile_sampler);
+  gisle_isle_add_close_hook (gisle_profile_on_isle_closed);
   g_atomic_pointer_set (&worker->profile, profile);
   gisle_mutex_unlock (&gisle_profile_lock);
 

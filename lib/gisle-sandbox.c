@@ -1,5 +1,10 @@
 /* gisle-sandbox.c: the Lua libraries an isle opens, and what is left out.
  *
+ * Floor 7 (sandbox and host functions): it opens Lua's libraries and
+ * captures their output through gisle-output.c.
+ *
+ * Thread rule: runs on the thread that runs the isle (it touches L).
+ *
  * The rules, and the reason behind each, are in docs/sandbox.md. In short:
  * output is always captured (print, io.write, io.stdout/io.stderr, warn),
  * standard input, os.exit and bytecode are never available, and everything
@@ -7,7 +12,6 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "gisle.h"
 
 #include <stdio.h>
 #include <string.h>

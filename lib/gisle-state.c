@@ -1,9 +1,9 @@
 /* gisle-state.c: the isle's Lua state: its allocator, its panic handler,
  * and what every state gets before any job runs.
  *
- * Floor: above the sandbox, the cancel mechanism and the host-function
- * table (it opens them); below jobs and the worker, which create the state
- * and run the setup through it.
+ * Floor 8 (the Lua state): above the sandbox, the cancel mechanism and
+ * the host-function table (it opens them); floors above the state (the
+ * object bridge) add to every new state through gisle_state_add_installer().
  *
  * Thread rule: everything here runs on the thread that runs the isle (its
  * own, or the executor thread of the turn), the only one that touches L.
@@ -11,10 +11,14 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-host-private.h"
+#include "gisle-state-private.h"
 #include "gisle-sandbox-private.h"
-#include "gisle-bridge-private.h"
+#include "gisle-i18n-private.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <lauxlib.h>
 
 /* The allocator enforces GIsle:memory-limit. Refusing an allocation makes
@@ -84,6 +88,12 @@ gisle_state_open_protected (lua_State *L)
   return 0;
 }
 
+/* What floors above add to every state (gisle_state_add_installer()). A
+ * handful at most: the object bridge today. */
+static GMutex gisle_state_installers_lock;
+static GisleStateInstaller gisle_state_installers[4];
+static guint gisle_state_n_installers;
+
 /* Opens the isle's library set, with the cancel-aware replacements and
  * the `isle` module, and installs the host functions registered so far. */
 gboolean
@@ -91,6 +101,8 @@ gisle_state_open (GisleWorker  *worker,
                   lua_State    *L,
                   GError      **error)
 {
+  GisleStateInstaller installers[G_N_ELEMENTS (gisle_state_installers)];
+  guint n_installers;
   int status;
 
   lua_pushcfunction (L, gisle_state_open_protected);
@@ -99,12 +111,32 @@ gisle_state_open (GisleWorker  *worker,
     {
       g_set_error (error, G_ISLE_ERROR,
                    status == LUA_ERRMEM ? G_ISLE_ERROR_MEMORY : G_ISLE_ERROR_FAILED,
-                   "could not open the Lua libraries: %s",
+                   _("Could not open the Lua libraries: %s"),
                    lua_tostring (L, -1) ? lua_tostring (L, -1) : "unknown error");
       lua_settop (L, 0);
       return FALSE;
     }
   gisle_host_install_all (worker, L);
-  gisle_bridge_install_all (worker, L);
+  gisle_mutex_lock (&gisle_state_installers_lock);
+  n_installers = gisle_state_n_installers;
+  memcpy (installers, gisle_state_installers, sizeof installers);
+  gisle_mutex_unlock (&gisle_state_installers_lock);
+  for (guint i = 0; i < n_installers; i++)
+    installers[i] (worker, L);
   return TRUE;
+}
+
+void
+gisle_state_add_installer (GisleStateInstaller install)
+{
+  gisle_mutex_lock (&gisle_state_installers_lock);
+  for (guint i = 0; i < gisle_state_n_installers; i++)
+    if (gisle_state_installers[i] == install)
+      {
+        gisle_mutex_unlock (&gisle_state_installers_lock);
+        return;
+      }
+  g_assert (gisle_state_n_installers < G_N_ELEMENTS (gisle_state_installers));
+  gisle_state_installers[gisle_state_n_installers++] = install;
+  gisle_mutex_unlock (&gisle_state_installers_lock);
 }

@@ -1,5 +1,10 @@
 /* gisle-value.c: the GVariant <-> Lua value bridge.
  *
+ * Floor 6 (values, output, invocations): Lua and GVariant; it asks the
+ * cancel floor whether a long conversion should stop.
+ *
+ * Thread rule: runs on the thread that runs the isle (it touches L).
+ *
  * docs/values.md is the user-facing table of the mapping; this file is its
  * only implementation. Both directions run on every call, so neither
  * allocates or formats anything for error messages until an error happens:
@@ -11,9 +16,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "gisle.h"
 #include "gisle-value-private.h"
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
 
 /* Error paths longer than this are shortened to their first PATH_HEAD and
  * last PATH_TAIL elements; string keys to FIELD_SHOWN characters. */

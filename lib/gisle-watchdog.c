@@ -1,6 +1,6 @@
 /* gisle-watchdog.c: one process-wide timer thread for deadlines.
  *
- * Floor: right above the locks; it knows nothing of jobs or isles. Time
+ * Floor 2 (errors, timers and threads): it knows nothing of jobs or isles. Time
  * limits, grace periods, hard deadlines and close deadlines are GSources
  * attached to its context (gisle-worker-cancel.c, gisle-worker.c).
  *

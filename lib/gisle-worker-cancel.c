@@ -1,9 +1,11 @@
 /* gisle-worker-cancel.c: the cancel policy of a worker: who may cancel
  * which job when, the time limit, the grace period and the hard deadline.
  *
- * Floor: with the worker (it makes isles defunct and completes queued
- * jobs); it uses the Lua-side mechanism of gisle-cancel.c (the signal that
- * arms the hook on the worker thread) and the timers of gisle-watchdog.c.
+ * Floor 10 (the worker's cancel policy): just below gisle-worker.c,
+ * which calls it; it reaches the worker only through its GisleOwnerClass
+ * (to make the isle defunct at the hard deadline) and completes queued
+ * jobs; it uses the Lua-side mechanism of gisle-cancel.c (the signal
+ * that arms the hook on the worker thread) and the watchdog's timers.
  *
  * Thread rule: gisle_cancel_request() from any thread, under the worker
  * lock for its decisions; the timers' callbacks run on the watchdog thread.
@@ -11,6 +13,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-host-private.h"
+#include "gisle-job-private.h"
+#include "gisle-worker-cancel-private.h"
 #include "gisle-watchdog-private.h"
 
 static GSource *
@@ -53,7 +59,7 @@ gisle_cancel_on_hard_deadline (gpointer data)
   GisleJob *job = data;
 
   if (!g_atomic_int_get (&job->completed))
-    gisle_worker_make_defunct (job->worker, job);
+    job->worker->owner_class->make_defunct (job->worker, job);
   return G_SOURCE_REMOVE;
 }
 

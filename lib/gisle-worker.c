@@ -1,8 +1,23 @@
 /* gisle-worker.c: the isle's thread, its job queue and its Lua allocator.
  *
+ * Floor 11 (the worker): thread or executor turns, the queue, the
+ * lifecycle and setup; the cancel policy below it decides the cancels.
+ *
+ * Thread rule: the queue and lifecycle are under worker->lock; the Lua
+ * state is made, used and closed only by the thread running the isle's
+ * turn (gisle_thread_worker names it).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-cancel-private.h"
+#include "gisle-dispatch-private.h"
+#include "gisle-host-private.h"
+#include "gisle-job-private.h"
+#include "gisle-state-private.h"
+#include "gisle-worker-cancel-private.h"
+#include "gisle-worker-private.h"
+#include "gisle-i18n-private.h"
 
 #include <lauxlib.h>
 
@@ -10,12 +25,22 @@
 #define DEFAULT_GRACE_MS       100
 #define DEFAULT_HARD_MS        1000
 
+/* How the floors below (jobs, host calls, the delivery queue) hold a
+ * worker. */
+static const GisleOwnerClass gisle_worker_owner_class = {
+  .ref = gisle_worker_ref,
+  .try_ref = gisle_worker_try_ref,
+  .unref = gisle_worker_unref,
+  .make_defunct = gisle_worker_make_defunct,
+};
+
 GisleWorker *
 gisle_worker_new (void)
 {
   GisleWorker *worker = g_new0 (GisleWorker, 1);
 
   worker->ref_count = 1;
+  worker->owner_class = &gisle_worker_owner_class;
   worker->thread_name = g_strdup ("gisle");
   worker->queue_capacity = DEFAULT_QUEUE_CAPACITY;
   worker->libraries = G_ISLE_LIBRARIES_SAFE;
@@ -98,19 +123,19 @@ gisle_worker_unref (GisleWorker *worker)
   g_free (worker);
 }
 
-/* Which isle, if any, owns the calling thread. */
-static __thread GisleWorker *gisle_worker_self;
+/* Which isle, if any, owns the calling thread: gisle_thread_worker
+ * (gisle-thread.c, low enough for the host functions to read it). */
 
 gboolean
 gisle_worker_is_self (GisleWorker *worker)
 {
-  return gisle_worker_self == worker;
+  return gisle_thread_worker == worker;
 }
 
 gboolean
 gisle_worker_in_any_worker (void)
 {
-  return gisle_worker_self != NULL;
+  return gisle_thread_worker != NULL;
 }
 
 /* Whether waiting here for @worker could wait for ourselves: we run a job
@@ -118,9 +143,9 @@ gisle_worker_in_any_worker (void)
 gboolean
 gisle_worker_waiting_could_deadlock (GisleWorker *worker)
 {
-  return gisle_worker_self == worker ||
-         (gisle_worker_self != NULL && worker->executor != NULL &&
-          gisle_worker_self->executor == worker->executor);
+  return gisle_thread_worker == worker ||
+         (gisle_thread_worker != NULL && worker->executor != NULL &&
+          ((GisleWorker *) gisle_thread_worker)->executor == worker->executor);
 }
 
 /* Under worker->lock: makes the next queued job current. */
@@ -342,7 +367,7 @@ gisle_worker_ensure_started (GisleWorker  *worker,
   if (worker->closing)
     {
       gisle_mutex_unlock (&worker->lock);
-      g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED, "The isle is closed");
+      g_set_error_literal (error, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED, _("The isle is closed"));
       return FALSE;
     }
 
@@ -423,7 +448,7 @@ gisle_worker_setup_done (GisleJob     *setup_job,
 
   if (error != NULL)
     {
-      g_autofree char *message = g_strdup_printf ("The isle could not be set up: %s",
+      g_autofree char *message = g_strdup_printf (_("The isle could not be set up: %s"),
                                                   error->message);
 
       gisle_worker_fail_jobs (dropped, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED, message);
@@ -440,7 +465,7 @@ gisle_worker_setup_done (GisleJob     *setup_job,
 static void
 gisle_worker_enter_thread (GisleWorker *worker)
 {
-  gisle_worker_self = worker;
+  gisle_thread_worker = worker;
   /* Cancellers signal this thread; they read this under the lock, after
    * a job became current, so they always see it. */
   gisle_mutex_lock (&worker->lock);
@@ -462,7 +487,7 @@ gisle_worker_run_job (GisleWorker *worker,
   if (job->kind == GISLE_JOB_SETUP && worker->L == NULL)
     gisle_job_complete (job, NULL,
                         g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_MEMORY,
-                                             "not enough memory to create a Lua state"));
+                                             _("Not enough memory to create a Lua state")));
   else if (g_atomic_int_get (&job->cancel_phase) != GISLE_CANCEL_NONE ||
            g_cancellable_is_cancelled (job->cancellable))
     /* A job cancelled before it starts never runs. */
@@ -487,7 +512,7 @@ gisle_worker_main (gpointer data)
     gisle_worker_run_job (worker, job);
 
   gisle_worker_exit (worker);
-  gisle_worker_self = NULL;
+  gisle_thread_worker = NULL;
   gisle_worker_unref (worker);
   return NULL;
 }
@@ -528,7 +553,7 @@ gisle_worker_run_slice (gpointer data)
       /* Back from a call the watchdog gave up on: another thread has
        * already replaced this one. Finish the isle and let it go. */
       gisle_worker_exit (worker);
-      gisle_worker_self = NULL;
+      gisle_thread_worker = NULL;
       return GISLE_SLICE_ABANDONED;
     }
   if (exit_now)
@@ -536,7 +561,7 @@ gisle_worker_run_slice (gpointer data)
       gboolean abandoned;
 
       gisle_worker_exit (worker);
-      gisle_worker_self = NULL;
+      gisle_thread_worker = NULL;
       gisle_mutex_lock (&worker->lock);
       abandoned = worker->close_abandoned;
       gisle_mutex_unlock (&worker->lock);
@@ -554,7 +579,7 @@ gisle_worker_run_slice (gpointer data)
     }
   gisle_mutex_unlock (&worker->lock);
 
-  gisle_worker_self = NULL;
+  gisle_thread_worker = NULL;
   return result;
 }
 
@@ -635,12 +660,12 @@ gisle_worker_refusal (GisleWorker *worker)
 {
   if (worker->defunct)
     return g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT,
-                                "The isle is defunct: an earlier job could not be stopped");
+                                _("The isle is defunct: an earlier job could not be stopped"));
   if (worker->setup_error != NULL)
     return g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
-                        "The isle could not be set up: %s", worker->setup_error->message);
+                        _("The isle could not be set up: %s"), worker->setup_error->message);
   return g_error_new_literal (G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
-                              "The isle is closed");
+                              _("The isle is closed"));
 }
 
 /* Queues @job (taking a reference), or completes it at once with the
@@ -755,7 +780,7 @@ gisle_worker_close (GisleWorker *worker,
     gisle_executor_schedule (worker->executor, &worker->turn);
 
   gisle_worker_fail_jobs (dropped, G_ISLE_ERROR, G_ISLE_ERROR_CLOSED,
-                          "The isle was closed before the job could run");
+                          _("The isle was closed before the job could run"));
 
   if (current != NULL)
     {
@@ -867,12 +892,12 @@ gisle_worker_make_defunct (GisleWorker *worker,
 
   gisle_job_deliver (stuck, NULL,
                      g_error_new (G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT,
-                                  "The job did not stop within %u ms of being cancelled "
-                                  "(it is stuck where Lua cannot interrupt it); "
-                                  "the isle is defunct, create a new one",
+                                  _("The job did not stop within %u ms of being cancelled "
+                                    "(it is stuck where Lua cannot interrupt it); "
+                                    "the isle is defunct, create a new one"),
                                   g_atomic_int_get (&worker->hard_ms)));
   gisle_worker_fail_jobs (dropped, G_ISLE_ERROR, G_ISLE_ERROR_DEFUNCT,
-                          "The isle is defunct: an earlier job could not be stopped");
+                          _("The isle is defunct: an earlier job could not be stopped"));
   for (guint i = 0; i < waiters->len; i++)
     {
       gisle_job_complete (waiters->pdata[i], NULL, NULL);

@@ -11,7 +11,8 @@ listed=$(mktemp)
 found=$(mktemp)
 trap 'rm -f "$listed" "$found"' EXIT
 
-# Two domains: the console application (po/) and libgisle-gtk (po/gtk/).
+# Three domains: the console application (po/), libgisle-gtk (po/gtk/)
+# and libgisle (po/lib/).
 check() {
 potfiles=$1
 shift
@@ -46,4 +47,5 @@ echo "$potfiles lists $(wc -l < "$listed") files with translatable strings"
 status=0
 check po/POTFILES.in demo-app/console data/ui
 check po/gtk/POTFILES.in lib/gtk
+check po/lib/POTFILES.in lib
 exit $status

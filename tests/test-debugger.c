@@ -322,6 +322,42 @@ test_breakpoint_while_running (void)
   fixture_clear (&f);
 }
 
+/* Line events come back after returning from a C function and from a
+ * function of a chunk without breakpoints. */
+static void
+test_breakpoint_after_calls (void)
+{
+  Fixture f;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) ignored = NULL;
+
+  fixture_init (&f);
+  ignored = g_isle_eval_full (f.isle, "function helper(x) return x + 1 end", "=lib", 0, NULL, &error);
+  g_assert_no_error (error);
+  g_isle_debugger_add_breakpoint (f.debugger, "job", 3, NULL);
+  g_isle_debugger_add_breakpoint (f.debugger, "job", 7, "i == 3");
+  start (&f,
+         "local a = math.abs(-1)\n"
+         "local b = helper(a)\n"
+         "local c = a + b\n"
+         "local s = 0\n"
+         "for i = 1, 3 do\n"
+         "  local v = helper(math.abs(-i))\n"
+         "  s = s + v\n"
+         "end\n"
+         "return c + s\n");
+  expect_pause (&f, G_ISLE_PAUSE_REASON_BREAKPOINT, 3);
+  g_assert_cmpint (eval_int (&f, 0, "b"), ==, 2);
+  g_isle_debugger_resume (f.debugger);
+  expect_pause (&f, G_ISLE_PAUSE_REASON_BREAKPOINT, 7);
+  g_assert_cmpint (eval_int (&f, 0, "v"), ==, 4);
+  g_assert_cmpint (eval_int (&f, 0, "s"), ==, 5);
+  g_isle_debugger_resume (f.debugger);
+  g_assert_cmpint (finish_int (&f), ==, 12);
+  g_assert_true (g_queue_is_empty (&f.pauses));
+  fixture_clear (&f);
+}
+
 static void
 test_other_chunk (void)
 {
@@ -1211,6 +1247,7 @@ main (int   argc,
   g_test_add_func ("/debugger/breakpoint", test_breakpoint);
   g_test_add_func ("/debugger/no-hook-when-idle", test_no_hook_when_idle);
   g_test_add_func ("/debugger/breakpoint-while-running", test_breakpoint_while_running);
+  g_test_add_func ("/debugger/breakpoint-after-calls", test_breakpoint_after_calls);
   g_test_add_func ("/debugger/other-chunk", test_other_chunk);
   g_test_add_func ("/debugger/list-breakpoints", test_list_breakpoints);
   g_test_add_func ("/debugger/condition", test_condition);

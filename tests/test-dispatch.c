@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle-private.h"
+#include "gisle-dispatch-private.h"
+#include "gisle-worker-private.h"
 
 #include "gisle-test-utils.h"
 

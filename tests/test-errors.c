@@ -277,8 +277,8 @@ test_memory_message (void)
   g_autofree char *in_use = NULL;
   guint64 bytes;
 
-  gisle_test_assert_prefix (message, "not enough memory: the isle's memory-limit is 4194304 bytes and ");
-  in_use = g_strdup (message + strlen ("not enough memory: the isle's memory-limit is 4194304 bytes and "));
+  gisle_test_assert_prefix (message, "Not enough memory: the isle’s memory-limit is 4194304 bytes and ");
+  in_use = g_strdup (message + strlen ("Not enough memory: the isle’s memory-limit is 4194304 bytes and "));
   bytes = g_ascii_strtoull (in_use, NULL, 10);
   g_assert_cmpuint (bytes, >, 0);
   g_assert_cmpuint (bytes, <=, 4194304);

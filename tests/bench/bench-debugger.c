@@ -1,7 +1,8 @@
 /* bench-debugger.c: what an attached GIsleDebugger costs a running script.
  *
- * Two isles run the same CPU-bound workloads, alternately, best of RUNS
- * each: one plain, one with a debugger attached, in four settings:
+ * One isle runs CPU-bound workloads, best of RUNS each, alternately
+ * without a debugger and with one attached (made afresh for each run, and
+ * detached after it), in three settings:
  *
  * - attached, no breakpoint: no hook is installed (target <= 1.02x);
  * - a breakpoint in another chunk: the call and return events run the
@@ -75,6 +76,35 @@ run (GIsle      *isle,
   return cpu;
 }
 
+/* Attaches a debugger to @isle in @setting. */
+static GIsleDebugger *
+attach (GIsle   *isle,
+        Setting  setting)
+{
+  g_autoptr(GError) error = NULL;
+  GIsleDebugger *debugger = g_isle_debugger_new (isle, &error);
+
+  g_assert_no_error (error);
+  if (setting == SETTING_OTHER_CHUNK)
+    g_isle_debugger_add_breakpoint (debugger, "elsewhere", 1, NULL);
+  else if (setting == SETTING_SAME_CHUNK)
+    g_isle_debugger_add_breakpoint (debugger, "workload", 1000, NULL);
+  return debugger;
+}
+
+static double
+run_debugged (GIsle      *isle,
+              Setting     setting,
+              const char *function)
+{
+  GIsleDebugger *debugger = attach (isle, setting);
+  double cpu = run (isle, function);
+
+  g_isle_debugger_detach (debugger);
+  g_object_unref (debugger);
+  return cpu;
+}
+
 static GIsle *
 isle_new (void)
 {
@@ -93,31 +123,19 @@ main (int argc, char **argv)
 {
   gboolean pin = !(argc > 1 && strcmp (argv[1], "--no-pin") == 0);
   guint runs = argc > 1 + !pin ? (guint) atoi (argv[1 + !pin]) : 5;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GIsle) plain = NULL;
-  g_autoptr(GIsle) debugged = NULL;
-  g_autoptr(GIsleDebugger) debugger = NULL;
+  g_autoptr(GIsle) isle = NULL;
   gboolean met = TRUE;
 
   bench_print_machine ("gisle-bench-debugger");
   if (pin)
     bench_pin_to_current_cpu ("every thread");
 
-  plain = isle_new ();
-  debugged = isle_new ();
-  debugger = g_isle_debugger_new (debugged, &error);
-  g_assert_no_error (error);
+  isle = isle_new ();
 
-  printf ("\nbest of %u runs each (CPU time), plain isle and debugged isle alternating\n", runs);
+  printf ("\nbest of %u runs each (CPU time), one isle, without and with a debugger alternating\n", runs);
 
   for (Setting setting = SETTING_ATTACHED; setting <= SETTING_SAME_CHUNK; setting++)
     {
-      g_isle_debugger_clear_breakpoints (debugger);
-      if (setting == SETTING_OTHER_CHUNK)
-        g_isle_debugger_add_breakpoint (debugger, "elsewhere", 1, NULL);
-      else if (setting == SETTING_SAME_CHUNK)
-        g_isle_debugger_add_breakpoint (debugger, "workload", 1000, NULL);
-
       printf ("\n%s\n", setting_labels[setting]);
       for (guint w = 0; w < G_N_ELEMENTS (workloads); w++)
         {
@@ -127,13 +145,13 @@ main (int argc, char **argv)
             {
               if (r % 2 == 0)
                 {
-                  best_plain = MIN (best_plain, run (plain, workloads[w].function));
-                  best_debugged = MIN (best_debugged, run (debugged, workloads[w].function));
+                  best_plain = MIN (best_plain, run (isle, workloads[w].function));
+                  best_debugged = MIN (best_debugged, run_debugged (isle, setting, workloads[w].function));
                 }
               else
                 {
-                  best_debugged = MIN (best_debugged, run (debugged, workloads[w].function));
-                  best_plain = MIN (best_plain, run (plain, workloads[w].function));
+                  best_debugged = MIN (best_debugged, run_debugged (isle, setting, workloads[w].function));
+                  best_plain = MIN (best_plain, run (isle, workloads[w].function));
                 }
             }
           ratio = best_debugged / best_plain;
@@ -149,8 +167,6 @@ main (int argc, char **argv)
     }
   printf ("\ndebugger attached, no breakpoint: %s\n", met ? "target met" : "target MISSED");
 
-  g_isle_debugger_detach (debugger);
-  g_isle_close (plain, NULL, NULL);
-  g_isle_close (debugged, NULL, NULL);
+  g_isle_close (isle, NULL, NULL);
   return 0;
 }
