@@ -222,6 +222,20 @@ console_profile_cb (GIsleGtkConsole *console,
     }
 }
 
+/* Paused, nothing runs: the spinner stops and says so. */
+static void
+console_paused_cb (GIsleGtkConsole *console,
+                   GParamSpec      *pspec,
+                   gpointer         user_data)
+{
+  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
+  gboolean paused = gisle_gtk_console_get_paused (console);
+
+  gtk_spinner_set_spinning (self->spinner, !paused && gisle_gtk_console_get_busy (console));
+  if (paused)
+    gtk_label_set_label (self->elapsed_label, _("Paused"));
+}
+
 /* ... and with Debug, on the debugger's page. */
 static void
 console_debugger_cb (GIsleGtkConsole *console,
@@ -1034,6 +1048,7 @@ gisle_console_window_init (GisleConsoleWindow *self)
   /* Debugging: the console runs it; the panel shows the paused job. */
   g_object_bind_property (self->console, "debugger", self->debug_panel, "debugger", G_BINDING_SYNC_CREATE);
   g_signal_connect (self->console, "notify::debugger", G_CALLBACK (console_debugger_cb), self);
+  g_signal_connect (self->console, "notify::paused", G_CALLBACK (console_paused_cb), self);
 }
 
 /**

@@ -124,6 +124,7 @@ struct _GIsleGtkConsole {
   /* From Debug until the debugged script ends. */
   GIsleGtkDebugSession *session;
   gboolean paused;
+  gint64 paused_since;              /* monotonic; elapsed excludes pauses */
   GtkEventController *debug_keys;   /* on the root, while rooted */
 };
 
@@ -197,7 +198,7 @@ tick_cb (gpointer user_data)
 {
   GIsleGtkConsole *self = user_data;
 
-  if (self->job == NULL)
+  if (self->job == NULL || self->paused)
     return G_SOURCE_CONTINUE;
   self->elapsed = (g_get_monotonic_time () - self->job->started) / (double) G_USEC_PER_SEC;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ELAPSED]);
@@ -458,6 +459,12 @@ set_paused (GIsleGtkConsole *self,
   if (self->paused == paused)
     return;
   self->paused = paused;
+  /* Time paused does not count, as for the isle's time limit: the job
+   * "started" later by as long as it was paused. */
+  if (paused)
+    self->paused_since = g_get_monotonic_time ();
+  else if (self->job != NULL)
+    self->job->started += g_get_monotonic_time () - self->paused_since;
   gisle_gtk_repl_set_paused (self->repl, paused);
   update_debug_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
@@ -1295,7 +1302,8 @@ gisle_gtk_console_class_init (GIsleGtkConsoleClass *klass)
    * GIsleGtkConsole:elapsed:
    *
    * Seconds since the running chunk started, updated ten times a second
-   * while it runs.
+   * while it runs; time paused in the debugger does not count (nor does
+   * it in "Finished in").
    */
   properties[PROP_ELAPSED] =
     g_param_spec_double ("elapsed", "Elapsed", "Seconds since the running chunk started", 0, G_MAXDOUBLE, 0,

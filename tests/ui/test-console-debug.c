@@ -445,6 +445,9 @@ test_debug_flow (void)
   g_assert_true (shows (window, GISLE_GTK_TEXT_INFO, "Paused at untitled.lua:3, at a breakpoint."));
   g_assert_true (enabled (window, "step-over") && enabled (window, "continue"));
   g_assert_false (enabled (window, "debug"));
+  /* Paused, the header's spinner stops. */
+  g_assert_false (gtk_spinner_get_spinning (GTK_SPINNER (find_widget (gtk_window_get_titlebar (GTK_WINDOW (window)),
+                                                                       GTK_TYPE_SPINNER))));
 
   /* The stack: area() on top, called from the main chunk. */
   g_assert_cmpuint (g_list_model_get_n_items (stack), ==, 2);
