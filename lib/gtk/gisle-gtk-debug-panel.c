@@ -285,6 +285,8 @@ ask_about_frame (GIsleGtkDebugPanel *self)
     evaluate_watch (self, i);
 }
 
+static void selection_cb (GtkSingleSelection *selection, GParamSpec *pspec, gpointer user_data);
+
 static void
 stack_cb (GObject      *source,
           GAsyncResult *result,
@@ -323,12 +325,14 @@ stack_cb (GObject      *source,
       g_ptr_array_add (rows, gisle_gtk_debug_item_new (function, where, frame));
       g_variant_unref (frame);
     }
+  /* The new stack starts at frame 0, whose variables are asked for once
+   * (not again by the selection's notifications on the way). */
+  g_signal_handlers_block_by_func (self->frame_selection, selection_cb, self);
   g_list_store_splice (self->frames, 0, g_list_model_get_n_items (G_LIST_MODEL (self->frames)),
                        rows->pdata, rows->len);
-  /* Selecting frame 0 asks for its variables (selection_cb). */
   gtk_single_selection_set_selected (self->frame_selection, 0);
-  if (gtk_single_selection_get_selected (self->frame_selection) == 0)
-    ask_about_frame (self);
+  g_signal_handlers_unblock_by_func (self->frame_selection, selection_cb, self);
+  ask_about_frame (self);
   question_free (q);
 }
 
