@@ -4,7 +4,8 @@
  * coroutine wrappers, the per-run record; it decides nothing. Who cancels
  * what and when (requests, time limits, grace, hard deadline, defunct) is
  * the worker's policy, in gisle-worker-cancel.c. A sampler (the profiler)
- * registers its hook here; this floor calls no file above it.
+ * registers its hook here, and the debugger its GisleRunHooks per isle;
+ * this floor calls no file above it.
  *
  * Thread rule: everything that touches a lua_State runs on the worker
  * thread, the signal handler included; gisle_cancel_signal_thread() may be
@@ -138,10 +139,10 @@ gisle_cancel_arm_registered (GisleRun  *run,
     gisle_cancel_arm_state (L, run->job);
 }
 
-/* For the registered hook: sets @L's hook as lua_sethook() does (a count
- * of 1 with LUA_MASKCOUNT), unless a
- * cancel is due or under way, whose hook then stays (or comes back, if a
- * signal landed during the call). Worker thread. */
+/* For the registered hook: sets @L's hook as lua_sethook() does (with a
+ * count of 1 if LUA_MASKCOUNT is in @mask), unless a cancel is due or under
+ * way, whose hook then stays (or comes back, if a signal landed during the
+ * call). Worker thread. */
 void
 gisle_cancel_set_hook (lua_State *L,
                        lua_Hook   hook,
