@@ -1417,7 +1417,7 @@ g_isle_debugger_evaluate_finish (GIsleDebugger  *self,
  * @name: the name of an active local variable of the frame (the innermost
  *   one if several have it), or else of an upvalue of its function
  * @value: the new value, converted as call arguments are (see the values
- *   guide)
+ *   guide); if it is floating, it is consumed
  * @cancellable: (nullable): a #GCancellable, checked before asking
  * @error: return location for a #GError
  *
@@ -1458,7 +1458,7 @@ g_isle_debugger_set_local (GIsleDebugger  *self,
  * @self: a #GIsleDebugger
  * @frame: a frame number, 0 for the innermost
  * @name: the name of a local variable or upvalue
- * @value: the new value
+ * @value: the new value; if it is floating, it is consumed
  * @cancellable: (nullable): a #GCancellable
  * @callback: (scope async): called in the thread-default context with the
  *   answer

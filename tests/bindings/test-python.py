@@ -823,6 +823,27 @@ class TestAsyncio(IsleTestCase):
             return 'done'
         self.assertEqual(self.run_coroutine(main()), 'done')
 
+    def test_await_the_debugger(self):
+        async def main():
+            isle = self.new_isle()
+            debugger = GIsle.IsleDebugger.new(isle)
+            debugger.add_breakpoint('job', 2, None)
+            paused = asyncio.get_running_loop().create_future()
+            debugger.connect('paused', lambda d, reason, chunk, line, message:
+                             paused.set_result(line) if not paused.done() else None)
+            job = isle.eval_full_async('local x = 1\nreturn x\n', '=job', 0)
+            self.assertEqual(await paused, 2)
+            frames = (await debugger.get_stack_async()).unpack()
+            self.assertEqual(frames[0]['line'], 2)
+            variables = (await debugger.get_variables_async(0)).unpack()
+            self.assertEqual(variables['locals'], [('x', 1)])
+            self.assertTrue(await debugger.set_local_async(0, 'x', GLib.Variant('x', 3)))
+            self.assertEqual((await debugger.evaluate_async(0, 'x + 1')).unpack(), 4)
+            self.assertTrue(debugger.resume())
+            self.assertEqual(await job, 3)
+            debugger.detach()
+        self.run_coroutine(main())
+
     def test_errors_are_raised(self):
         async def main():
             isle = self.new_isle()
