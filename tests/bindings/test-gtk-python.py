@@ -51,8 +51,21 @@ def test_console_properties():
     assert isinstance(console.get_output(), GIsleGtk.Output)
     assert isinstance(console.get_input_view(), GtkSource.View)
     group = console.get_actions()
-    assert set(group.list_actions()) == {'run', 'stop', 'clear', 'profile'}
+    assert set(group.list_actions()) == {'run', 'stop', 'clear', 'profile', 'debug', 'continue',
+                                         'pause', 'step-over', 'step-into', 'step-out'}
     assert console.props.profiling is False
+    # The debugger and profiler widgets, through introspection.
+    assert console.props.debugger is None and console.props.paused is False
+    assert console.props.profile is None
+    panel = GIsleGtk.DebugPanel.new()
+    assert panel.props.debugger is None and panel.get_stack().get_n_items() == 0
+    view = GIsleGtk.ProfileView.new()
+    assert view.get_model().get_n_items() == 0
+    editor = GIsleGtk.Editor.new()
+    editor.set_text('local a = 1\nlocal b = 2\n', False)
+    assert editor.toggle_breakpoint(2) is True
+    assert list(editor.get_breakpoints()) == [2]
+    assert editor.props.chunk_name == 'untitled.lua'
     assert group.get_action_state('profile').unpack() is False
     window.destroy()
 

@@ -46,7 +46,7 @@ tick_cb (gpointer data)
 static GisleConsoleWindow *
 new_window (void)
 {
-  GisleConsoleWindow *window = gisle_console_window_new (app);
+  GisleConsoleWindow *window = gisle_console_window_new (GTK_APPLICATION (app), gisle_console_app_get_settings (app));
 
   gtk_window_present (GTK_WINDOW (window));
   return window;
