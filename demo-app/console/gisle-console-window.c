@@ -947,6 +947,16 @@ gisle_console_window_constructed (GObject *object)
   update_title (self);
 }
 
+/* The isle holds the window (exposed as app.window), and so may a script's
+ * proxies: the window cannot wait for its dispose to close the isle. A
+ * toplevel is unrealized when gtk_window_destroy() takes it down. */
+static void
+gisle_console_window_unrealize (GtkWidget *widget)
+{
+  drop_isle (GISLE_CONSOLE_WINDOW (widget));
+  GTK_WIDGET_CLASS (gisle_console_window_parent_class)->unrealize (widget);
+}
+
 static void
 gisle_console_window_dispose (GObject *object)
 {
@@ -987,6 +997,7 @@ gisle_console_window_class_init (GisleConsoleWindowClass *klass)
   object_class->dispose = gisle_console_window_dispose;
   object_class->finalize = gisle_console_window_finalize;
   window_class->close_request = gisle_console_window_close_request;
+  widget_class->unrealize = gisle_console_window_unrealize;
 
   /* The settings all windows share; none: the console's own schema. */
   properties[PROP_SETTINGS] =

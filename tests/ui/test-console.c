@@ -634,6 +634,7 @@ static void
 test_exposed_objects (void)
 {
   GisleConsoleWindow *window = new_window ();
+  g_autoptr(GIsle) isle = NULL;
 
   activate (window, "example", g_variant_new_string ("objects"));
   activate (window, "run", NULL);
@@ -657,7 +658,14 @@ test_exposed_objects (void)
   gisle_gtk_console_submit_input (console_of (window));
   WAIT_FOR (!running (window) && shows (window, GISLE_GTK_TEXT_OUTPUT, "still here"), 10000);
 
+  /* The isle holds the window it exposes, and the script's proxies too:
+   * destroying the window still closes its isle. */
+  isle = g_object_ref (gisle_console_window_get_isle (window));
+  gisle_gtk_console_set_input_text (console_of (window), "kept = app.window print('kept')");
+  gisle_gtk_console_submit_input (console_of (window));
+  WAIT_FOR (!running (window) && shows (window, GISLE_GTK_TEXT_OUTPUT, "kept"), 10000);
   close_window (window);
+  WAIT_FOR (g_isle_is_closed (isle), 5000);
 }
 
 static void
