@@ -1992,7 +1992,10 @@ g_isle_expose_object (GIsle      *self,
  * g_isle_close() or disposal. Proxies a script keeps hold their own
  * references, dropped in #GIsle:main-context when the proxy is collected
  * or the isle's state closes. An object the application disposes meanwhile
- * (g_object_run_dispose()) gives scripts an error naming it as gone.
+ * (g_object_run_dispose()) gives scripts an error naming it as gone. An
+ * object that owns the isle (a window and its console's isle) makes a
+ * reference cycle: close the isle before the object's dispose, for a
+ * window when it is destroyed.
  * Exposing a name again replaces the object; jobs submitted after this
  * call see it. Call it from the thread that owns #GIsle:main-context.
  */
