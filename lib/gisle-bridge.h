@@ -17,6 +17,17 @@ void            g_isle_expose_object       (GIsle                *self,
                                             const char           *name,
                                             GObject              *object);
 GISLE_AVAILABLE_IN_ALL
+void            g_isle_expose_object_full  (GIsle                *self,
+                                            const char           *name,
+                                            GObject              *object,
+                                            GIsleExposeFlags      flags);
+GISLE_AVAILABLE_IN_ALL
+gboolean        g_isle_expose_namespace    (GIsle                *self,
+                                            const char           *namespace_,
+                                            const char           *version,
+                                            GIsleExposeFlags      flags,
+                                            GError              **error);
+GISLE_AVAILABLE_IN_ALL
 gboolean        g_isle_unexpose_object     (GIsle                *self,
                                             const char           *name);
 

@@ -52,6 +52,13 @@ lua_State   *gisle_cancel_run_get_state (GisleRun   *run,
                                         int          i);
 void         gisle_cancel_run_set_sampling (GisleRun *run,
                                         gboolean     sampling);
+void         gisle_cancel_run_release_hooks (GisleRun *run);
+GisleCancelState *gisle_cancel_run_get_cancel (GisleRun *run);
+GisleJobSuspend *gisle_cancel_run_get_suspend (GisleRun *run);
+const GisleRunHooks *gisle_cancel_run_get_hooks (GisleRun *run);
+gpointer     gisle_cancel_run_get_hooks_data (GisleRun *run);
+void         gisle_cancel_run_set_in_hooks (GisleRun *run,
+                                        gboolean     in_hooks);
 
 void         gisle_cancel_enter_lua    (GisleRun    *run,
                                         GisleCancelState *state,
@@ -74,5 +81,15 @@ void         gisle_cancel_restore_hook (lua_State   *L);
 void         gisle_cancel_signal_sample (pthread_t  thread);
 void         gisle_cancel_sample_sigevent (struct sigevent *event);
 void         gisle_cancel_set_sampler  (const GisleSampler *sampler);
+gboolean     gisle_cancel_register_hooks (GisleWorker        *worker,
+                                        const GisleRunHooks *hooks,
+                                        gpointer            data);
+void         gisle_cancel_signal_hooks (pthread_t  thread);
+void         gisle_cancel_report_error (lua_State   *L);
+void         gisle_cancel_set_hook     (lua_State   *L,
+                                        lua_Hook     hook,
+                                        int          mask);
+int          gisle_cancel_push_state   (lua_State   *L);
+void         gisle_cancel_pop_state    (int          depth);
 
 G_END_DECLS

@@ -7,7 +7,8 @@
  * the floors above; it decides nothing. Who cancels
  * what and when (requests, time limits, grace, hard deadline, defunct) is
  * the worker's policy, in gisle-worker-cancel.c. A sampler (the profiler)
- * registers its hook here; this floor calls no file above it.
+ * registers its hook here, and the debugger its GisleRunHooks per isle;
+ * this floor calls no file above it.
  *
  * Thread rule: everything that touches a lua_State runs on the worker
  * thread, the signal handler included; gisle_cancel_signal_thread() may be
@@ -81,6 +82,10 @@ struct _GisleRun
   lua_State *volatile stack[GISLE_MAX_RESUME_DEPTH];
   volatile int depth;
   volatile int sampling;         /* in the sampler's hook */
+  volatile int in_hooks;         /* in the registered hook (the debugger's) */
+  /* Registered hooks (the debugger), or NULL; set once, atomic. */
+  const GisleRunHooks *hooks;
+  gpointer hooks_data;
   /* The sampler's: what it samples for this worker (the profile, read
    * lock-free as a job enters Lua) and its own per-thread data. */
   gpointer sampled;
@@ -97,7 +102,55 @@ void
 gisle_cancel_run_free (GisleRun *run)
 {
   g_assert (run->depth == 0 && run->sampler_data == NULL);
+  gisle_cancel_run_release_hooks (run);
   g_free (run);
+}
+
+/* Releases the registered hooks' data, once, as the worker goes. */
+void
+gisle_cancel_run_release_hooks (GisleRun *run)
+{
+  const GisleRunHooks *hooks = g_steal_pointer (&run->hooks);
+
+  if (hooks != NULL)
+    hooks->release (run->hooks_data);
+  run->hooks_data = NULL;
+}
+
+/* The running job's cancel state and coroutines' record, or NULL. */
+GisleCancelState *
+gisle_cancel_run_get_cancel (GisleRun *run)
+{
+  return run->cancel;
+}
+
+GisleJobSuspend *
+gisle_cancel_run_get_suspend (GisleRun *run)
+{
+  return run->suspend;
+}
+
+/* The registered hooks (atomic) and their data. */
+const GisleRunHooks *
+gisle_cancel_run_get_hooks (GisleRun *run)
+{
+  return g_atomic_pointer_get (&run->hooks);
+}
+
+gpointer
+gisle_cancel_run_get_hooks_data (GisleRun *run)
+{
+  return run->hooks_data;
+}
+
+/* While set, a hooks signal arms nothing: the registered hook runs. */
+void
+gisle_cancel_run_set_in_hooks (GisleRun *run,
+                               gboolean  in_hooks)
+{
+  atomic_signal_fence (memory_order_seq_cst);
+  run->in_hooks = in_hooks;
+  atomic_signal_fence (memory_order_seq_cst);
 }
 
 /* The profile a sampler fills for this worker, or NULL; atomic. */
@@ -326,6 +379,55 @@ gisle_cancel_should_arm (GisleCancelState *state)
   return gisle_cancel_arming (state) == GISLE_ARM_CANCEL;
 }
 
+static void gisle_cancel_arm_state (lua_State        *L,
+                                    GisleCancelState *state);
+
+/* Gives @L the registered hook (the debugger's) when the run wants it, or
+ * takes it away when not; another hook, a script's, is left alone. On the
+ * worker thread, never from the handler. A cancel signal landing between
+ * the two lua_sethook calls is not undone: the cancel's hook goes last. */
+static void
+gisle_cancel_arm_registered (GisleRun  *run,
+                             lua_State *L)
+{
+  const GisleRunHooks *hooks = run != NULL ? g_atomic_pointer_get (&run->hooks) : NULL;
+  lua_Hook current;
+
+  if (hooks == NULL)
+    return;
+  current = lua_gethook (L);
+  if (hooks->wanted (run->hooks_data))
+    {
+      if (current == NULL || current == hooks->hook)
+        lua_sethook (L, hooks->hook, hooks->mask, 0);
+    }
+  else if (current == hooks->hook)
+    lua_sethook (L, NULL, 0, 0);
+  else
+    return;
+  atomic_signal_fence (memory_order_seq_cst);
+  if (gisle_cancel_arming (run->cancel) != GISLE_ARM_NONE)
+    gisle_cancel_arm_state (L, run->cancel);
+}
+
+/* For the registered hook: sets @L's hook as lua_sethook() does (with a
+ * count of 1 if LUA_MASKCOUNT is in @mask), unless a cancel is due or under
+ * way, whose hook then stays (or comes back, if a signal landed during the
+ * call). Worker thread. */
+void
+gisle_cancel_set_hook (lua_State *L,
+                       lua_Hook   hook,
+                       int        mask)
+{
+  GisleRun *run = gisle_tls_run;
+
+  /* A count event is only ever wanted at the next instruction. */
+  lua_sethook (L, hook, mask, (mask & LUA_MASKCOUNT) ? 1 : 0);
+  atomic_signal_fence (memory_order_seq_cst);
+  if (run != NULL && gisle_cancel_arming (run->cancel) != GISLE_ARM_NONE)
+    gisle_cancel_arm_state (L, run->cancel);
+}
+
 /* Gives @L the hook @state needs; leaves a state that needs none alone. */
 static void
 gisle_cancel_arm_state (lua_State        *L,
@@ -341,6 +443,8 @@ gisle_cancel_arm_state (lua_State        *L,
       break;
     case GISLE_ARM_NONE:
     default:
+      /* No cancel: the registered hook, if it is wanted. */
+      gisle_cancel_arm_registered (gisle_tls_run, L);
       break;
     }
 }
@@ -397,6 +501,43 @@ gisle_cancel_sample_sigevent (struct sigevent *event)
   event->sigev_value.sival_ptr = (void *) &gisle_sample_signal_tag;
 }
 
+/* Registered hooks ask for arming with this tag. */
+static const char gisle_hooks_signal_tag = 'h';
+
+void
+gisle_cancel_signal_hooks (pthread_t thread)
+{
+  union sigval value = { .sival_ptr = (void *) &gisle_hooks_signal_tag };
+
+  pthread_sigqueue (thread, GISLE_CANCEL_SIGNAL, value);
+}
+
+/* Async-signal-safe: installs the registered hook on every state of the
+ * run that has no hook, if the run wants it, unless the registered hook or
+ * the profiler's is running (their lua_sethook calls must not be torn;
+ * they look at what is wanted again before they return). */
+static void
+gisle_cancel_arm_registered_async (GisleRun *run)
+{
+  const GisleRunHooks *hooks;
+  int depth;
+
+  if (run == NULL || run->sampling || run->in_hooks)
+    return;
+  hooks = g_atomic_pointer_get (&run->hooks);
+  if (hooks == NULL || !hooks->wanted (run->hooks_data))
+    return;
+  depth = run->depth;
+  for (int i = 0; i < depth; i++)
+    {
+      lua_State *L = run->stack[i];
+      lua_Hook current = lua_gethook (L);
+
+      if (current == NULL || current == hooks->hook)
+        lua_sethook (L, hooks->hook, hooks->mask, 0);
+    }
+}
+
 /* The sampling profiler, on a floor above, registers its hook and its
  * enter/leave steps here, so this floor calls no profiler by name. Set
  * before the first sample signal can be sent, never unset. */
@@ -438,15 +579,22 @@ gisle_cancel_signal_handler (int        signo,
   gboolean sample = info != NULL &&
                     (info->si_code == SI_QUEUE || info->si_code == SI_TIMER) &&
                     info->si_value.sival_ptr == (void *) &gisle_sample_signal_tag;
+  gboolean hooks = info != NULL && info->si_code == SI_QUEUE &&
+                   info->si_value.sival_ptr == (void *) &gisle_hooks_signal_tag;
 
-  if (ours || sample)
+  if (ours || sample || hooks)
     {
-      /* A sample signal may stand for a cancel signal too: a second
-       * SIGURG sent while one is pending is dropped, whatever its value. */
+      /* Any of GIsle's signals may stand for the others: a second SIGURG
+       * sent while one is pending is dropped, whatever its value. So each
+       * looks at everything: the cancel first, which wins. */
       if (run != NULL && run->cancel != NULL && gisle_cancel_should_arm (run->cancel))
         gisle_cancel_arm_all (run);
-      else if (sample)
-        gisle_cancel_arm_sample (run);
+      else
+        {
+          gisle_cancel_arm_registered_async (run);
+          if (sample)
+            gisle_cancel_arm_sample (run);
+        }
     }
   else if (gisle_previous_action.sa_flags & SA_SIGINFO)
     {
@@ -653,6 +801,7 @@ gisle_cancel_hook (lua_State *L,
     case GISLE_ARM_NONE:
       /* Left over on a coroutine from an earlier cancelled job. */
       lua_sethook (L, NULL, 0, 0);
+      gisle_cancel_arm_registered (run, L);
       return;
 
     case GISLE_ARM_GRACE:
@@ -730,8 +879,11 @@ void
 gisle_cancel_leave_lua (GisleRun *run)
 {
   lua_State *L = run->stack[0];
+  const GisleRunHooks *hooks = g_atomic_pointer_get (&run->hooks);
   const GisleSampler *sampler = g_atomic_pointer_get (&gisle_cancel_sampler);
 
+  if (hooks != NULL)
+    hooks->leave (run->hooks_data);
   if (sampler != NULL)
     sampler->leave_lua (run);
   run->depth = 0;
@@ -746,14 +898,51 @@ gisle_cancel_leave_lua (GisleRun *run)
   lua_sethook (L, NULL, 0, 0);
 }
 
+/* ---- Registered hooks ------------------------------------------------ */
+
+/* Registers the hooks of a floor above (the debugger) on @worker, once:
+ * FALSE if some are registered already. @hooks->release(@data) runs when
+ * the worker is freed. Any thread. */
+gboolean
+gisle_cancel_register_hooks (GisleWorker         *worker,
+                             const GisleRunHooks *hooks,
+                             gpointer             data)
+{
+  GisleRun *run = gisle_owner_get_run (worker);
+  gboolean done = FALSE;
+
+  gisle_mutex_lock (gisle_owner_get_lock (worker));
+  if (run->hooks == NULL)
+    {
+      /* The data first: the handler reads it once it sees the hooks. */
+      run->hooks_data = data;
+      g_atomic_pointer_set (&run->hooks, hooks);
+      done = TRUE;
+    }
+  gisle_mutex_unlock (gisle_owner_get_lock (worker));
+  return done;
+}
+
+/* From the job's message handler: an error nothing caught, with the stack
+ * where it was raised. Worker thread. */
+void
+gisle_cancel_report_error (lua_State *L)
+{
+  GisleRun *run = gisle_tls_run;
+  const GisleRunHooks *hooks = run != NULL ? g_atomic_pointer_get (&run->hooks) : NULL;
+
+  if (hooks != NULL)
+    hooks->error (run->hooks_data, L);
+}
+
 /* ---- Lua replacements that keep the cancel sticky -------------------- */
 
 /* Puts @co on the resume stack that the signal handler arms, and arms it
  * now when a cancel is due (a coroutine created before the cancel did not
  * inherit the hook). Returns the depth to restore, or -1 if the stack is
  * full. */
-static int
-gisle_cancel_push_co (lua_State *co)
+int
+gisle_cancel_push_state (lua_State *co)
 {
   GisleRun *run = gisle_tls_run;
   int depth;
@@ -771,8 +960,8 @@ gisle_cancel_push_co (lua_State *co)
   return depth;
 }
 
-static void
-gisle_cancel_pop_co (int depth)
+void
+gisle_cancel_pop_state (int depth)
 {
   GisleRun *run = gisle_tls_run;
 
@@ -787,13 +976,13 @@ gisle_cancel_pop_co (int depth)
 static int
 gisle_cancel_resetthread (lua_State *co)
 {
-  int depth = gisle_cancel_push_co (co);
+  int depth = gisle_cancel_push_state (co);
   int status;
 
   if (depth < 0)
     return lua_resetthread (co);
   status = lua_resetthread (co);
-  gisle_cancel_pop_co (depth);
+  gisle_cancel_pop_state (depth);
   return status;
 }
 
@@ -811,7 +1000,7 @@ gisle_cancel_auxresume (lua_State *L,
       return -1;
     }
 
-  depth = gisle_cancel_push_co (co);
+  depth = gisle_cancel_push_state (co);
   if (depth < 0)
     {
       lua_pushliteral (L, "C stack overflow");
@@ -820,7 +1009,7 @@ gisle_cancel_auxresume (lua_State *L,
 
   lua_xmove (L, co, narg);
   status = lua_resume (co, L, narg, &nres);
-  gisle_cancel_pop_co (depth);
+  gisle_cancel_pop_state (depth);
 
   if (status == LUA_OK || status == LUA_YIELD)
     {

@@ -300,9 +300,10 @@ static const GDBusErrorEntry g_isle_error_entries[] = {
   { G_ISLE_ERROR_DEFUNCT,        "org.gnome.GIsle.Error.Defunct" },
   { G_ISLE_ERROR_NOT_FOUND,      "org.gnome.GIsle.Error.NotFound" },
   { G_ISLE_ERROR_WOULD_DEADLOCK, "org.gnome.GIsle.Error.WouldDeadlock" },
+  { G_ISLE_ERROR_NOT_PAUSED,     "org.gnome.GIsle.Error.NotPaused" },
 };
 
-G_STATIC_ASSERT (G_N_ELEMENTS (g_isle_error_entries) == G_ISLE_ERROR_WOULD_DEADLOCK + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (g_isle_error_entries) == G_ISLE_ERROR_NOT_PAUSED + 1);
 
 /**
  * g_isle_error_quark:

@@ -110,6 +110,7 @@ gisle_job_new (GisleWorker  *worker,
   job->id = gisle_owner_next_job_id (worker);
   job->cancel = gisle_cancel_state_init ((char *) job + GISLE_JOB_SIZE, job->id);
   job->queue_link.data = job;
+  job->suspend.job = job;
   job->suspend.cancel = job->cancel;
   job->suspend.co_ref = LUA_NOREF;
   job->suspend.tasks_ref = LUA_NOREF;
@@ -622,6 +623,11 @@ gisle_job_msgh (lua_State *L)
   if (gisle_cancel_is_requested (L))
     return 1;
 
+  /* A debugger may pause here, where the error was raised. */
+  gisle_cancel_report_error (L);
+  if (gisle_cancel_is_requested (L))
+    return 1;
+
   message = gisle_job_describe_error (L, 1);
   gisle_error_info_capture (L, message);
   luaL_traceback (L, L, message, 1);
@@ -850,6 +856,11 @@ gisle_job_co_msgh (lua_State *L)
   const char *traceback;
   size_t len;
 
+  if (gisle_cancel_is_requested (L))
+    return 1;
+
+  /* A debugger may pause here, where the error was raised. */
+  gisle_cancel_report_error (L);
   if (gisle_cancel_is_requested (L))
     return 1;
 

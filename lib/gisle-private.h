@@ -136,6 +136,7 @@ typedef void (*GisleControlFunc) (GisleWorker *worker,
  * A job's coroutine, while the job runs Lua code (worker thread only). */
 struct _GisleJobSuspend
 {
+  GisleJob *job;                 /* the job it belongs to (set once, by the job) */
   GisleCancelState *cancel;      /* the job's (set once, by the job) */
   lua_State *co;                 /* the job's coroutine, or NULL */
   int co_ref;                    /* its registry reference, or LUA_NOREF */
@@ -166,6 +167,27 @@ struct _GisleWorkerSuspend
   volatile gint64 n_suspended;
   volatile gint64 n_blocking;
 };
+
+/* A floor above the cancel mechanism that keeps a Lua hook of its own on
+ * the states of a run (the debugger, gisle-debugger-hook.c). Registered
+ * once per worker, with gisle_cancel_register_hooks(), and released with
+ * the worker. The mechanism installs @hook where @wanted says so and no
+ * other hook is set (a cancel's always wins, a script's is left alone), on
+ * the job's state as it enters Lua, on every coroutine it resumes, and
+ * from the signal handler when gisle_cancel_signal_hooks() asks. */
+typedef struct
+{
+  lua_Hook hook;
+  int mask;                      /* the mask @hook is installed with */
+  /* Async-signal-safe (an atomic read): whether the run needs @hook now. */
+  gboolean (*wanted) (gpointer data);
+  /* Worker thread: the job's Lua code ended. */
+  void (*leave) (gpointer data);
+  /* Worker thread, in the job's message handler, before the traceback:
+   * an error nothing caught; the stack is still where it was raised. */
+  void (*error) (gpointer data, lua_State *L);
+  void (*release) (gpointer data);
+} GisleRunHooks;
 
 /* A sampler (the profiler) registered with gisle_cancel_set_sampler(): the
  * one-shot count hook its signal arms, and what it does as a job enters

@@ -46,6 +46,8 @@ typedef struct _GIsleExecutor GIsleExecutor;
  *   exist
  * @G_ISLE_ERROR_WOULD_DEADLOCK: a blocking call was made on the isle's own
  *   thread, where it could never complete
+ * @G_ISLE_ERROR_NOT_PAUSED: a #GIsleDebugger call that needs a paused job
+ *   was made while none is paused (or the job went on meanwhile)
  *
  * Error codes in the %G_ISLE_ERROR domain.
  */
@@ -60,6 +62,7 @@ typedef enum {
   G_ISLE_ERROR_DEFUNCT,
   G_ISLE_ERROR_NOT_FOUND,
   G_ISLE_ERROR_WOULD_DEADLOCK,
+  G_ISLE_ERROR_NOT_PAUSED,
 } GIsleError;
 
 GISLE_AVAILABLE_IN_ALL
@@ -115,6 +118,41 @@ typedef enum /*< flags >*/ {
   G_ISLE_LIBRARIES_SAFE      = 0x7f,
   G_ISLE_LIBRARIES_ALL       = 0xfff,
 } GIsleLibraries;
+
+/**
+ * GIsleExposeFlags:
+ * @G_ISLE_EXPOSE_NONE: nothing: the proxy exists, but every use fails
+ * @G_ISLE_EXPOSE_READ: scripts may read properties (`obj.prop`)
+ * @G_ISLE_EXPOSE_WRITE: scripts may write properties (`obj.prop = v`)
+ * @G_ISLE_EXPOSE_CALL: scripts may call methods through the object's
+ *   typelib (`obj:method(...)`), except the forbidden ones
+ * @G_ISLE_EXPOSE_CONNECT: scripts may connect handlers to signals
+ *   (`obj:connect()`, `obj:disconnect()`)
+ * @G_ISLE_EXPOSE_REACH: scripts may reach other objects through it:
+ *   object-valued properties, return values and out arguments become
+ *   proxies (without it they are an error), and so do object-valued signal
+ *   arguments (without it `nil`)
+ * @G_ISLE_EXPOSE_ALL: all of the above
+ *
+ * What a script may do with an object given to g_isle_expose_object_full().
+ * Objects a script reaches through it get the same flags: never more than
+ * the object they were reached from.
+ *
+ * Leave out %G_ISLE_EXPOSE_REACH, and expose only what scripts need, when
+ * an object leads to others the application holds without a reference: a
+ * widget leads to its parent and its window, whose children a script with
+ * %G_ISLE_EXPOSE_WRITE or %G_ISLE_EXPOSE_CALL could remove (`window.child =
+ * nil`) while C code still points at them.
+ */
+typedef enum /*< flags >*/ {
+  G_ISLE_EXPOSE_NONE    = 0,
+  G_ISLE_EXPOSE_READ    = 1 << 0,
+  G_ISLE_EXPOSE_WRITE   = 1 << 1,
+  G_ISLE_EXPOSE_CALL    = 1 << 2,
+  G_ISLE_EXPOSE_CONNECT = 1 << 3,
+  G_ISLE_EXPOSE_REACH   = 1 << 4,
+  G_ISLE_EXPOSE_ALL     = 0x1f,
+} GIsleExposeFlags;
 
 /**
  * GIsleStream:

@@ -29,5 +29,9 @@ guint        gisle_cancel_policy_get_hard (GisleCancelPolicy *policy);
 gboolean     gisle_cancel_policy_set_hard (GisleCancelPolicy *policy,
                                            guint              ms);
 void         gisle_cancel_cleanup_starts (GisleJob  *job);
+void         gisle_cancel_pause_clock_locked (GisleJob *job,
+                                        gint64      *remaining_us);
+void         gisle_cancel_resume_clock_locked (GisleJob *job,
+                                        gint64       remaining_us);
 
 G_END_DECLS

@@ -34,6 +34,7 @@ struct _GisleCancelPolicy
   volatile gint hard_ms;
   /* Under the worker lock. */
   GSource *deadline_source;
+  gint64 deadline_at;            /* monotonic, when it is due */
   GSource *grace_source;
   GSource *hard_source;
 };
@@ -183,8 +184,43 @@ gisle_cancel_job_started (GisleCancelPolicy *policy,
 
   worker = gisle_job_get_worker (job);
   gisle_mutex_lock (gisle_owner_get_lock (worker));
+  policy->deadline_at = g_get_monotonic_time () + (gint64) timeout * 1000;
   policy->deadline_source = gisle_watchdog_add (timeout, gisle_cancel_on_deadline, job);
   gisle_mutex_unlock (gisle_owner_get_lock (worker));
+}
+
+/* Under worker->lock, as a debugger pauses @job: its time limit stops, and
+ * @remaining_us gets what is left of it (-1 for none). A job is never
+ * paused once cancelled, so grace and hard deadline never run meanwhile. */
+void
+gisle_cancel_pause_clock_locked (GisleJob *job,
+                                 gint64   *remaining_us)
+{
+  GisleCancelPolicy *policy = gisle_owner_get_cancel_policy (gisle_job_get_worker (job));
+
+  *remaining_us = -1;
+  if (policy->deadline_source == NULL)
+    return;
+  *remaining_us = MAX (policy->deadline_at - g_get_monotonic_time (), 0);
+  gisle_source_destroy (policy->deadline_source);
+  g_clear_pointer (&policy->deadline_source, g_source_unref);
+}
+
+/* Under worker->lock, as the paused job goes on: the time limit restarts
+ * with what was left. */
+void
+gisle_cancel_resume_clock_locked (GisleJob *job,
+                                  gint64    remaining_us)
+{
+  GisleCancelPolicy *policy = gisle_owner_get_cancel_policy (gisle_job_get_worker (job));
+  guint ms;
+
+  if (remaining_us < 0 || policy->deadline_source != NULL ||
+      gisle_job_cancel_phase (job) != GISLE_CANCEL_NONE)
+    return;
+  ms = (guint) MIN ((remaining_us + 999) / 1000, G_MAXUINT);
+  policy->deadline_at = g_get_monotonic_time () + (gint64) ms * 1000;
+  policy->deadline_source = gisle_watchdog_add (ms, gisle_cancel_on_deadline, job);
 }
 
 static void

@@ -59,6 +59,8 @@ GHashTable  *gisle_worker_take_host_functions (GisleWorker *worker);
 gboolean     gisle_worker_is_closing   (GisleWorker *worker);
 gboolean     gisle_worker_is_closed    (GisleWorker *worker);
 gboolean     gisle_worker_is_defunct   (GisleWorker *worker);
+gboolean     gisle_worker_is_defunct_locked (GisleWorker *worker);
+void         gisle_worker_signal_hooks (GisleWorker *worker);
 
 /* For the profiler: the per-run record, and a sample of the running job. */
 GisleRun    *gisle_worker_get_run      (GisleWorker *worker);

@@ -391,6 +391,24 @@ gisle_worker_is_defunct (GisleWorker *worker)
   return defunct;
 }
 
+/* Under the lock. */
+gboolean
+gisle_worker_is_defunct_locked (GisleWorker *worker)
+{
+  return worker->defunct;
+}
+
+/* Sends the debugger's hooks signal to the job running now, if any, so
+ * its hook is armed at the next instruction. */
+void
+gisle_worker_signal_hooks (GisleWorker *worker)
+{
+  gisle_mutex_lock (&worker->lock);
+  if (worker->current != NULL && !worker->defunct)
+    gisle_cancel_signal_hooks (worker->pthread);
+  gisle_mutex_unlock (&worker->lock);
+}
+
 /* Sends the profiler's sample signal to the job running now, if any, so
  * its first sample starts the timer. */
 void
@@ -433,6 +451,8 @@ gisle_worker_unref (GisleWorker *worker)
   g_assert (worker->L == NULL);
   g_assert (g_queue_is_empty (&worker->queue));
 
+  /* The debugger's shared state, if one was ever attached. */
+  gisle_cancel_run_release_hooks (worker->run);
   gisle_dispatch_forget_worker (worker);
   gisle_dispatch_free_all (worker);
   gisle_delivery_free (g_steal_pointer (&worker->delivery));

@@ -17,4 +17,5 @@
 # include "gisle-pool.h"
 # include "gisle-profile.h"
 # include "gisle-bridge.h"
+# include "gisle-debugger.h"
 #undef GISLE_INSIDE

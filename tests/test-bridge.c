@@ -495,7 +495,7 @@ test_bridge_errors (void)
 
   g_isle_expose_object (isle, "thing", G_OBJECT (thing));
 
-  assert_script_error (isle, "return thing.nope", "TestThing has no property “nope”");
+  assert_script_error (isle, "return thing.nope", "TestThing has no property or method “nope”");
   assert_script_error (isle, "thing.nope = 1", "TestThing has no property “nope”");
   assert_script_error (isle, "thing.read_only = 1", "property “read-only” of TestThing is read-only");
   assert_script_error (isle, "thing.fixed = 'x'",
@@ -878,6 +878,35 @@ test_bridge_signal_runaway (void)
   g_object_unref (thing);
 }
 
+/* Without G_ISLE_EXPOSE_REACH, a handler gets the emitter but no other
+ * object of the emission, and object-valued properties are an error. */
+static void
+test_bridge_signals_no_reach (void)
+{
+  GIsle *isle = isle_new ();
+  TestThing *thing = thing_new ();
+  TestThing *other = thing_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) result = NULL;
+  g_autofree char *printed = NULL;
+  gboolean handled;
+
+  g_object_set (thing, "child", other, NULL);
+  g_isle_expose_object_full (isle, "thing", G_OBJECT (thing), G_ISLE_EXPOSE_ALL & ~G_ISLE_EXPOSE_REACH);
+  run_ok (isle, "seen = {}\n"
+                "thing:connect('poked', function (o, n, s, x) seen = {o == thing, n, x == nil} end)");
+  g_signal_emit (thing, poked_signal, 0, 7, "seven", other, &handled);
+  result = run (isle, "return seen", &error);
+  g_assert_no_error (error);
+  printed = g_variant_print (result, FALSE);
+  g_assert_cmpstr (printed, ==, "([<true>, <int64 7>, <true>],)");
+  assert_script_error (isle, "return thing.child", "the object “thing” does not let scripts reach other objects");
+
+  isle_close (isle);
+  g_object_unref (thing);
+  g_object_unref (other);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -897,6 +926,7 @@ main (int argc, char **argv)
   g_test_add_func ("/bridge/hammer", test_bridge_hammer);
   g_test_add_func ("/bridge/signals", test_bridge_signals);
   g_test_add_func ("/bridge/signal-runaway", test_bridge_signal_runaway);
+  g_test_add_func ("/bridge/signals-no-reach", test_bridge_signals_no_reach);
 
   return g_test_run ();
 }

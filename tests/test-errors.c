@@ -449,6 +449,7 @@ test_domain (void)
     { G_ISLE_ERROR_DEFUNCT, "defunct", "org.gnome.GIsle.Error.Defunct" },
     { G_ISLE_ERROR_NOT_FOUND, "not-found", "org.gnome.GIsle.Error.NotFound" },
     { G_ISLE_ERROR_WOULD_DEADLOCK, "would-deadlock", "org.gnome.GIsle.Error.WouldDeadlock" },
+    { G_ISLE_ERROR_NOT_PAUSED, "not-paused", "org.gnome.GIsle.Error.NotPaused" },
   };
   g_autoptr(GEnumClass) enum_class = NULL;
 

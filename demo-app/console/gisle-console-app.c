@@ -1,5 +1,9 @@
 /* gisle-console-app.c: the GIsle Console application.
  *
+ * The top of the application: it makes the windows (handing each the
+ * settings all share) and the preferences; nothing calls back into it.
+ * Main thread only (GTK's rule).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
@@ -10,6 +14,7 @@
 #include "gisle-console-app.h"
 #include "gisle-console-prefs.h"
 #include "gisle-console-resources.h"
+#include "gisle-console-settings.h"
 #include "gisle-console-window.h"
 
 struct _GisleConsoleApp {
@@ -63,38 +68,6 @@ about_action (GSimpleAction *action,
                          /* Translators: your names, one per line */
                          "translator-credits", _("translator-credits"),
                          NULL);
-}
-
-/**
- * gisle_console_settings_new:
- *
- * The console's settings. Installed, the schema is found as usual; run
- * from a build tree (directly, not only through `quickstart demo` or
- * `meson devenv`), it is taken from the build directory, where the build
- * compiles it.
- *
- * Returns: (transfer full): the settings of the org.gnome.GIsle.Console schema
- */
-GSettings *
-gisle_console_settings_new (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GSettingsSchemaSource) built = NULL;
-
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, GISLE_CONSOLE_APP_ID, TRUE);
-  if (schema == NULL)
-    {
-      built = g_settings_schema_source_new_from_directory (GISLE_CONSOLE_BUILD_SCHEMA_DIR, source,
-                                                           FALSE, NULL);
-      if (built != NULL)
-        schema = g_settings_schema_source_lookup (built, GISLE_CONSOLE_APP_ID, TRUE);
-    }
-  if (schema == NULL)
-    /* Aborts with GSettings' own message. */
-    return g_settings_new (GISLE_CONSOLE_APP_ID);
-  return g_settings_new_full (schema, NULL, NULL);
 }
 
 static int
@@ -196,7 +169,7 @@ gisle_console_app_activate (GApplication *app)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   if (window == NULL)
-    window = GTK_WINDOW (gisle_console_window_new (GISLE_CONSOLE_APP (app)));
+    window = GTK_WINDOW (gisle_console_window_new (GTK_APPLICATION (app), GISLE_CONSOLE_APP (app)->settings));
   gtk_window_present (window);
 }
 
@@ -208,7 +181,7 @@ gisle_console_app_open (GApplication  *app,
 {
   for (int i = 0; i < n_files; i++)
     {
-      GisleConsoleWindow *window = gisle_console_window_new (GISLE_CONSOLE_APP (app));
+      GisleConsoleWindow *window = gisle_console_window_new (GTK_APPLICATION (app), GISLE_CONSOLE_APP (app)->settings);
 
       gisle_console_window_open_file (window, files[i]);
       gtk_window_present (GTK_WINDOW (window));

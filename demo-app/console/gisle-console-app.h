@@ -6,15 +6,15 @@
 
 #include <gtk/gtk.h>
 
+#include "gisle-console-settings.h"
+
 G_BEGIN_DECLS
 
-#define GISLE_CONSOLE_APP_ID "org.gnome.GIsle.Console"
 
 #define GISLE_CONSOLE_TYPE_APP (gisle_console_app_get_type ())
 G_DECLARE_FINAL_TYPE (GisleConsoleApp, gisle_console_app, GISLE_CONSOLE, APP, GtkApplication)
 
 GisleConsoleApp *gisle_console_app_new          (GApplicationFlags  flags);
 GSettings       *gisle_console_app_get_settings (GisleConsoleApp   *self);
-GSettings       *gisle_console_settings_new     (void);
 
 G_END_DECLS

@@ -86,6 +86,21 @@ static const GisleConsoleExample examples[] = {
     "return old\n"
   },
   {
+    "objects", N_("Window and Transcript"),
+    "-- The console exposes its window and its transcript to scripts as\n"
+    "-- app.window and app.transcript: properties, and methods through\n"
+    "-- GTK's typelib, each run in the GTK main thread while the script\n"
+    "-- waits. Press Stop at any time: the script ends at once.\n"
+    "local old = app.window.title\n"
+    "for i = 1, 50 do\n"
+    "  app.window.title = (\"Row %d of 50\"):format(i)\n"
+    "  app.transcript:append_line(\"info\", (\"row %d, added by the script\"):format(i))\n"
+    "  isle.sleep(0.1)\n"
+    "end\n"
+    "app.window.title = old\n"
+    "return \"done\"\n"
+  },
+  {
     "events", N_("Events"),
     "-- isle.emit(name, value) sends an event to the host; the console\n"
     "-- shows each one as it arrives.\n"

@@ -1,10 +1,17 @@
 /* gisle-console-window.c: a console window: the application shell around
  * the libgisle-gtk widgets.
  *
- * The window owns the isle (with the set_title() host function), the
+ * The window owns the isle (with the set_title() host function, and the
+ * window itself and its transcript exposed as app.window and
+ * app.transcript), the
  * script editor (GIsleGtkEditor), the console (GIsleGtkConsole), files,
  * examples and preferences. Running, stopping, the transcript and the
  * REPL are the console's business.
+ *
+ * Below gisle-console-app.c, which creates windows: it calls only the
+ * examples, preferences and settings files, and receives its GSettings
+ * at construction. Main thread only (GTK's rule); the isle reports in
+ * the main context.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -14,6 +21,7 @@
 
 #include "gisle-console-examples.h"
 #include "gisle-console-prefs.h"
+#include "gisle-console-settings.h"
 #include "gisle-console-window.h"
 
 #define UNTITLED_NAME   "untitled.lua"
@@ -34,6 +42,9 @@ struct _GisleConsoleWindow {
   GIsleGtkEditor *editor;
   GIsleGtkConsole *console;
   GMenu *examples_menu;
+  GtkNotebook *side_panel;
+  GIsleGtkProfileView *profile_view;
+  GIsleGtkDebugPanel *debug_panel;
 
   GSettings *settings;
   GtkTextBuffer *buffer;
@@ -42,12 +53,25 @@ struct _GisleConsoleWindow {
   char *chunk_name;             /* what errors call the script */
   char *host_title;             /* set by the script through set_title() */
 
+  /* Strong: a script may take them out of the window (app.window.child =
+   * nil), and this code goes on using them. */
+  GtkWidget *content;
+  GtkWidget *titlebar;
+
   GIsle *isle;
   GtkWindow *question;          /* the "discard changes?" dialog, if shown */
   gboolean closing_confirmed;
 };
 
 G_DEFINE_FINAL_TYPE (GisleConsoleWindow, gisle_console_window, GTK_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_SETTINGS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static void start_fresh_isle (GisleConsoleWindow *self);
 static void open_chooser (GisleConsoleWindow *self);
@@ -78,6 +102,10 @@ update_title (GisleConsoleWindow *self)
   g_autofree char *heading = NULL;
   const char *name = self->script_name != NULL ? self->script_name : _("Untitled");
   gboolean modified = gtk_text_buffer_get_modified (self->buffer);
+
+  /* The script's name changes with the title: the editor's chunk name is
+   * what the console's Debug runs it under. */
+  gisle_gtk_editor_set_chunk_name (self->editor, self->chunk_name != NULL ? self->chunk_name : UNTITLED_NAME);
 
   if (self->host_title != NULL)
     heading = g_strdup (self->host_title);
@@ -183,6 +211,64 @@ location_activated_cb (GIsleGtkConsole *console,
 
   if (g_strcmp0 (chunk_name, self->chunk_name != NULL ? self->chunk_name : UNTITLED_NAME) == 0)
     gisle_gtk_editor_go_to_line (self->editor, line);
+}
+
+/* The side panel shows itself with the first profile. */
+static void
+console_profile_cb (GIsleGtkConsole *console,
+                    GParamSpec      *pspec,
+                    gpointer         user_data)
+{
+  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
+
+  if (gisle_gtk_console_get_profile (console) != NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->side_panel), TRUE);
+      gtk_notebook_set_current_page (self->side_panel,
+                                     gtk_notebook_page_num (self->side_panel, GTK_WIDGET (self->profile_view)));
+    }
+}
+
+/* Paused, nothing runs: the spinner stops and says so. */
+static void
+console_paused_cb (GIsleGtkConsole *console,
+                   GParamSpec      *pspec,
+                   gpointer         user_data)
+{
+  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
+  gboolean paused = gisle_gtk_console_get_paused (console);
+
+  gtk_spinner_set_spinning (self->spinner, !paused && gisle_gtk_console_get_busy (console));
+  if (paused)
+    gtk_label_set_label (self->elapsed_label, _("Paused"));
+}
+
+/* ... and with Debug, on the debugger's page. */
+static void
+console_debugger_cb (GIsleGtkConsole *console,
+                     GParamSpec      *pspec,
+                     gpointer         user_data)
+{
+  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
+
+  if (gisle_gtk_console_get_debugger (console) != NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->side_panel), TRUE);
+      gtk_notebook_set_current_page (self->side_panel,
+                                     gtk_notebook_page_num (self->side_panel, GTK_WIDGET (self->debug_panel)));
+    }
+}
+
+static void
+function_activated_cb (GIsleGtkProfileView     *view,
+                       GIsleGtkProfileFunction *function,
+                       gpointer                 user_data)
+{
+  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (user_data);
+
+  if (g_strcmp0 (gisle_gtk_profile_function_get_source (function),
+                 self->chunk_name != NULL ? self->chunk_name : UNTITLED_NAME) == 0)
+    gisle_gtk_editor_go_to_line (self->editor, MAX (gisle_gtk_profile_function_get_line (function), 1));
 }
 
 static void
@@ -355,6 +441,16 @@ create_isle (GisleConsoleWindow  *self,
   ref = g_new0 (GWeakRef, 1);
   g_weak_ref_init (ref, self);
   g_isle_add_function (self->isle, "set_title", host_set_title, ref, weak_ref_free);
+  /* Scripts drive the window and the transcript in the main thread (see
+   * docs/objects.md): the window's properties and methods, the
+   * transcript's methods, neither leading to other widgets, whose
+   * references this code and GIsleGtk hold without expecting a script to
+   * take them away. */
+  g_isle_expose_object_full (self->isle, "app.window", G_OBJECT (self),
+                             G_ISLE_EXPOSE_READ | G_ISLE_EXPOSE_WRITE | G_ISLE_EXPOSE_CALL);
+  g_isle_expose_object_full (self->isle, "app.transcript",
+                             G_OBJECT (gisle_gtk_console_get_output (self->console)),
+                             G_ISLE_EXPOSE_READ | G_ISLE_EXPOSE_CALL);
   g_signal_connect (self->isle, "notify::defunct", G_CALLBACK (isle_defunct_cb), self);
 
   gisle_gtk_console_set_isle (self->console, self->isle);
@@ -783,17 +879,51 @@ gisle_console_window_close_request (GtkWindow *window)
 }
 
 static void
+gisle_console_window_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      g_set_object (&self->settings, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gisle_console_window_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 gisle_console_window_constructed (GObject *object)
 {
   GisleConsoleWindow *self = GISLE_CONSOLE_WINDOW (object);
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
   g_autoptr(GError) error = NULL;
 
   G_OBJECT_CLASS (gisle_console_window_parent_class)->constructed (object);
 
-  self->settings = app != NULL && GISLE_CONSOLE_IS_APP (app)
-                   ? g_object_ref (gisle_console_app_get_settings (GISLE_CONSOLE_APP (app)))
-                   : gisle_console_settings_new ();
+  if (self->settings == NULL)
+    self->settings = gisle_console_settings_new ();
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (settings_changed_cb), self, 0);
 
   gtk_window_set_default_size (GTK_WINDOW (self),
@@ -817,6 +947,16 @@ gisle_console_window_constructed (GObject *object)
   update_title (self);
 }
 
+/* The isle holds the window (exposed as app.window), and so may a script's
+ * proxies: the window cannot wait for its dispose to close the isle. A
+ * toplevel is unrealized when gtk_window_destroy() takes it down. */
+static void
+gisle_console_window_unrealize (GtkWidget *widget)
+{
+  drop_isle (GISLE_CONSOLE_WINDOW (widget));
+  GTK_WIDGET_CLASS (gisle_console_window_parent_class)->unrealize (widget);
+}
+
 static void
 gisle_console_window_dispose (GObject *object)
 {
@@ -825,6 +965,8 @@ gisle_console_window_dispose (GObject *object)
   drop_isle (self);
   g_clear_object (&self->file);
   gtk_widget_dispose_template (GTK_WIDGET (self), GISLE_CONSOLE_TYPE_WINDOW);
+  g_clear_object (&self->content);
+  g_clear_object (&self->titlebar);
 
   G_OBJECT_CLASS (gisle_console_window_parent_class)->dispose (object);
 }
@@ -850,12 +992,23 @@ gisle_console_window_class_init (GisleConsoleWindowClass *klass)
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->constructed = gisle_console_window_constructed;
+  object_class->set_property = gisle_console_window_set_property;
+  object_class->get_property = gisle_console_window_get_property;
   object_class->dispose = gisle_console_window_dispose;
   object_class->finalize = gisle_console_window_finalize;
   window_class->close_request = gisle_console_window_close_request;
+  widget_class->unrealize = gisle_console_window_unrealize;
+
+  /* The settings all windows share; none: the console's own schema. */
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", "Settings", "The settings all windows share", G_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (GISLE_GTK_TYPE_EDITOR);
   g_type_ensure (GISLE_GTK_TYPE_CONSOLE);
+  g_type_ensure (GISLE_GTK_TYPE_PROFILE_VIEW);
+  g_type_ensure (GISLE_GTK_TYPE_DEBUG_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/gnome/GIsle/Console/ui/window.ui");
@@ -869,6 +1022,9 @@ gisle_console_window_class_init (GisleConsoleWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, editor);
   gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, console);
   gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, examples_menu);
+  gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, side_panel);
+  gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, profile_view);
+  gtk_widget_class_bind_template_child (widget_class, GisleConsoleWindow, debug_panel);
 }
 
 static void
@@ -879,6 +1035,9 @@ gisle_console_window_init (GisleConsoleWindow *self)
   GtkEventController *shortcuts;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->content = g_object_ref (gtk_window_get_child (GTK_WINDOW (self)));
+  if (gtk_window_get_titlebar (GTK_WINDOW (self)) != NULL)
+    self->titlebar = g_object_ref (gtk_window_get_titlebar (GTK_WINDOW (self)));
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries,
                                    G_N_ELEMENTS (win_entries), self);
@@ -912,18 +1071,35 @@ gisle_console_window_init (GisleConsoleWindow *self)
   g_signal_connect (self->console, "notify::progress", G_CALLBACK (console_progress_cb), self);
   g_signal_connect (self->console, "script-error", G_CALLBACK (script_error_cb), self);
   g_signal_connect (self->console, "location-activated", G_CALLBACK (location_activated_cb), self);
+
+  /* Profiles: the heat in the editor is the console's (its editor
+   * property), the table is here. */
+  g_object_bind_property (self->console, "profile", self->profile_view, "profile", G_BINDING_SYNC_CREATE);
+  g_signal_connect (self->console, "notify::profile", G_CALLBACK (console_profile_cb), self);
+  g_signal_connect (self->profile_view, "function-activated", G_CALLBACK (function_activated_cb), self);
+
+  /* Debugging: the console runs it; the panel shows the paused job. */
+  g_object_bind_property (self->console, "debugger", self->debug_panel, "debugger", G_BINDING_SYNC_CREATE);
+  g_signal_connect (self->console, "notify::debugger", G_CALLBACK (console_debugger_cb), self);
+  g_signal_connect (self->console, "notify::paused", G_CALLBACK (console_paused_cb), self);
 }
 
 /**
  * gisle_console_window_new:
- * @app: the application
+ * @app: (nullable): the application
+ * @settings: (nullable): the settings all windows share, or %NULL for
+ *   the console's own schema
+ *
+ * The window is given its settings rather than asking the application
+ * for them, so that it needs nothing of the application's type.
  *
  * Returns: (transfer full): a new console window with a fresh isle
  */
 GisleConsoleWindow *
-gisle_console_window_new (GisleConsoleApp *app)
+gisle_console_window_new (GtkApplication *app,
+                          GSettings      *settings)
 {
-  return g_object_new (GISLE_CONSOLE_TYPE_WINDOW, "application", app, NULL);
+  return g_object_new (GISLE_CONSOLE_TYPE_WINDOW, "application", app, "settings", settings, NULL);
 }
 
 /**

@@ -6,14 +6,14 @@
 
 #include <gisle-gtk.h>
 
-#include "gisle-console-app.h"
 
 G_BEGIN_DECLS
 
 #define GISLE_CONSOLE_TYPE_WINDOW (gisle_console_window_get_type ())
 G_DECLARE_FINAL_TYPE (GisleConsoleWindow, gisle_console_window, GISLE_CONSOLE, WINDOW, GtkApplicationWindow)
 
-GisleConsoleWindow *gisle_console_window_new           (GisleConsoleApp    *app);
+GisleConsoleWindow *gisle_console_window_new           (GtkApplication     *app,
+                                                        GSettings          *settings);
 void                gisle_console_window_open_file     (GisleConsoleWindow *self,
                                                         GFile              *file);
 void                gisle_console_window_set_code      (GisleConsoleWindow *self,

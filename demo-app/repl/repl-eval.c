@@ -1,7 +1,8 @@
 /* repl-eval.c: what gisle-repl runs on the isle's worker thread, through
  * g_isle_exec_async(): compiling a line as lua.c does ("return <line>"
- * first, then the line), running it with a traceback, and formatting the
- * results in Lua, where functions, cycles and __tostring are at hand.
+ * first, then the line), running it with a traceback, and walking the
+ * results in Lua, where functions, cycles and __tostring are at hand; the
+ * text follows the rules of lib/text/gisle-value-text.c, as the console's.
  *
  * Everything here touches only the lua_State handed to the exec callback,
  * on the isle's own thread (GIsle's thread rule).
@@ -9,6 +10,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "repl-eval.h"
+
+#include "gisle-value-text.h"
 
 #include <string.h>
 #include <lua.h>
@@ -30,304 +33,227 @@ repl_request_free (ReplRequest *request)
 
 /* ---- Formatting results ----------------------------------------------- */
 
+/* The walk over live Lua values; how they read is gisle-value-text.c's
+ * business, shared with the console. Nothing here raises a Lua error,
+ * so no GLib memory is ever skipped by a longjmp: what may raise
+ * (metamethods, allocation) runs in lua_pcall. */
+
+#define MAX_DEPTH 90
+
 typedef struct
 {
   lua_State *L;
-  int out;    /* a table of pieces, concatenated at the end */
-  int seen;   /* tables being printed, for cycles */
-  int n;
-} Fmt;
+  GHashTable *on_path;  /* tables being shown, for cycles */
+  char *error;          /* the first error of a __tostring, if any */
+} Walk;
 
-static void fmt_value (Fmt *f, int idx, gboolean nested, int depth);
+static const GisleValueTextStyle style = { GISLE_VALUE_TEXT_COMPACT, 0 };
 
-static void
-fmt_emit (Fmt *f)
+static char *walk_value (Walk *w, int idx, gboolean nested, guint depth);
+
+/* In protected mode: a plain table (shown as one) leaves false; anything
+ * else its text as lua.c shows it (__tostring, __name, "function: 0x..."). */
+static int
+describe (lua_State *L)
 {
-  lua_rawseti (f->L, f->out, ++f->n);
-}
-
-static void
-fmt_literal (Fmt        *f,
-             const char *text)
-{
-  lua_pushstring (f->L, text);
-  fmt_emit (f);
-}
-
-/* Strings inside tables are quoted so that "1" and 1 differ. */
-static void
-fmt_quoted (Fmt *f,
-            int  idx)
-{
-  lua_State *L = f->L;
-  size_t len;
-  const char *s = lua_tolstring (L, idx, &len);
-  luaL_Buffer b;
-
-  luaL_buffinit (L, &b);
-  luaL_addchar (&b, '"');
-  for (size_t i = 0; i < len; i++)
+  if (lua_type (L, 1) == LUA_TTABLE
+      && luaL_getmetafield (L, 1, "__tostring") == LUA_TNIL
+      && luaL_getmetafield (L, 1, "__name") == LUA_TNIL)
     {
-      unsigned char c = s[i];
-
-      switch (c)
-        {
-        case '"': luaL_addstring (&b, "\\\""); break;
-        case '\\': luaL_addstring (&b, "\\\\"); break;
-        case '\n': luaL_addstring (&b, "\\n"); break;
-        case '\r': luaL_addstring (&b, "\\r"); break;
-        case '\t': luaL_addstring (&b, "\\t"); break;
-        default:
-          if (c < 0x20 || c == 0x7f)
-            {
-              char esc[8];
-
-              g_snprintf (esc, sizeof esc, "\\%u", c);
-              luaL_addstring (&b, esc);
-            }
-          else
-            luaL_addchar (&b, c);
-        }
+      lua_pushboolean (L, 0);
+      return 1;
     }
-  luaL_addchar (&b, '"');
-  luaL_pushresult (&b);
-  fmt_emit (f);
+  luaL_tolstring (L, 1, NULL);
+  return 1;
 }
 
-static gboolean
-is_identifier (const char *name)
+/* In protected mode: a table of the keys of table 1, in traversal order. */
+static int
+collect_keys (lua_State *L)
 {
-  static const char * const reserved[] = {
-    "and", "break", "do", "else", "elseif", "end", "false", "for",
-    "function", "goto", "if", "in", "local", "nil", "not", "or", "repeat",
-    "return", "then", "true", "until", "while",
-  };
+  lua_Integer n = 0;
 
-  if (!g_ascii_isalpha (name[0]) && name[0] != '_')
-    return FALSE;
-  for (const char *p = name; *p; p++)
-    if (!g_ascii_isalnum (*p) && *p != '_')
-      return FALSE;
-  for (gsize i = 0; i < G_N_ELEMENTS (reserved); i++)
-    if (strcmp (name, reserved[i]) == 0)
-      return FALSE;
-  return TRUE;
+  lua_newtable (L);
+  lua_pushnil (L);
+  while (lua_next (L, 1) != 0)
+    {
+      lua_pop (L, 1);
+      lua_pushvalue (L, -1);
+      lua_rawseti (L, 2, ++n);
+    }
+  return 1;
+}
+
+/* Runs @fn on the value at @idx, leaving its result on the stack; FALSE
+ * (and the error kept) if it failed. */
+static gboolean
+call_protected (Walk          *w,
+                lua_CFunction  fn,
+                int            idx)
+{
+  lua_State *L = w->L;
+
+  lua_pushcfunction (L, fn);
+  lua_pushvalue (L, idx);
+  if (lua_pcall (L, 1, 1, 0) == LUA_OK)
+    return TRUE;
+  if (w->error == NULL)
+    w->error = g_strdup (lua_type (L, -1) == LUA_TSTRING ? lua_tostring (L, -1) : "(error object is not a string)");
+  lua_pop (L, 1);
+  return FALSE;
 }
 
 typedef struct
 {
-  int rank;          /* integers, floats, booleans, strings, the rest */
-  lua_Integer i;
-  lua_Number d;
-  const char *s;     /* held by the keys table */
-  size_t len;
-  int position;      /* in the keys table */
-} KeyInfo;
+  Walk *w;
+  int table;
+  int keys;
+} Entries;
 
-/* Lua tables have no order; sorting makes the output stable: integers
- * first (so that 1..n shows as a list), then the rest. Never raises. */
-static int
-compare_keys (gconstpointer a,
-              gconstpointer b,
-              gpointer      data)
+static char *
+render_entry (gpointer    data,
+              gsize       index,
+              gboolean    key,
+              const char *indent,
+              guint       depth)
 {
-  const KeyInfo *ka = a, *kb = b;
+  Entries *e = data;
+  lua_State *L = e->w->L;
+  char *text;
 
-  if (ka->rank != kb->rank)
-    return ka->rank < kb->rank ? -1 : 1;
-  switch (ka->rank)
-    {
-    case 0:
-      return ka->i < kb->i ? -1 : ka->i > kb->i;
-    case 1:
-      return ka->d < kb->d ? -1 : ka->d > kb->d;
-    case 2:
-      return (int) ka->i - (int) kb->i;
-    case 3:
-      {
-        int c = memcmp (ka->s, kb->s, MIN (ka->len, kb->len));
-        return c != 0 ? c : (ka->len < kb->len ? -1 : ka->len > kb->len);
-      }
-    default:
-      return ka->position - kb->position;   /* the order of traversal */
-    }
+  lua_rawgeti (L, e->keys, (lua_Integer) index + 1);
+  if (!key)
+    lua_rawget (L, e->table);
+  text = walk_value (e->w, -1, TRUE, depth);
+  lua_pop (L, 1);
+  return text;
 }
 
-static void
-fmt_table (Fmt *f,
-           int  t,
-           int  depth)
+static char *
+walk_table (Walk *w,
+            int   t,
+            guint depth)
 {
-  lua_State *L = f->L;
-  int keys, nkeys = 0;
-  KeyInfo *info;
-  lua_Integer next_index = 1;
+  lua_State *L = w->L;
+  g_autofree GisleValueTextKey *keys = NULL;
+  Entries entries = { w, t, 0 };
+  lua_Integer n;
+  char *text;
 
-  lua_newtable (L);
-  keys = lua_gettop (L);
-  lua_pushnil (L);
-  while (lua_next (L, t) != 0)
+  if (!call_protected (w, collect_keys, t))
+    return g_strdup ("{…}");
+  entries.keys = lua_gettop (L);
+  n = (lua_Integer) lua_rawlen (L, entries.keys);
+  keys = g_new0 (GisleValueTextKey, MAX (n, 1));
+  for (lua_Integer i = 0; i < n; i++)
     {
-      lua_pop (L, 1);
-      lua_pushvalue (L, -1);
-      lua_rawseti (L, keys, ++nkeys);
-    }
+      GisleValueTextKey *k = &keys[i];
 
-  /* Held by the stack, so a Lua error (out of memory) frees it too. */
-  info = lua_newuserdatauv (L, sizeof (KeyInfo) * MAX (nkeys, 1), 0);
-  for (int i = 0; i < nkeys; i++)
-    {
-      KeyInfo *k = &info[i];
-
-      memset (k, 0, sizeof *k);
-      k->position = i + 1;
-      lua_rawgeti (L, keys, i + 1);
-      switch (lua_type (L, -1))
+      k->index = (gsize) i;
+      k->kind = GISLE_VALUE_TEXT_KEY_OTHER;
+      switch (lua_rawgeti (L, entries.keys, i + 1))
         {
         case LUA_TNUMBER:
-          if (lua_isinteger (L, -1))
-            k->i = lua_tointeger (L, -1);
+          k->kind = GISLE_VALUE_TEXT_KEY_NUMBER;
+          k->is_integer = lua_isinteger (L, -1);
+          if (k->is_integer)
+            k->integer = lua_tointeger (L, -1);
           else
-            {
-              k->rank = 1;
-              k->d = lua_tonumber (L, -1);
-            }
+            k->number = lua_tonumber (L, -1);
           break;
         case LUA_TBOOLEAN:
-          k->rank = 2;
-          k->i = lua_toboolean (L, -1);
+          k->kind = GISLE_VALUE_TEXT_KEY_BOOLEAN;
+          k->boolean = lua_toboolean (L, -1);
           break;
         case LUA_TSTRING:
-          k->rank = 3;
-          k->s = lua_tolstring (L, -1, &k->len);
+          /* The keys table holds the string while it is shown. */
+          k->kind = GISLE_VALUE_TEXT_KEY_STRING;
+          k->string = lua_tolstring (L, -1, &k->len);
           break;
         default:
-          k->rank = 4;
+          break;
         }
       lua_pop (L, 1);
     }
-  g_qsort_with_data (info, nkeys, sizeof (KeyInfo), compare_keys, NULL);
 
-  fmt_literal (f, "{");
-  for (int i = 0; i < nkeys; i++)
-    {
-      KeyInfo *k = &info[i];
-
-      luaL_checkstack (L, 8, "table too deep to print");
-      if (i > 0)
-        fmt_literal (f, ", ");
-      lua_rawgeti (L, keys, k->position);
-      /* Keys 1, 2, 3... print as a list, as they were written. */
-      if (next_index > 0 && k->rank == 0 && k->i == next_index)
-        next_index++;
-      else
-        {
-          next_index = 0;
-          if (k->rank == 3 && strlen (k->s) == k->len && is_identifier (k->s))
-            {
-              lua_pushvalue (L, -1);
-              fmt_emit (f);
-            }
-          else
-            {
-              fmt_literal (f, "[");
-              fmt_value (f, -1, TRUE, depth + 1);
-              fmt_literal (f, "]");
-            }
-          fmt_literal (f, " = ");
-        }
-      lua_rawget (L, t);
-      fmt_value (f, -1, TRUE, depth + 1);
-      lua_pop (L, 1);
-    }
-  fmt_literal (f, "}");
-  lua_pop (L, 2);  /* info, keys */
+  g_hash_table_add (w->on_path, (gpointer) lua_topointer (L, t));
+  text = gisle_value_text_table (&style, keys, (gsize) n, render_entry, &entries, "", depth);
+  g_hash_table_remove (w->on_path, lua_topointer (L, t));
+  lua_pop (L, 1);  /* keys */
+  return text;
 }
 
-static void
-fmt_value (Fmt      *f,
-           int       idx,
-           gboolean  nested,
-           int       depth)
+static char *
+walk_value (Walk     *w,
+            int       idx,
+            gboolean  nested,
+            guint     depth)
 {
-  lua_State *L = f->L;
+  lua_State *L = w->L;
+  char *text;
 
   idx = lua_absindex (L, idx);
-  luaL_checkstack (L, 8, "table too deep to print");
+  if (!lua_checkstack (L, 8))
+    return g_strdup ("…");
 
-  switch (lua_type (L, idx))
+  if (lua_type (L, idx) == LUA_TSTRING)
     {
-    case LUA_TSTRING:
-      if (nested)
-        fmt_quoted (f, idx);
-      else
-        {
-          lua_pushvalue (L, idx);
-          fmt_emit (f);
-        }
-      return;
+      size_t len;
+      const char *s = lua_tolstring (L, idx, &len);
+      GString *out;
 
-    case LUA_TTABLE:
-      /* A table that names itself (__tostring, __name) prints as lua.c
-       * prints it, and so does one already being printed (a cycle). */
-      if (luaL_getmetafield (L, idx, "__tostring") != LUA_TNIL ||
-          luaL_getmetafield (L, idx, "__name") != LUA_TNIL)
-        lua_pop (L, 1);
-      else
-        {
-          lua_pushvalue (L, idx);
-          if (lua_rawget (L, f->seen) == LUA_TNIL && depth < 90)
-            {
-              lua_pop (L, 1);
-              lua_pushvalue (L, idx);
-              lua_pushboolean (L, 1);
-              lua_rawset (L, f->seen);
-              fmt_table (f, idx, depth);
-              lua_pushvalue (L, idx);
-              lua_pushnil (L);
-              lua_rawset (L, f->seen);
-              return;
-            }
-          lua_pop (L, 1);
-        }
-      G_GNUC_FALLTHROUGH;
-
-    default:
-      /* lua.c prints with luaL_tolstring: __tostring, __name, then
-       * "function: 0x...". */
-      luaL_tolstring (L, idx, NULL);
-      fmt_emit (f);
+      /* Quoted inside tables, so that "1" and 1 differ; as is at the top,
+       * as lua.c prints it. */
+      if (!nested)
+        return g_strndup (s, len);
+      out = g_string_new (NULL);
+      gisle_value_text_append_quoted (out, s, len);
+      return g_string_free (out, FALSE);
     }
+
+  if (!call_protected (w, describe, idx))
+    return g_strdup ("?");
+  if (lua_type (L, -1) == LUA_TBOOLEAN)
+    {
+      lua_pop (L, 1);
+      /* A table already being shown (a cycle), or too deep, shows as
+       * lua.c shows it. */
+      if (depth < MAX_DEPTH && !g_hash_table_contains (w->on_path, lua_topointer (L, idx)))
+        return walk_table (w, idx, depth);
+      lua_pushfstring (L, "table: %p", lua_topointer (L, idx));
+    }
+  text = g_strdup (lua_tostring (L, -1));
+  lua_pop (L, 1);
+  return text;
 }
 
-/* In protected mode: the values on the stack, as one line. */
-static int
-format_results (lua_State *L)
+/* The values on the stack above @base, as one line; NULL and @error set
+ * if a __tostring failed. */
+static char *
+format_results (lua_State  *L,
+                int         base,
+                char      **error)
 {
-  int n = lua_gettop (L);
-  Fmt f = { L, 0, 0, 0 };
-  luaL_Buffer b;
+  Walk w = { L, g_hash_table_new (NULL, NULL), NULL };
+  g_autoptr(GString) out = g_string_new (NULL);
+  int top = lua_gettop (L);
 
-  lua_newtable (L);
-  f.out = lua_gettop (L);
-  lua_newtable (L);
-  f.seen = lua_gettop (L);
-  for (int i = 1; i <= n; i++)
+  for (int i = base + 1; i <= top; i++)
     {
-      if (i > 1)
-        fmt_literal (&f, "\t");
-      fmt_value (&f, i, FALSE, 0);
-    }
-  fmt_literal (&f, "\n");
+      g_autofree char *text = walk_value (&w, i, FALSE, 0);
 
-  luaL_buffinit (L, &b);
-  for (int i = 1; i <= f.n; i++)
-    {
-      lua_rawgeti (L, f.out, i);
-      luaL_addvalue (&b);
+      if (i > base + 1)
+        g_string_append_c (out, '\t');
+      g_string_append (out, text);
     }
-  luaL_pushresult (&b);
-  return 1;
+  g_string_append_c (out, '\n');
+  g_hash_table_unref (w.on_path);
+  if (w.error != NULL)
+    {
+      *error = w.error;
+      return NULL;
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 /* ---- Running a chunk --------------------------------------------------- */
@@ -495,25 +421,19 @@ repl_run_request (GIsle      *isle,
 
   if (request->print && lua_gettop (L) > base + 1)
     {
-      size_t len;
-      const char *text;
-      GVariant *result;
+      g_autofree char *failure = NULL;
+      char *text = format_results (L, base + 1, &failure);
 
-      lua_pushcfunction (L, format_results);
-      lua_insert (L, base + 2);
-      status = lua_pcall (L, lua_gettop (L) - base - 2, 1, base + 1);
-      if (status != LUA_OK)
+      lua_settop (L, base);
+      if (text == NULL)
         {
           /* As lua.c: "error calling 'print' (...)". */
-          lua_pushfstring (L, "error printing the results (%s)", lua_tostring (L, -1));
-          set_lua_error (L, status, G_ISLE_ERROR_RUNTIME, error);
-          lua_settop (L, base);
+          g_set_error (error, G_ISLE_ERROR, G_ISLE_ERROR_RUNTIME,
+                       "error printing the results (%s)", failure);
           return NULL;
         }
-      text = lua_tolstring (L, -1, &len);
-      result = g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, text, len, 1);
-      lua_settop (L, base);
-      return result;
+      return g_variant_new_from_data (G_VARIANT_TYPE_BYTESTRING, text, strlen (text),
+                                      TRUE, g_free, text);
     }
 
   lua_settop (L, base);
@@ -583,7 +503,7 @@ repl_complete (GIsle      *isle,
             {
               const char *key = lua_tostring (L, -1);
 
-              if (g_str_has_prefix (key, word) && is_identifier (key))
+              if (g_str_has_prefix (key, word) && gisle_value_text_is_identifier (key, strlen (key)))
                 g_ptr_array_add (names, g_strdup_printf ("%.*s%s", (int) (word - prefix), prefix, key));
             }
         }

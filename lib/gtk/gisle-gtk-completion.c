@@ -4,6 +4,10 @@
  * __console_complete() helper from console.lua walks the globals (and the
  * tables named before the last dot or colon) and returns matching names.
  *
+ * Floor 1 of lib/gtk: calls only gisle-gtk-support.c.
+ * Thread rule: main thread only; the isle answers through its own
+ * main-context delivery.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"

@@ -5,6 +5,10 @@
  * progress, events) arrives in the main context, so this file never deals
  * with threads.
  *
+ * Floor 5 of lib/gtk, the top: calls gisle-gtk-debug-session.c,
+ * gisle-gtk-repl.c, gisle-gtk-editor.c and the files below them.
+ * Thread rule: main thread only (see above).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
@@ -12,6 +16,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "gisle-gtk-private.h"
+#include "gisle-gtk-debug-session.h"
 
 #define REPL_CHUNK_NAME "stdin"
 #define TICK_MS         100
@@ -31,6 +36,7 @@ typedef struct {
   gint64 started;
   char *code;
   char *chunk_name;
+  gboolean from_editor;         /* the code is the editor's text */
 } Job;
 
 /**
@@ -60,7 +66,25 @@ typedef struct {
  * isle's sampling profiler (see g_isle_profile_start()) while chunks run:
  * when a chunk ends, the transcript shows how many samples were taken and
  * the five functions with the most samples of their own.
- * [property@GIsleGtk.Console:profiling] follows it.
+ * [property@GIsleGtk.Console:profiling] follows it, and
+ * [property@GIsleGtk.Console:profile] holds the whole profile, for a
+ * [class@GIsleGtk.ProfileView] (bind the two properties).
+ *
+ * Given the script editor ([property@GIsleGtk.Console:editor]), the
+ * console shows the heat of the lines of a profiled script that is the
+ * editor's text in the editor's margin.
+ *
+ * The console debugs too: the `debug` action runs the editor's script
+ * with its breakpoints (see [method@GIsleGtk.Console.debug_script]);
+ * `continue` (F5, which also starts debugging when nothing runs),
+ * `step-over` (F10), `step-into` (F11), `step-out` (Shift+F11) and
+ * `pause` act on the paused script; while it is paused, the REPL
+ * evaluates what is typed in the paused function's frame (statements
+ * like `x = 1` set its variables). The keys work anywhere in the
+ * console's window (the console reads them on the window before the
+ * focused widget does, while their action is enabled).
+ * [property@GIsleGtk.Console:debugger] is the session's
+ * debugger, for a [class@GIsleGtk.DebugPanel].
  */
 struct _GIsleGtkConsole {
   GtkWidget parent_instance;
@@ -93,6 +117,15 @@ struct _GIsleGtkConsole {
    * action is off, neither is ever set: nothing runs. */
   gboolean profile;
   gboolean profiler_started;
+  GVariant *last_profile;       /* of the last profiled chunk */
+
+  GIsleGtkEditor *editor;       /* weak: the application owns it */
+
+  /* From Debug until the debugged script ends. */
+  GIsleGtkDebugSession *session;
+  gboolean paused;
+  gint64 paused_since;              /* monotonic; elapsed excludes pauses */
+  GtkEventController *debug_keys;   /* on the root, while rooted */
 };
 
 G_DEFINE_FINAL_TYPE (GIsleGtkConsole, gisle_gtk_console, GTK_TYPE_WIDGET)
@@ -110,6 +143,10 @@ enum {
   PROP_HISTORY_SIZE,
   PROP_CONTINUING,
   PROP_PROFILING,
+  PROP_PROFILE,
+  PROP_EDITOR,
+  PROP_DEBUGGER,
+  PROP_PAUSED,
   N_PROPS
 };
 
@@ -161,11 +198,26 @@ tick_cb (gpointer user_data)
 {
   GIsleGtkConsole *self = user_data;
 
-  if (self->job == NULL)
+  if (self->job == NULL || self->paused)
     return G_SOURCE_CONTINUE;
   self->elapsed = (g_get_monotonic_time () - self->job->started) / (double) G_USEC_PER_SEC;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ELAPSED]);
   return G_SOURCE_CONTINUE;
+}
+
+/* Debug and Continue start a debugged run of the editor's script when
+ * nothing runs; Continue and the steps go on from a pause. */
+static void
+update_debug_actions (GIsleGtkConsole *self)
+{
+  gboolean can_start = self->job == NULL && self->isle != NULL && self->editor != NULL;
+
+  set_action_enabled (self, "debug", can_start);
+  set_action_enabled (self, "continue", can_start || self->paused);
+  set_action_enabled (self, "pause", self->session != NULL && self->job != NULL && !self->paused);
+  set_action_enabled (self, "step-over", self->paused);
+  set_action_enabled (self, "step-into", self->paused);
+  set_action_enabled (self, "step-out", self->paused);
 }
 
 static void
@@ -182,6 +234,7 @@ set_state (GIsleGtkConsole      *self,
   g_object_freeze_notify (G_OBJECT (self));
   set_action_enabled (self, "run", !busy && self->isle != NULL);
   set_action_enabled (self, "stop", state == GISLE_GTK_CONSOLE_RUNNING);
+  update_debug_actions (self);
   gisle_gtk_repl_set_busy (self->repl, busy);
   if (busy != was_busy)
     {
@@ -315,6 +368,20 @@ report_profile (GIsleGtkConsole *self,
     }
 }
 
+/* Keeps the profile for the profile property, and shows its heat in the
+ * editor when the chunk was the editor's script. */
+static void
+show_profile (GIsleGtkConsole *self,
+              Job             *job,
+              GVariant        *profile)
+{
+  g_clear_pointer (&self->last_profile, g_variant_unref);
+  self->last_profile = g_variant_ref (profile);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
+  if (self->editor != NULL && job->from_editor)
+    gisle_gtk_editor_show_profile (self->editor, profile, job->chunk_name);
+}
+
 /* Jobs */
 
 static void
@@ -369,12 +436,130 @@ start_job (GIsleGtkConsole *self,
   job->started = g_get_monotonic_time ();
   job->code = g_strdup (code);
   job->chunk_name = g_strdup (chunk_name);
+  if (kind == JOB_SCRIPT && self->editor != NULL)
+    {
+      g_autofree char *text = gisle_gtk_editor_get_text (self->editor);
+
+      job->from_editor = g_strcmp0 (text, code) == 0;
+    }
   self->job = job;
 
   set_state (self, GISLE_GTK_CONSOLE_RUNNING);
   if (self->profile && !start_profiler (self))
     set_profile_state (self, FALSE);
   submit_job (self, job);
+}
+
+/* Debugging */
+
+static void
+set_paused (GIsleGtkConsole *self,
+            gboolean         paused)
+{
+  if (self->paused == paused)
+    return;
+  self->paused = paused;
+  /* Time paused does not count, as for the isle's time limit: the job
+   * "started" later by as long as it was paused. */
+  if (paused)
+    self->paused_since = g_get_monotonic_time ();
+  else if (self->job != NULL)
+    self->job->started += g_get_monotonic_time () - self->paused_since;
+  gisle_gtk_repl_set_paused (self->repl, paused);
+  update_debug_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
+}
+
+static void
+debugger_paused_cb (GIsleDebugger    *debugger,
+                    GIslePauseReason  reason,
+                    const char       *chunk,
+                    int               line,
+                    const char       *message,
+                    gpointer          user_data)
+{
+  GIsleGtkConsole *self = GISLE_GTK_CONSOLE (user_data);
+  g_autofree char *where = line > 0 ? g_strdup_printf ("%s:%d", chunk, line) : g_strdup (chunk);
+  g_autofree char *text = NULL;
+
+  switch (reason)
+    {
+    case G_ISLE_PAUSE_REASON_ERROR:
+      /* Translators: %s is a place in a script, e.g. "script.lua:3",
+       * then an error message */
+      text = g_strdup_printf (_("Paused at %s on an error: %s"), where, message != NULL ? message : "");
+      break;
+    case G_ISLE_PAUSE_REASON_CONDITION_ERROR:
+      /* Translators: %s is a place in a script, then an error message */
+      text = g_strdup_printf (_("Paused at %s: the breakpoint's condition failed: %s"),
+                              where, message != NULL ? message : "");
+      break;
+    case G_ISLE_PAUSE_REASON_BREAKPOINT:
+      /* Translators: %s is a place in a script, e.g. "script.lua:3" */
+      text = g_strdup_printf (_("Paused at %s, at a breakpoint."), where);
+      break;
+    case G_ISLE_PAUSE_REASON_STEP:
+    case G_ISLE_PAUSE_REASON_REQUEST:
+    default:
+      /* Translators: %s is a place in a script, e.g. "script.lua:3" */
+      text = g_strdup_printf (_("Paused at %s."), where);
+      break;
+    }
+  gisle_gtk_output_append_line (self->output, GISLE_GTK_TEXT_INFO, text);
+  set_paused (self, TRUE);
+}
+
+static void
+debugger_resumed_cb (GIsleDebugger *debugger,
+                     gpointer       user_data)
+{
+  set_paused (GISLE_GTK_CONSOLE (user_data), FALSE);
+}
+
+/* Ends the debug session, if any: the debugger is detached. */
+static void
+end_debugging (GIsleGtkConsole *self)
+{
+  g_autoptr(GIsleGtkDebugSession) session = g_steal_pointer (&self->session);
+
+  if (session == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (gisle_gtk_debug_session_get_debugger (session), self);
+  set_paused (self, FALSE);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEBUGGER]);
+}
+
+static gboolean
+start_debugging (GIsleGtkConsole *self,
+                 const char      *code,
+                 const char      *chunk_name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  GIsleGtkEditor *editor = NULL;
+  GIsleDebugger *debugger;
+
+  if (self->editor != NULL)
+    {
+      text = gisle_gtk_editor_get_text (self->editor);
+      if (g_strcmp0 (text, code) == 0)
+        editor = self->editor;
+    }
+  self->session = gisle_gtk_debug_session_new (self->isle, editor, chunk_name, &error);
+  if (self->session == NULL)
+    {
+      g_autofree char *message = NULL;
+
+      /* Translators: %s is the reason, from the library */
+      message = g_strdup_printf (_("Could not start the debugger: %s"), error->message);
+      gisle_gtk_output_append_line (self->output, GISLE_GTK_TEXT_WARNING, message);
+      return FALSE;
+    }
+  debugger = gisle_gtk_debug_session_get_debugger (self->session);
+  g_signal_connect (debugger, "paused", G_CALLBACK (debugger_paused_cb), self);
+  g_signal_connect (debugger, "resumed", G_CALLBACK (debugger_resumed_cb), self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEBUGGER]);
+  return TRUE;
 }
 
 /* Ends the running job as far as the console is concerned; its callback
@@ -385,15 +570,8 @@ finish_job (GIsleGtkConsole *self)
   self->job = NULL;
   /* A chunk that ended without a report (unfinished, abandoned). */
   discard_profiler (self);
+  end_debugging (self);
   set_state (self, GISLE_GTK_CONSOLE_IDLE);
-}
-
-/* "⏹" (U+23F9) is missing from the default fonts (DejaVu, Cantarell):
- * it showed as a box. "■" (U+25A0) is in every one of them. */
-const char *
-gisle_gtk_stop_symbol (void)
-{
-  return "■";
 }
 
 /* Says how much of a stopped job's output was never shown, once the job
@@ -578,7 +756,10 @@ eval_cb (GObject      *source,
       g_autoptr(GVariant) profile = stop_profiler (self);
 
       if (profile != NULL)
-        report_profile (self, profile);
+        {
+          report_profile (self, profile);
+          show_profile (self, job, profile);
+        }
     }
 
   if (self->job == job)
@@ -588,12 +769,48 @@ eval_cb (GObject      *source,
 }
 
 static void
+paused_eval_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GIsleGtkConsole) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = g_isle_debugger_evaluate_finish (G_ISLE_DEBUGGER (source), result, &error);
+
+  if (self->output == NULL)
+    return;   /* disposed meanwhile */
+  if (value != NULL)
+    {
+      g_autofree char *text = gisle_gtk_format_value (value);
+
+      gisle_gtk_output_append_line (self->output, GISLE_GTK_TEXT_RESULT, text);
+    }
+  else
+    gisle_gtk_output_append_line (self->output, GISLE_GTK_TEXT_ERROR, error->message);
+}
+
+static void
 repl_submit_cb (GIsleGtkRepl *repl,
                 const char   *code,
                 gpointer      user_data)
 {
   GIsleGtkConsole *self = GISLE_GTK_CONSOLE (user_data);
 
+  /* Paused: the line runs in the paused function's frame (its locals,
+   * upvalues and globals), as the debugger's evaluate does; a statement
+   * such as "x = 1" sets a variable there. */
+  if (self->paused)
+    {
+      const char *expr = code[0] == '=' ? code + 1 : code;
+
+      /* Into the history now: the answers come in order, but a second
+       * line may be typed before the first one's. */
+      gisle_gtk_repl_end_continuation (self->repl);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY]);
+      g_isle_debugger_evaluate_async (gisle_gtk_debug_session_get_debugger (self->session), 0, expr,
+                                      NULL, paused_eval_cb, g_object_ref (self));
+      return;
+    }
   if (self->job != NULL || self->isle == NULL)
     return;
   start_job (self, JOB_REPL_EXPRESSION, code, REPL_CHUNK_NAME);
@@ -704,53 +921,6 @@ isle_defunct_cb (GIsle      *isle,
   finish_job (self);
 }
 
-/* Helpers in the isle */
-
-static void
-helpers_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(GVariant) ret = NULL;
-  g_autoptr(GError) error = NULL;
-
-  ret = g_isle_eval_full_finish (G_ISLE (source), result, &error);
-  if (ret == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_warning ("Could not install the console helpers: %s", error->message);
-}
-
-/* Installs console.lua (repr, __console_show, __console_complete) in
- * @isle, once: as the isle runs jobs in order, it is there before any job
- * submitted afterwards. */
-void
-gisle_gtk_ensure_helpers (GIsle *isle)
-{
-  g_autoptr(GBytes) bytes = NULL;
-  g_autofree char *code = NULL;
-
-  if (g_object_get_data (G_OBJECT (isle), "gisle-gtk-helpers") != NULL)
-    return;
-  g_object_set_data (G_OBJECT (isle), "gisle-gtk-helpers", GINT_TO_POINTER (1));
-  bytes = g_resources_lookup_data (GISLE_GTK_RESOURCE_PATH "/console.lua",
-                                   G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
-  g_return_if_fail (bytes != NULL);
-  code = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  g_isle_eval_full_async (isle, code, "=console.lua", 0, NULL, helpers_cb, NULL);
-}
-
-void
-gisle_gtk_ensure_i18n (void)
-{
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done))
-    {
-      bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-      g_once_init_leave (&done, 1);
-    }
-}
-
 /* Actions */
 
 static void
@@ -797,7 +967,71 @@ profile_change_state (GSimpleAction *action,
     }
 }
 
+static void
+debug_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  GIsleGtkConsole *self = GISLE_GTK_CONSOLE (user_data);
+  g_autofree char *code = NULL;
+
+  if (self->editor == NULL)
+    return;
+  code = gisle_gtk_editor_get_text (self->editor);
+  gisle_gtk_console_debug_script (self, code, gisle_gtk_editor_get_chunk_name (self->editor));
+}
+
+static void
+continue_action (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  GIsleGtkConsole *self = GISLE_GTK_CONSOLE (user_data);
+
+  if (self->paused)
+    g_isle_debugger_resume (gisle_gtk_debug_session_get_debugger (self->session));
+  else if (self->job == NULL)
+    debug_action (action, parameter, user_data);
+}
+
+static void
+pause_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  GIsleGtkConsole *self = GISLE_GTK_CONSOLE (user_data);
+
+  if (self->session != NULL && !self->paused)
+    g_isle_debugger_pause (gisle_gtk_debug_session_get_debugger (self->session));
+}
+
+static void
+step_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  GIsleGtkConsole *self = GISLE_GTK_CONSOLE (user_data);
+  const char *name = g_action_get_name (G_ACTION (action));
+  GIsleDebugger *debugger;
+
+  if (!self->paused)
+    return;
+  debugger = gisle_gtk_debug_session_get_debugger (self->session);
+  if (g_str_equal (name, "step-over"))
+    g_isle_debugger_step_over (debugger);
+  else if (g_str_equal (name, "step-into"))
+    g_isle_debugger_step_into (debugger);
+  else
+    g_isle_debugger_step_out (debugger);
+}
+
 static const GActionEntry console_entries[] = {
+  { "debug", debug_action },
+  { "continue", continue_action },
+  { "pause", pause_action },
+  { "step-over", step_action },
+  { "step-into", step_action },
+  { "step-out", step_action },
   { "run", run_action },
   { "stop", stop_action },
   { "clear", clear_action },
@@ -849,6 +1083,18 @@ gisle_gtk_console_get_property (GObject    *object,
     case PROP_PROFILING:
       g_value_set_boolean (value, self->profile);
       break;
+    case PROP_PROFILE:
+      g_value_set_variant (value, self->last_profile);
+      break;
+    case PROP_EDITOR:
+      g_value_set_object (value, self->editor);
+      break;
+    case PROP_DEBUGGER:
+      g_value_set_object (value, gisle_gtk_console_get_debugger (self));
+      break;
+    case PROP_PAUSED:
+      g_value_set_boolean (value, self->paused);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -872,6 +1118,9 @@ gisle_gtk_console_set_property (GObject      *object,
       break;
     case PROP_HISTORY:
       gisle_gtk_console_set_history (self, g_value_get_boxed (value));
+      break;
+    case PROP_EDITOR:
+      gisle_gtk_console_set_editor (self, g_value_get_object (value));
       break;
     case PROP_HISTORY_SIZE:
       if (self->history_size != g_value_get_uint (value))
@@ -907,8 +1156,66 @@ drop_isle (GIsleGtkConsole *self)
       g_cancellable_cancel (self->job->cancellable);
       self->job = NULL;
     }
+  end_debugging (self);
   g_signal_handlers_disconnect_by_data (isle, self);
   gisle_gtk_repl_set_isle (self->repl, NULL);
+}
+
+/* The debugger's keys work wherever the focus is in the window, so they
+ * are read on the window, in the capture phase: before the focused
+ * widget, and before the window's own shortcuts (a primary menu button
+ * takes F10, which opened the menu instead of stepping). A key whose
+ * action is disabled goes on as if the console were not there, so F10
+ * opens that menu when nothing is paused. */
+static gboolean
+debug_key_pressed_cb (GtkEventControllerKey *controller,
+                      guint                  keyval,
+                      guint                  keycode,
+                      GdkModifierType        state,
+                      gpointer               user_data)
+{
+  GIsleGtkConsole *self = GISLE_GTK_CONSOLE (user_data);
+  GdkModifierType mods = state & gtk_accelerator_get_default_mod_mask ();
+  const char *action = NULL;
+
+  if (keyval == GDK_KEY_F5 && mods == 0)
+    action = "continue";
+  else if (keyval == GDK_KEY_F10 && mods == 0)
+    action = "step-over";
+  else if (keyval == GDK_KEY_F11 && mods == 0)
+    action = "step-into";
+  else if (keyval == GDK_KEY_F11 && mods == GDK_SHIFT_MASK)
+    action = "step-out";
+  if (action == NULL || !g_action_group_get_action_enabled (G_ACTION_GROUP (self->actions), action))
+    return GDK_EVENT_PROPAGATE;
+  g_action_group_activate_action (G_ACTION_GROUP (self->actions), action, NULL);
+  return GDK_EVENT_STOP;
+}
+
+static void
+gisle_gtk_console_root (GtkWidget *widget)
+{
+  GIsleGtkConsole *self = GISLE_GTK_CONSOLE (widget);
+
+  GTK_WIDGET_CLASS (gisle_gtk_console_parent_class)->root (widget);
+  self->debug_keys = gtk_event_controller_key_new ();
+  gtk_event_controller_set_name (self->debug_keys, "gisle-console-debug-keys");
+  gtk_event_controller_set_propagation_phase (self->debug_keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (self->debug_keys, "key-pressed", G_CALLBACK (debug_key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (gtk_widget_get_root (widget)), self->debug_keys);
+}
+
+static void
+gisle_gtk_console_unroot (GtkWidget *widget)
+{
+  GIsleGtkConsole *self = GISLE_GTK_CONSOLE (widget);
+
+  if (self->debug_keys != NULL)
+    {
+      gtk_widget_remove_controller (gtk_event_controller_get_widget (self->debug_keys), self->debug_keys);
+      self->debug_keys = NULL;
+    }
+  GTK_WIDGET_CLASS (gisle_gtk_console_parent_class)->unroot (widget);
 }
 
 static gboolean
@@ -932,6 +1239,10 @@ gisle_gtk_console_dispose (GObject *object)
   self->output = NULL;
   g_clear_object (&self->actions);
   g_clear_object (&self->history);
+  g_clear_pointer (&self->last_profile, g_variant_unref);
+  if (self->editor != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->editor), (gpointer *) &self->editor);
+  self->editor = NULL;
 
   G_OBJECT_CLASS (gisle_gtk_console_parent_class)->dispose (object);
 }
@@ -955,6 +1266,8 @@ gisle_gtk_console_class_init (GIsleGtkConsoleClass *klass)
   object_class->dispose = gisle_gtk_console_dispose;
   object_class->finalize = gisle_gtk_console_finalize;
   widget_class->grab_focus = gisle_gtk_console_grab_focus;
+  widget_class->root = gisle_gtk_console_root;
+  widget_class->unroot = gisle_gtk_console_unroot;
 
   /**
    * GIsleGtkConsole:isle:
@@ -989,7 +1302,8 @@ gisle_gtk_console_class_init (GIsleGtkConsoleClass *klass)
    * GIsleGtkConsole:elapsed:
    *
    * Seconds since the running chunk started, updated ten times a second
-   * while it runs.
+   * while it runs; time paused in the debugger does not count (nor does
+   * it in "Finished in").
    */
   properties[PROP_ELAPSED] =
     g_param_spec_double ("elapsed", "Elapsed", "Seconds since the running chunk started", 0, G_MAXDOUBLE, 0,
@@ -1063,6 +1377,51 @@ gisle_gtk_console_class_init (GIsleGtkConsoleClass *klass)
    */
   properties[PROP_PROFILING] =
     g_param_spec_boolean ("profiling", "Profiling", "Whether chunks run with the profiler", FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GIsleGtkConsole:profile:
+   *
+   * What the profiler measured during the last profiled chunk, as
+   * g_isle_profile_stop() returns it (an `a{sv}`), or none yet. Bind it
+   * to [property@GIsleGtk.ProfileView:profile].
+   */
+  properties[PROP_PROFILE] =
+    g_param_spec_variant ("profile", "Profile", "The profile of the last profiled chunk",
+                          G_VARIANT_TYPE_VARDICT, NULL,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GIsleGtkConsole:editor:
+   *
+   * The script editor whose scripts the console runs, if any: it shows
+   * the heat of a profiled run of its text. The console keeps no
+   * reference to it.
+   */
+  properties[PROP_EDITOR] =
+    g_param_spec_object ("editor", "Editor", "The script editor whose scripts the console runs",
+                         GISLE_GTK_TYPE_EDITOR,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GIsleGtkConsole:debugger:
+   *
+   * The debugger of the script being debugged (see the `debug` action),
+   * from Debug until the script ends, or none. Bind it to
+   * [property@GIsleGtk.DebugPanel:debugger].
+   */
+  properties[PROP_DEBUGGER] =
+    g_param_spec_object ("debugger", "Debugger", "The debugger of the script being debugged",
+                         G_TYPE_ISLE_DEBUGGER,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GIsleGtkConsole:paused:
+   *
+   * Whether the script being debugged is paused.
+   */
+  properties[PROP_PAUSED] =
+    g_param_spec_boolean ("paused", "Paused", "Whether the script being debugged is paused", FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -1141,7 +1500,9 @@ gisle_gtk_console_init (GIsleGtkConsole *self)
                                    G_N_ELEMENTS (console_entries), self);
   set_action_enabled (self, "run", FALSE);
   set_action_enabled (self, "stop", FALSE);
+  update_debug_actions (self);
   gtk_widget_insert_action_group (GTK_WIDGET (self), "console", G_ACTION_GROUP (self->actions));
+
 
   g_signal_connect (self->repl, "submit", G_CALLBACK (repl_submit_cb), self);
   g_signal_connect (self->repl, "interrupt", G_CALLBACK (interrupt_cb), self);
@@ -1215,6 +1576,7 @@ gisle_gtk_console_set_isle (GIsleGtkConsole *self,
   if (self->state != GISLE_GTK_CONSOLE_IDLE)
     finish_job (self);
   set_action_enabled (self, "run", self->isle != NULL && self->job == NULL);
+  update_debug_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ISLE]);
   g_object_thaw_notify (G_OBJECT (self));
 }
@@ -1569,4 +1931,134 @@ gisle_gtk_console_get_actions (GIsleGtkConsole *self)
   g_return_val_if_fail (GISLE_GTK_IS_CONSOLE (self), NULL);
 
   return G_ACTION_GROUP (self->actions);
+}
+
+/**
+ * gisle_gtk_console_get_profile:
+ * @self: a console
+ *
+ * Gets the profile of the last profiled chunk.
+ *
+ * Returns: (transfer none) (nullable): the value of
+ *   [property@GIsleGtk.Console:profile]
+ */
+GVariant *
+gisle_gtk_console_get_profile (GIsleGtkConsole *self)
+{
+  g_return_val_if_fail (GISLE_GTK_IS_CONSOLE (self), NULL);
+
+  return self->last_profile;
+}
+
+/**
+ * gisle_gtk_console_get_editor:
+ * @self: a console
+ *
+ * Gets the script editor whose scripts the console runs.
+ *
+ * Returns: (transfer none) (nullable): the value of
+ *   [property@GIsleGtk.Console:editor]
+ */
+GIsleGtkEditor *
+gisle_gtk_console_get_editor (GIsleGtkConsole *self)
+{
+  g_return_val_if_fail (GISLE_GTK_IS_CONSOLE (self), NULL);
+
+  return self->editor;
+}
+
+/**
+ * gisle_gtk_console_set_editor:
+ * @self: a console
+ * @editor: (nullable): the script editor whose scripts the console runs
+ *
+ * Sets [property@GIsleGtk.Console:editor].
+ */
+void
+gisle_gtk_console_set_editor (GIsleGtkConsole *self,
+                              GIsleGtkEditor  *editor)
+{
+  g_return_if_fail (GISLE_GTK_IS_CONSOLE (self));
+  g_return_if_fail (editor == NULL || GISLE_GTK_IS_EDITOR (editor));
+
+  if (self->editor == editor)
+    return;
+  if (self->editor != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->editor), (gpointer *) &self->editor);
+  self->editor = editor;
+  if (editor != NULL)
+    g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *) &self->editor);
+  update_debug_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EDITOR]);
+}
+
+/**
+ * gisle_gtk_console_debug_script:
+ * @self: a console
+ * @code: Lua source
+ * @chunk_name: the name errors and breakpoints give the script, e.g.
+ *   "script.lua"
+ *
+ * Runs @code as gisle_gtk_console_run_script() does, with a debugger
+ * attached to the isle ([property@GIsleGtk.Console:debugger]): when @code
+ * is the text of the console's [property@GIsleGtk.Console:editor], its
+ * breakpoints are set (and follow changes while it runs), the line where
+ * the script pauses is highlighted there, and hovering a name shows its
+ * value. An error nothing catches pauses where it was raised. The
+ * `continue`, `pause`, `step-over`, `step-into` and `step-out` actions
+ * (F5, F10, F11 and Shift+F11) go on from a pause; Stop ends the script,
+ * paused or not. The debugger is detached when the script ends.
+ *
+ * Returns: %FALSE if nothing was started: a chunk is running, the
+ *   console has no isle, or another debugger is attached to it (the
+ *   transcript says so)
+ */
+gboolean
+gisle_gtk_console_debug_script (GIsleGtkConsole *self,
+                                const char      *code,
+                                const char      *chunk_name)
+{
+  g_return_val_if_fail (GISLE_GTK_IS_CONSOLE (self), FALSE);
+  g_return_val_if_fail (code != NULL, FALSE);
+  g_return_val_if_fail (chunk_name != NULL, FALSE);
+
+  if (self->job != NULL || self->isle == NULL)
+    return FALSE;
+  if (!start_debugging (self, code, chunk_name))
+    return FALSE;
+  start_job (self, JOB_SCRIPT, code, chunk_name);
+  return TRUE;
+}
+
+/**
+ * gisle_gtk_console_get_debugger:
+ * @self: a console
+ *
+ * Gets the debugger of the script being debugged.
+ *
+ * Returns: (transfer none) (nullable): the value of
+ *   [property@GIsleGtk.Console:debugger]
+ */
+GIsleDebugger *
+gisle_gtk_console_get_debugger (GIsleGtkConsole *self)
+{
+  g_return_val_if_fail (GISLE_GTK_IS_CONSOLE (self), NULL);
+
+  return self->session != NULL ? gisle_gtk_debug_session_get_debugger (self->session) : NULL;
+}
+
+/**
+ * gisle_gtk_console_get_paused:
+ * @self: a console
+ *
+ * Gets whether the script being debugged is paused.
+ *
+ * Returns: the value of [property@GIsleGtk.Console:paused]
+ */
+gboolean
+gisle_gtk_console_get_paused (GIsleGtkConsole *self)
+{
+  g_return_val_if_fail (GISLE_GTK_IS_CONSOLE (self), FALSE);
+
+  return self->paused;
 }

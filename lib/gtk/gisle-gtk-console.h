@@ -13,6 +13,7 @@
 
 #include "gisle-gtk-types.h"
 #include "gisle-gtk-output.h"
+#include "gisle-gtk-editor.h"
 
 G_BEGIN_DECLS
 
@@ -61,11 +62,26 @@ gboolean              gisle_gtk_console_get_continuing    (GIsleGtkConsole *self
 GISLE_GTK_AVAILABLE_IN_ALL
 gboolean              gisle_gtk_console_get_profiling     (GIsleGtkConsole *self);
 GISLE_GTK_AVAILABLE_IN_ALL
+GVariant             *gisle_gtk_console_get_profile       (GIsleGtkConsole *self);
+GISLE_GTK_AVAILABLE_IN_ALL
+GIsleGtkEditor       *gisle_gtk_console_get_editor        (GIsleGtkConsole *self);
+GISLE_GTK_AVAILABLE_IN_ALL
+void                  gisle_gtk_console_set_editor        (GIsleGtkConsole *self,
+                                                           GIsleGtkEditor  *editor);
+GISLE_GTK_AVAILABLE_IN_ALL
 void                  gisle_gtk_console_submit_input      (GIsleGtkConsole *self);
 GISLE_GTK_AVAILABLE_IN_ALL
 gboolean              gisle_gtk_console_run_script        (GIsleGtkConsole *self,
                                                            const char      *code,
                                                            const char      *chunk_name);
+GISLE_GTK_AVAILABLE_IN_ALL
+gboolean              gisle_gtk_console_debug_script      (GIsleGtkConsole *self,
+                                                           const char      *code,
+                                                           const char      *chunk_name);
+GISLE_GTK_AVAILABLE_IN_ALL
+GIsleDebugger        *gisle_gtk_console_get_debugger      (GIsleGtkConsole *self);
+GISLE_GTK_AVAILABLE_IN_ALL
+gboolean              gisle_gtk_console_get_paused        (GIsleGtkConsole *self);
 GISLE_GTK_AVAILABLE_IN_ALL
 void                  gisle_gtk_console_stop              (GIsleGtkConsole *self);
 GISLE_GTK_AVAILABLE_IN_ALL

@@ -1,17 +1,25 @@
 /* gisle-gtk-format.c: turning results and errors into text.
  *
  * Results arrive as GVariants in GIsle's mapping of Lua values (nil is a
- * "mv" Nothing, tables are av, a{sv}, a{xv} or a(vv)); they are shown in Lua
+ * "mv" Nothing, tables are av, a{sv}, a{xv} or a(vv); from the debugger,
+ * what has no such form is a (ss) pair of a kind and a description, shown
+ * as the description); they are shown in Lua
  * syntax so that what the user reads could be pasted back into a script.
+ * This file only walks the GVariant; how values read (quoting, numbers,
+ * key order, layout) is lib/text/gisle-value-text.c, shared with the
+ * terminal REPL.
+ *
+ * Floor 0 of lib/gtk: calls no other file of the library. Thread rule:
+ * any thread; it only reads the values it is given.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
-#include <math.h>
 
 #include "gisle-gtk-private.h"
+#include "gisle-value-text.h"
 
 /* The GTypes of the enumerations in gisle-gtk-types.h. */
 G_DEFINE_ENUM_TYPE (GIsleGtkTextKind, gisle_gtk_text_kind,
@@ -28,162 +36,15 @@ G_DEFINE_ENUM_TYPE (GIsleGtkConsoleState, gisle_gtk_console_state,
   G_DEFINE_ENUM_VALUE (GISLE_GTK_CONSOLE_RUNNING, "running"),
   G_DEFINE_ENUM_VALUE (GISLE_GTK_CONSOLE_STOPPING, "stopping"))
 
-#define MAX_ITEMS  100
 #define MAX_DEPTH  16
-#define ONE_LINE   72
 
-static const char * const lua_keywords[] = {
-  "and", "break", "do", "else", "elseif", "end", "false", "for", "function",
-  "goto", "if", "in", "local", "nil", "not", "or", "repeat", "return", "then",
-  "true", "until", "while", NULL
-};
-
-static gboolean
-is_identifier (const char *s)
-{
-  if (!g_ascii_isalpha (*s) && *s != '_')
-    return FALSE;
-  for (const char *p = s; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '_')
-      return FALSE;
-  return !g_strv_contains (lua_keywords, s);
-}
-
-static void
-append_quoted (GString    *out,
-               const char *s,
-               gsize       len)
-{
-  g_string_append_c (out, '"');
-  for (gsize i = 0; i < len; i++)
-    {
-      guchar c = s[i];
-
-      switch (c)
-        {
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '"':  g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        default:
-          if (c < 0x20 || c == 0x7f)
-            g_string_append_printf (out, "\\%u", c);
-          else if (c < 0x80)
-            g_string_append_c (out, c);
-          else
-            {
-              /* Valid UTF-8 is shown as text, other bytes escaped: the
-               * output pane takes UTF-8 only. */
-              gunichar ch = g_utf8_get_char_validated (s + i, len - i);
-
-              if (ch == (gunichar) -1 || ch == (gunichar) -2)
-                g_string_append_printf (out, "\\%u", c);
-              else
-                {
-                  int n = g_utf8_skip[c];
-                  g_string_append_len (out, s + i, n);
-                  i += n - 1;
-                }
-            }
-        }
-    }
-  g_string_append_c (out, '"');
-}
-
-static void
-append_number (GString *out,
-               double   d)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  /* Lua 5.4 writes floats with a fraction so they differ from integers. */
-  if (isinf (d))
-    g_string_append (out, d > 0 ? "inf" : "-inf");
-  else if (isnan (d))
-    g_string_append (out, "nan");
-  else if (d == floor (d) && fabs (d) < 1e15)
-    g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.1f", d));
-  else
-    g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.14g", d));
-}
+static const GisleValueTextStyle style = { GISLE_VALUE_TEXT_PRETTY, 100 };
 
 static char *format (GVariant *value, const char *indent, guint depth);
 
-/* Joins table items on one line when short, else one per line. */
-static char *
-join_items (GPtrArray  *items,
-            const char *indent)
-{
-  g_autoptr(GString) out = g_string_new ("{ ");
-  g_autofree char *inner = g_strconcat (indent, "  ", NULL);
-  gboolean multiline = FALSE;
-
-  if (items->len == 0)
-    return g_strdup ("{}");
-
-  for (guint i = 0; i < items->len; i++)
-    {
-      const char *item = g_ptr_array_index (items, i);
-
-      if (i > 0)
-        g_string_append (out, ", ");
-      g_string_append (out, item);
-      if (strchr (item, '\n') != NULL)
-        multiline = TRUE;
-    }
-  g_string_append (out, " }");
-  if (!multiline && out->len <= ONE_LINE)
-    return g_string_free (g_steal_pointer (&out), FALSE);
-
-  g_string_assign (out, "{\n");
-  for (guint i = 0; i < items->len; i++)
-    {
-      g_string_append (out, inner);
-      g_string_append (out, g_ptr_array_index (items, i));
-      g_string_append (out, i + 1 < items->len ? ",\n" : "\n");
-    }
-  g_string_append (out, indent);
-  g_string_append_c (out, '}');
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
-typedef struct {
-  int rank;           /* booleans, numbers, strings, anything else */
-  double number;
-  const char *string; /* of a string key, for its order */
-  char *key;          /* the key as shown */
-  char *item;
-} Entry;
-
-static void
-entry_clear (gpointer data)
-{
-  Entry *entry = data;
-
-  g_free (entry->key);
-  g_free (entry->item);
-}
-
-/* Lua tables have no order; sorting the keys (as console.lua does) makes
- * what is shown stable from run to run. */
-static int
-entry_compare (gconstpointer a,
-               gconstpointer b)
-{
-  const Entry *x = a, *y = b;
-
-  if (x->rank != y->rank)
-    return x->rank - y->rank;
-  if (x->rank == 1 && x->number != y->number)
-    return x->number < y->number ? -1 : 1;
-  if (x->rank == 2)
-    return strcmp (x->string, y->string);
-  return strcmp (x->key, y->key);
-}
-
-static GVariant *
-unwrap (GVariant *value)
+/* The value inside any number of variant boxes, with a reference. */
+GVariant *
+gisle_gtk_format_unwrap (GVariant *value)
 {
   GVariant *inner = g_variant_ref (value);
 
@@ -196,80 +57,100 @@ unwrap (GVariant *value)
   return inner;
 }
 
+/* A table's entry @index: its key and value, or for a list (av) its
+ * position and item. */
+static char *
+render_entry (gpointer    data,
+              gsize       index,
+              gboolean    key,
+              const char *indent,
+              guint       depth)
+{
+  GVariant *table = data;
+  g_autoptr(GVariant) child = g_variant_get_child_value (table, index);
+  g_autoptr(GVariant) part = NULL;
+
+  if (g_variant_is_of_type (table, G_VARIANT_TYPE ("av")))
+    return format (child, indent, depth);
+  part = g_variant_get_child_value (child, key ? 0 : 1);
+  return format (part, indent, depth);
+}
+
+/* Only the keys are read here; the shared rules sort them and ask for
+ * the values of the entries they show. */
 static char *
 format_table (GVariant   *value,
               const char *indent,
               guint       depth)
 {
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GArray) entries = g_array_new (FALSE, TRUE, sizeof (Entry));
-  g_autofree char *inner = g_strconcat (indent, "  ", NULL);
   gsize n = g_variant_n_children (value);
+  g_autofree GisleValueTextKey *keys = g_new0 (GisleValueTextKey, MAX (n, 1));
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  gboolean list = g_variant_is_of_type (value, G_VARIANT_TYPE ("av"));
 
   if (depth >= MAX_DEPTH)
     return g_strdup ("{…}");
 
-  g_array_set_clear_func (entries, entry_clear);
-
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE ("av")))
+  for (gsize i = 0; i < n; i++)
     {
-      for (gsize i = 0; i < n && i < MAX_ITEMS; i++)
+      GisleValueTextKey *k = &keys[i];
+
+      k->index = i;
+      if (list)
         {
-          g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
-          g_ptr_array_add (items, format (child, inner, depth + 1));
+          k->kind = GISLE_VALUE_TEXT_KEY_NUMBER;
+          k->is_integer = TRUE;
+          k->integer = (gint64) i + 1;
         }
-    }
-  else
-    {
-      /* Sorting needs every key; the values of only the first few. */
-      for (gsize i = 0; i < n; i++)
+      else
         {
           g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
-          g_autoptr(GVariant) wrapped_key = g_variant_get_child_value (child, 0);
-          g_autoptr(GVariant) key = unwrap (wrapped_key);
-          Entry entry = { 3, 0, NULL, NULL, NULL };
+          g_autoptr(GVariant) wrapped = g_variant_get_child_value (child, 0);
+          GVariant *key = gisle_gtk_format_unwrap (wrapped);
 
+          /* Held until the table is shown: string keys point into it. */
+          g_ptr_array_add (held, key);
+          k->kind = GISLE_VALUE_TEXT_KEY_OTHER;
           if (g_variant_is_of_type (key, G_VARIANT_TYPE_BOOLEAN))
-            entry.rank = 0;
+            {
+              k->kind = GISLE_VALUE_TEXT_KEY_BOOLEAN;
+              k->boolean = g_variant_get_boolean (key);
+            }
           else if (g_variant_is_of_type (key, G_VARIANT_TYPE_INT64))
-            entry.rank = 1, entry.number = g_variant_get_int64 (key);
+            {
+              k->kind = GISLE_VALUE_TEXT_KEY_NUMBER;
+              k->is_integer = TRUE;
+              k->integer = g_variant_get_int64 (key);
+            }
           else if (g_variant_is_of_type (key, G_VARIANT_TYPE_DOUBLE))
-            entry.rank = 1, entry.number = g_variant_get_double (key);
+            {
+              k->kind = GISLE_VALUE_TEXT_KEY_NUMBER;
+              k->number = g_variant_get_double (key);
+            }
           else if (g_variant_is_of_type (key, G_VARIANT_TYPE_STRING))
             {
-              /* @value holds @key's data, so the pointer stays valid. */
-              entry.rank = 2;
-              entry.string = g_variant_get_string (key, NULL);
+              k->kind = GISLE_VALUE_TEXT_KEY_STRING;
+              k->string = g_variant_get_string (key, &k->len);
             }
-
-          if (entry.rank == 2 && is_identifier (g_variant_get_string (key, NULL)))
-            entry.key = g_variant_dup_string (key, NULL);
-          else
-            {
-              g_autofree char *k = format (key, inner, depth + 1);
-              entry.key = g_strdup_printf ("[%s]", k);
-            }
-          entry.item = GSIZE_TO_POINTER (i);  /* the child, until sorted */
-          g_array_append_val (entries, entry);
+          else if (gisle_gtk_format_is_described (key, "more"))
+            k->kind = GISLE_VALUE_TEXT_KEY_MORE;
         }
-      g_array_sort (entries, entry_compare);
-      for (guint i = 0; i < entries->len && i < MAX_ITEMS; i++)
-        {
-          Entry *entry = &g_array_index (entries, Entry, i);
-          g_autoptr(GVariant) child = g_variant_get_child_value (value, GPOINTER_TO_SIZE (entry->item));
-          g_autoptr(GVariant) val = g_variant_get_child_value (child, 1);
-          g_autofree char *val_text = format (val, inner, depth + 1);
-
-          entry->item = NULL;
-          g_ptr_array_add (items, g_strdup_printf ("%s = %s", entry->key, val_text));
-        }
-      for (guint i = MIN (entries->len, MAX_ITEMS); i < entries->len; i++)
-        g_array_index (entries, Entry, i).item = NULL;
     }
-  if (n > MAX_ITEMS)
-    g_ptr_array_add (items, g_strdup_printf ("…(%" G_GSIZE_FORMAT " more)", n - MAX_ITEMS));
+  return gisle_value_text_table (&style, keys, n, render_entry, value, indent, depth);
+}
 
-  return join_items (items, indent);
+/* The debugger's values that have no Lua-like form are a (ss) pair, a
+ * kind and a description: `("function", "function: chunk:3")`. */
+gboolean
+gisle_gtk_format_is_described (GVariant   *value,
+                               const char *kind)
+{
+  const char *k;
+
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE ("(ss)")))
+    return FALSE;
+  g_variant_get (value, "(&s&s)", &k, NULL);
+  return kind == NULL || strcmp (k, kind) == 0;
 }
 
 static char *
@@ -278,6 +159,14 @@ format (GVariant   *value,
         guint       depth)
 {
   g_autoptr(GString) out = g_string_new (NULL);
+
+  if (gisle_gtk_format_is_described (value, NULL))
+    {
+      const char *description;
+
+      g_variant_get (value, "(&s&s)", NULL, &description);
+      return g_strdup (description);
+    }
 
   switch (g_variant_classify (value))
     {
@@ -308,7 +197,7 @@ format (GVariant   *value,
     case G_VARIANT_CLASS_UINT64:
       return g_strdup_printf ("%" G_GUINT64_FORMAT, g_variant_get_uint64 (value));
     case G_VARIANT_CLASS_DOUBLE:
-      append_number (out, g_variant_get_double (value));
+      gisle_value_text_append_number (out, g_variant_get_double (value));
       break;
     case G_VARIANT_CLASS_STRING:
     case G_VARIANT_CLASS_OBJECT_PATH:
@@ -316,7 +205,7 @@ format (GVariant   *value,
       {
         gsize len;
         const char *s = g_variant_get_string (value, &len);
-        append_quoted (out, s, len);
+        gisle_value_text_append_quoted (out, s, len);
       }
       break;
     case G_VARIANT_CLASS_ARRAY:
@@ -324,7 +213,7 @@ format (GVariant   *value,
         {
           gsize len;
           const char *s = g_variant_get_fixed_array (value, &len, 1);
-          append_quoted (out, s, len);
+          gisle_value_text_append_quoted (out, s, len);
           break;
         }
       if (g_variant_is_of_type (value, G_VARIANT_TYPE ("av"))

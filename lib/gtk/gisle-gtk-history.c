@@ -4,6 +4,9 @@
  * over several lines comes back as one. The console exposes the entries
  * as its "history" property, which an application may bind to GSettings.
  *
+ * Floor 0 of lib/gtk: calls no other file of the library. Thread rule:
+ * main thread, like the widgets that own it.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"

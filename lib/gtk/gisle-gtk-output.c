@@ -5,6 +5,9 @@
  * holds more than the view would keep, and very long lines are cut. That
  * keeps the window answering however much a script prints.
  *
+ * Floor 0 of lib/gtk: calls no other file of the library. Thread rule:
+ * main thread only (GTK's rule).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"

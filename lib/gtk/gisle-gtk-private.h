@@ -7,13 +7,12 @@
 #include "gisle-gtk.h"
 #include "gisle-gtk-history.h"
 #include "gisle-gtk-repl.h"
+#include "gisle-gtk-support.h"
 
 G_BEGIN_DECLS
 
-#define GISLE_GTK_RESOURCE_PATH "/org/gnome/GIsle/Gtk"
 #define GISLE_GTK_N_TEXT_KINDS (GISLE_GTK_TEXT_INPUT + 1)
 
-void   gisle_gtk_ensure_helpers             (GIsle               *isle);
 void   gisle_gtk_completion_async           (GIsle               *isle,
                                              const char          *text,
                                              GCancellable        *cancellable,
@@ -23,8 +22,8 @@ GStrv  gisle_gtk_completion_finish          (GAsyncResult        *result,
                                              GError             **error);
 char  *gisle_gtk_completion_word            (const char          *text);
 char  *gisle_gtk_completion_common_prefix   (const char * const  *names);
-void   gisle_gtk_ensure_i18n                (void);
-void   gisle_gtk_follow_dark_style          (GtkSourceView       *view);
-const char *gisle_gtk_stop_symbol           (void);
+gboolean gisle_gtk_format_is_described      (GVariant            *value,
+                                             const char          *kind);
+GVariant *gisle_gtk_format_unwrap           (GVariant            *value);
 
 G_END_DECLS

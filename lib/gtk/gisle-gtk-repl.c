@@ -6,6 +6,10 @@
  * a one-line GtkSourceView that grows when an entry has several lines, so
  * that completion pops up the same list as in the editor.
  *
+ * Floor 2 of lib/gtk: calls gisle-gtk-completion.c, gisle-gtk-history.c,
+ * gisle-gtk-output.c and gisle-gtk-support.c. Thread rule: main thread
+ * only.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
@@ -34,6 +38,8 @@ struct _GIsleGtkRepl {
   char *draft;                  /* what was typed before browsing */
   char *search;                 /* the Ctrl+R query, or NULL */
   gboolean busy;
+  gboolean paused;     /* busy, but a debugged script is paused: lines go
+                        * to its frame; completion still waits */
   gboolean completing;          /* the completion popup is shown */
 };
 
@@ -100,7 +106,7 @@ gisle_gtk_repl_submit (GIsleGtkRepl *self)
 
   g_return_if_fail (GISLE_GTK_IS_REPL (self));
 
-  if (self->busy)
+  if (self->busy && !self->paused)
     {
       gtk_widget_error_bell (GTK_WIDGET (self));
       if (self->output != NULL)
@@ -533,6 +539,17 @@ gisle_gtk_repl_set_busy (GIsleGtkRepl *self,
   g_return_if_fail (GISLE_GTK_IS_REPL (self));
 
   self->busy = busy;
+}
+
+/* While a debugged script is paused, entries are submitted (the console
+ * evaluates them in the paused frame), though the isle is busy. */
+void
+gisle_gtk_repl_set_paused (GIsleGtkRepl *self,
+                           gboolean      paused)
+{
+  g_return_if_fail (GISLE_GTK_IS_REPL (self));
+
+  self->paused = paused;
 }
 
 GtkSourceView *

@@ -22,6 +22,8 @@ void           gisle_gtk_repl_set_isle         (GIsleGtkRepl    *self,
                                                 GIsle           *isle);
 void           gisle_gtk_repl_set_busy         (GIsleGtkRepl    *self,
                                                 gboolean         busy);
+void           gisle_gtk_repl_set_paused       (GIsleGtkRepl    *self,
+                                                gboolean         paused);
 void           gisle_gtk_repl_continue         (GIsleGtkRepl    *self,
                                                 const char      *code);
 void           gisle_gtk_repl_end_continuation (GIsleGtkRepl    *self);

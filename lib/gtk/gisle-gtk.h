@@ -16,4 +16,7 @@
 # include "gisle-gtk-completion.h"
 # include "gisle-gtk-editor.h"
 # include "gisle-gtk-console.h"
+# include "gisle-gtk-profile-view.h"
+# include "gisle-gtk-debug-item.h"
+# include "gisle-gtk-debug-panel.h"
 #undef GISLE_GTK_INSIDE

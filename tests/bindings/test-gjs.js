@@ -221,6 +221,31 @@ test('the profiler finds the hot function; folded text parses', async () => {
     assertEqual(counted, result.samples);
 });
 
+// ---- Debugging ---------------------------------------------------------
+
+test('the debugger pauses at a breakpoint, answers and steps', async () => {
+    const isle = newIsle();
+    const debugger_ = GIsle.IsleDebugger.new(isle);
+    debugger_.add_breakpoint('job', 2, null);
+    const paused = untilSignal(debugger_, 'paused');
+    const job = isle.eval_full_async('local x = 1\nx = x + 1\nreturn x\n', '=job', 0, null);
+    const [, reason, chunk, line] = await paused;
+    assertEqual([reason, chunk, line], [GIsle.IslePauseReason.BREAKPOINT, 'job', 2]);
+    const frames = (await debugger_.get_stack_async(null)).recursiveUnpack();
+    assertEqual(frames.map(f => [f.function, f.line]), [['(main)', 2]]);
+    const variables = (await debugger_.get_variables_async(0, null)).recursiveUnpack();
+    assertEqual(variables.locals, [['x', 1]]);
+    assertEqual((await debugger_.evaluate_async(0, 'x * 10', null)).recursiveUnpack(), 10);
+    assert(await debugger_.set_local_async(0, 'x', new GLib.Variant('x', 5), null));
+    const stepped = untilSignal(debugger_, 'paused');
+    assert(debugger_.step_over());
+    const [, stepReason, , stepLine] = await stepped;
+    assertEqual([stepReason, stepLine], [GIsle.IslePauseReason.STEP, 3]);
+    assert(debugger_.resume());
+    assertEqual((await job).recursiveUnpack(), [6]);
+    debugger_.detach();
+});
+
 // ---- Cancelling --------------------------------------------------------
 
 async function runAndCancel(isle, code) {

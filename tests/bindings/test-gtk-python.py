@@ -51,8 +51,21 @@ def test_console_properties():
     assert isinstance(console.get_output(), GIsleGtk.Output)
     assert isinstance(console.get_input_view(), GtkSource.View)
     group = console.get_actions()
-    assert set(group.list_actions()) == {'run', 'stop', 'clear', 'profile'}
+    assert set(group.list_actions()) == {'run', 'stop', 'clear', 'profile', 'debug', 'continue',
+                                         'pause', 'step-over', 'step-into', 'step-out'}
     assert console.props.profiling is False
+    # The debugger and profiler widgets, through introspection.
+    assert console.props.debugger is None and console.props.paused is False
+    assert console.props.profile is None
+    panel = GIsleGtk.DebugPanel.new()
+    assert panel.props.debugger is None and panel.get_stack().get_n_items() == 0
+    view = GIsleGtk.ProfileView.new()
+    assert view.get_model().get_n_items() == 0
+    editor = GIsleGtk.Editor.new()
+    editor.set_text('local a = 1\nlocal b = 2\n', False)
+    assert editor.toggle_breakpoint(2) is True
+    assert list(editor.get_breakpoints()) == [2]
+    assert editor.props.chunk_name == 'untitled.lua'
     assert group.get_action_state('profile').unpack() is False
     window.destroy()
 
@@ -105,6 +118,73 @@ def test_editor_and_formatter():
     assert GIsleGtk.find_error_line('x.lua:3: boom', 'x.lua') == 3
     provider = GIsleGtk.CompletionProvider.new(None)
     assert isinstance(provider, GtkSource.CompletionProvider)
+
+
+def test_exposed_window():
+    # A Python application exposes its window; a script on the isle's
+    # thread retitles it, resizes it and reaches its child, every touch in
+    # this (the main) thread.
+    isle = GIsle.Isle.new(None)
+    label = Gtk.Label(label='start')
+    # Not presented: a configure event from the X server could reset the
+    # default size the script sets.
+    window = Gtk.Window(title='old', child=label)
+    isle.expose_object('win', window)
+    adj = Gtk.Adjustment()
+    isle.expose_object('adj', adj)
+    done = []
+    isle.eval_async("""
+        win.title = 'Report ' .. 7
+        win:set_default_size(800, 600)
+        local child = win:get_child()
+        child.label = 'hello'
+        local ok, e = pcall(function () win:destroy() end)
+        -- gfloat and gdouble arguments and results
+        child:set_xalign(0.25)
+        local fok, fe = pcall(function () child:set_xalign(1e300) end)
+        adj:configure(2.5, 0, 10.5, 0.5, 1, 0)
+        return win:get_title(), child:get_label(), child == win.child, ok, e,
+               child:get_xalign(), fok, fe, adj:get_value(), adj.upper
+    """, None, lambda source, res: done.append(source.eval_finish(res)))
+    run_until(lambda: done, 'the script')
+    title, text, same, ok, error, xalign, fok, ferror, value, upper = done[0]
+    assert (title, text, same, ok) == ('Report 7', 'hello', True, False), done[0]
+    assert 'Gtk.Window.destroy cannot be called from a script' in error, error
+    assert (xalign, fok, value, upper) == (0.25, False, 2.5, 10.5), done[0]
+    assert 'cannot pass 1e+300 as argument 2 (xalign: gfloat) of Gtk.Label.set_xalign: out of range' in ferror, ferror
+    assert label.get_xalign() == 0.25 and adj.get_value() == 2.5
+    assert window.props.title == 'Report 7'
+    assert tuple(window.get_default_size()) == (800, 600), window.get_default_size()
+    assert label.props.label == 'hello'
+    isle.close(None)
+    window.destroy()
+
+
+def test_exposed_namespace():
+    # The application lets scripts build widgets of their own (Gtk 4.0):
+    # a window the script made is the script's to destroy; the
+    # application's is not.
+    isle = GIsle.Isle.new(None)
+    window = Gtk.Window(title='app')
+    isle.expose_object('win', window)
+    assert isle.expose_namespace('Gtk', '4.0', GIsle.IsleExposeFlags.ALL)
+    done = []
+    isle.eval_async("""
+        local made = Gtk.Window.new()
+        made.title = 'made'
+        made:set_child(Gtk.Label.new('inside'))
+        local text = made:get_child():get_label()
+        made:destroy()
+        local ok, e = pcall(function () win:destroy() end)
+        return made.title, text, ok, e
+    """, None, lambda source, res: done.append(source.eval_finish(res)))
+    run_until(lambda: done, 'the script')
+    title, text, ok, error = done[0]
+    assert (title, text, ok) == ('made', 'inside', False), done[0]
+    assert 'Gtk.Window.destroy cannot be called from a script' in error, error
+    assert window.props.title == 'app'
+    isle.close(None)
+    window.destroy()
 
 
 def main():

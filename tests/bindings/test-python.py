@@ -251,6 +251,49 @@ class TestProfile(IsleTestCase):
         self.assertEqual(profile.unpack()['rate'], 500)
 
 
+
+class TestDebugger(IsleTestCase):
+    CODE = 'local x = 20\nlocal t = {a = 1}\nx = x + 1\nreturn x\n'
+
+    def test_breakpoint_questions_and_resume(self):
+        isle = self.new_isle()
+        debugger = GIsle.IsleDebugger.new(isle)
+        self.assertTrue(debugger.props.attached)
+        debugger.add_breakpoint('job', 3, None)
+        pauses, done = [], []
+        debugger.connect('paused', lambda d, reason, chunk, line, message:
+                         pauses.append((reason, chunk, line, message)))
+        isle.eval_full_async(self.CODE, '=job', 0, None,
+                             lambda s, r: done.append(s.eval_full_finish(r)))
+        self.run_until(lambda: pauses, 'the pause')
+        self.assertEqual(pauses[0], (GIsle.IslePauseReason.BREAKPOINT, 'job', 3, None))
+        self.assertTrue(debugger.props.paused)
+
+        frames = self.wait_async(lambda cb: debugger.get_stack_async(None, cb))
+        frames = debugger.get_stack_finish(frames).unpack()
+        self.assertEqual([(f['function'], f['line']) for f in frames], [('(main)', 3)])
+        res = self.wait_async(lambda cb: debugger.get_variables_async(0, None, cb))
+        variables = debugger.get_variables_finish(res).unpack()
+        self.assertEqual(variables['locals'], [('x', 20), ('t', [('a', 1)])])
+        self.assertEqual(debugger.evaluate(0, 'x * 2', None).unpack(), 40)
+        self.assertTrue(debugger.set_local(0, 'x', GLib.Variant('x', 100), None))
+
+        self.assertTrue(debugger.resume())
+        self.run_until(lambda: done, 'the job')
+        self.assertEqual(done[0].unpack(), (101,))
+        self.assertIsleError(GIsle.IsleError.NOT_PAUSED, debugger.get_stack, None)
+        debugger.detach()
+        self.assertFalse(debugger.props.attached)
+
+    def test_one_debugger_per_isle(self):
+        isle = self.new_isle()
+        first = GIsle.IsleDebugger.new(isle)
+        with self.assertRaises(GLib.Error) as raised:
+            GIsle.IsleDebugger.new(isle)
+        self.assertTrue(raised.exception.matches(IO_ERROR, Gio.IOErrorEnum.BUSY))
+        first.detach()
+        GIsle.IsleDebugger.new(isle).detach()
+
 class TestCancel(IsleTestCase):
     def run_and_cancel(self, isle, code):
         """Runs code, which emits "started", and cancels it when it does."""
@@ -779,6 +822,27 @@ class TestAsyncio(IsleTestCase):
             self.assertTrue(await isle.close_async())
             return 'done'
         self.assertEqual(self.run_coroutine(main()), 'done')
+
+    def test_await_the_debugger(self):
+        async def main():
+            isle = self.new_isle()
+            debugger = GIsle.IsleDebugger.new(isle)
+            debugger.add_breakpoint('job', 2, None)
+            paused = asyncio.get_running_loop().create_future()
+            debugger.connect('paused', lambda d, reason, chunk, line, message:
+                             paused.set_result(line) if not paused.done() else None)
+            job = isle.eval_full_async('local x = 1\nreturn x\n', '=job', 0)
+            self.assertEqual(await paused, 2)
+            frames = (await debugger.get_stack_async()).unpack()
+            self.assertEqual(frames[0]['line'], 2)
+            variables = (await debugger.get_variables_async(0)).unpack()
+            self.assertEqual(variables['locals'], [('x', 1)])
+            self.assertTrue(await debugger.set_local_async(0, 'x', GLib.Variant('x', 3)))
+            self.assertEqual((await debugger.evaluate_async(0, 'x + 1')).unpack(), 4)
+            self.assertTrue(debugger.resume())
+            self.assertEqual(await job, 3)
+            debugger.detach()
+        self.run_coroutine(main())
 
     def test_errors_are_raised(self):
         async def main():

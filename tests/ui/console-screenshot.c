@@ -79,10 +79,11 @@ main (int   argc,
 
   gboolean while_running = argc == 3 && g_str_equal (argv[2], "--running");
   gboolean profiled = argc == 3 && g_str_equal (argv[2], "--profiled");
+  gboolean debugging = argc == 3 && g_str_equal (argv[2], "--debugging");
 
-  if (argc != 2 && !while_running && !profiled)
+  if (argc != 2 && !while_running && !profiled && !debugging)
     {
-      g_printerr ("Usage: %s OUTPUT.png [--running|--profiled]\n", argv[0]);
+      g_printerr ("Usage: %s OUTPUT.png [--running|--profiled|--debugging]\n", argv[0]);
       return 2;
     }
   if (!gtk_init_check ())
@@ -96,7 +97,7 @@ main (int   argc,
     g_error ("could not register the application");
   g_timeout_add (5, tick_cb, NULL);
 
-  window = gisle_console_window_new (app);
+  window = gisle_console_window_new (GTK_APPLICATION (app), gisle_console_app_get_settings (app));
   gtk_window_set_default_size (GTK_WINDOW (window), WIDTH, HEIGHT);
   gtk_window_present (GTK_WINDOW (window));
 
@@ -121,6 +122,67 @@ main (int   argc,
                                      "return fib(27), #table.concat(parts)\n");
       g_action_group_activate_action (G_ACTION_GROUP (window), "run", NULL);
       wait_idle (window);
+    }
+  else if (debugging)
+    {
+      GIsleGtkConsole *console = gisle_console_window_get_console (window);
+      GIsleGtkEditor *editor = gisle_console_window_get_editor (window);
+      GIsleGtkDebugPanel *panel = NULL;
+      GtkTreeListModel *variables;
+
+      gisle_console_window_set_code (window,
+                                     "local function area(shape)\n"
+                                     "  local w, h = shape.size.w, shape.size.h\n"
+                                     "  return w * h\n"
+                                     "end\n"
+                                     "\n"
+                                     "local shapes = {\n"
+                                     "  { name = \"door\", size = { w = 1, h = 2 } },\n"
+                                     "  { name = \"wall\", size = { w = 4, h = 3 } },\n"
+                                     "}\n"
+                                     "local total = 0\n"
+                                     "for i, shape in ipairs(shapes) do\n"
+                                     "  total = total + area(shape)\n"
+                                     "end\n"
+                                     "print(total)\n");
+      gisle_gtk_editor_set_breakpoint (editor, 3, TRUE);
+      gisle_gtk_editor_set_breakpoint (editor, 14, TRUE);
+      gtk_widget_activate_action (GTK_WIDGET (console), "console.debug", NULL);
+      while (!gisle_gtk_console_get_paused (console))
+        g_main_context_iteration (NULL, TRUE);
+      for (GtkWidget *w = GTK_WIDGET (window); w != NULL && panel == NULL;)
+        {
+          /* The panel, depth first. */
+          GtkWidget *next = gtk_widget_get_first_child (w);
+
+          if (GISLE_GTK_IS_DEBUG_PANEL (w))
+            panel = GISLE_GTK_DEBUG_PANEL (w);
+          while (next == NULL && w != NULL)
+            {
+              next = gtk_widget_get_next_sibling (w);
+              if (next == NULL)
+                w = gtk_widget_get_parent (w);
+            }
+          w = next;
+        }
+      g_assert (panel != NULL);
+      gisle_gtk_debug_panel_add_watch (panel, "w * h");
+      gisle_gtk_debug_panel_add_watch (panel, "shape.name");
+      while (gisle_gtk_debug_panel_get_loading (panel)
+             || g_list_model_get_n_items (gisle_gtk_debug_panel_get_stack (panel)) == 0)
+        g_main_context_iteration (NULL, TRUE);
+      variables = gisle_gtk_debug_panel_get_variables (panel);
+      /* Open "shape" (a local of area()) and its size. */
+      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (variables)); i++)
+        {
+          g_autoptr(GtkTreeListRow) row = g_list_model_get_item (G_LIST_MODEL (variables), i);
+          GIsleGtkDebugItem *item = gtk_tree_list_row_get_item (row);
+
+          if (g_str_equal (gisle_gtk_debug_item_get_name (item), "shape")
+              || g_str_equal (gisle_gtk_debug_item_get_name (item), "size"))
+            gtk_tree_list_row_set_expanded (row, TRUE);
+          g_object_unref (item);
+        }
     }
   else
     {
@@ -159,6 +221,8 @@ main (int   argc,
     g_error ("could not write %s", argv[1]);
   g_print ("Wrote %s (%d×%d)\n", argv[1], width, height);
 
+  if (debugging)
+    gisle_gtk_console_stop (gisle_console_window_get_console (window));
   gtk_window_destroy (GTK_WINDOW (window));
   return 0;
 }

@@ -42,6 +42,11 @@ test_tables (void)
   check_value ("{'a': <int64 1>, 'end': <true>, 'x y': <@mv nothing>}",
                "{ a = 1, [\"end\"] = true, [\"x y\"] = nil }");
   check_value ("{int64 10: <'ten'>}", "{ [10] = \"ten\" }");
+  /* The REPL's rules too (one implementation): leading keys 1, 2... are
+   * left out as in a list, numbers sort before booleans and strings. */
+  check_value ("{int64 3: <'c'>, int64 1: <'a'>}", "{ \"a\", [3] = \"c\" }");
+  check_value ("[(<'s'>, <int64 1>), (<false>, <int64 2>), (<2.5>, <int64 3>)]",
+               "{ [2.5] = 3, [false] = 2, s = 1 }");
   check_value ("[(<true>, <int64 1>)]", "{ [true] = 1 }");
   check_value ("{'outer': <{'inner': <[<int64 1>]>}>}", "{ outer = { inner = { 1 } } }");
 

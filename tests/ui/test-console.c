@@ -46,7 +46,7 @@ tick_cb (gpointer data)
 static GisleConsoleWindow *
 new_window (void)
 {
-  GisleConsoleWindow *window = gisle_console_window_new (app);
+  GisleConsoleWindow *window = gisle_console_window_new (GTK_APPLICATION (app), gisle_console_app_get_settings (app));
 
   gtk_window_present (GTK_WINDOW (window));
   return window;
@@ -624,6 +624,48 @@ test_examples (void)
   g_assert_true (shows (window, GISLE_GTK_TEXT_INFO, "Event “tick”: { count = 3, label = \"tick 3\" }"));
 
   close_window (window);
+}
+
+/* The window and the transcript, exposed to scripts: the example retitles
+ * the window and adds rows while Stop keeps working; neither leads a
+ * script to other widgets, and taking the window's content away leaves
+ * the console working. */
+static void
+test_exposed_objects (void)
+{
+  GisleConsoleWindow *window = new_window ();
+  g_autoptr(GIsle) isle = NULL;
+
+  activate (window, "example", g_variant_new_string ("objects"));
+  activate (window, "run", NULL);
+  WAIT_FOR (shows (window, GISLE_GTK_TEXT_INFO, "row 2, added by the script"), 10000);
+  g_assert_true (g_str_has_prefix (gtk_window_get_title (GTK_WINDOW (window)), "Row "));
+  activate (window, "stop", NULL);
+  WAIT_FOR (!running (window) && shows (window, GISLE_GTK_TEXT_INFO, "Stopped after"), 1000);
+  g_assert_false (shows (window, GISLE_GTK_TEXT_INFO, "row 50, added by the script"));
+
+  gisle_gtk_console_set_input_text (console_of (window),
+                                    "local ok, e = pcall(function () return app.transcript:get_parent() end) "
+                                    "app.window.title = 'Retitled' "
+                                    "app.window.child = nil "
+                                    "print(e)");
+  gisle_gtk_console_submit_input (console_of (window));
+  WAIT_FOR (!running (window) && shows (window, GISLE_GTK_TEXT_OUTPUT, "does not let scripts reach other objects"), 10000);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Retitled");
+  g_assert_null (gtk_window_get_child (GTK_WINDOW (window)));
+  /* The console lives on outside the window. */
+  gisle_gtk_console_set_input_text (console_of (window), "print('still here')");
+  gisle_gtk_console_submit_input (console_of (window));
+  WAIT_FOR (!running (window) && shows (window, GISLE_GTK_TEXT_OUTPUT, "still here"), 10000);
+
+  /* The isle holds the window it exposes, and the script's proxies too:
+   * destroying the window still closes its isle. */
+  isle = g_object_ref (gisle_console_window_get_isle (window));
+  gisle_gtk_console_set_input_text (console_of (window), "kept = app.window print('kept')");
+  gisle_gtk_console_submit_input (console_of (window));
+  WAIT_FOR (!running (window) && shows (window, GISLE_GTK_TEXT_OUTPUT, "kept"), 10000);
+  close_window (window);
+  WAIT_FOR (g_isle_is_closed (isle), 5000);
 }
 
 static void
@@ -1246,6 +1288,7 @@ main (int   argc,
   g_test_add_func ("/console/history", test_history);
   g_test_add_func ("/console/error-line", test_error_line);
   g_test_add_func ("/console/examples", test_examples);
+  g_test_add_func ("/console/exposed-objects", test_exposed_objects);
   g_test_add_func ("/console/memory-limit", test_memory_limit);
   g_test_add_func ("/console/timeout", test_timeout);
   g_test_add_func ("/console/reset", test_reset);

@@ -63,6 +63,8 @@ Gio._promisify(GIsle.Isle, 'new_async', 'new_finish');
 for (const name of ['eval', 'eval_full', 'call', 'call_full', 'close', 'init'])
     Gio._promisify(GIsle.Isle.prototype, `${name}_async`, `${name}_finish`);
 Gio._promisify(GIsle.IslePool.prototype, 'checkout_async', 'checkout_finish');
+for (const name of ['get_stack', 'get_variables', 'evaluate', 'set_local'])
+    Gio._promisify(GIsle.IsleDebugger.prototype, `${name}_async`, `${name}_finish`);
 
 // ---- Values ----------------------------------------------------------------
 

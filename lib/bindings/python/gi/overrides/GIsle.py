@@ -561,3 +561,43 @@ class IslePool(GIsle.IslePool):
 
 IslePool = override(IslePool)
 __all__.append('IslePool')
+
+
+# ---- GIsle.IsleDebugger -------------------------------------------------------
+
+class IsleDebugger(GIsle.IsleDebugger):
+    """The debugger's questions, awaitable without a callback; answers stay
+    GVariants, as the C API gives them (see the debugging guide)."""
+
+    def get_stack_async(self, cancellable=None, callback=None, *user_data):
+        if callback is not None:
+            return GIsle.IsleDebugger.get_stack_async(self, cancellable, callback, *user_data)
+        return _awaitable(lambda c, cb: GIsle.IsleDebugger.get_stack_async(self, c, cb),
+                          GIsle.IsleDebugger.get_stack_finish, _identity, cancellable)
+
+    def get_variables_async(self, frame, cancellable=None, callback=None, *user_data):
+        if callback is not None:
+            return GIsle.IsleDebugger.get_variables_async(self, frame, cancellable, callback,
+                                                          *user_data)
+        return _awaitable(lambda c, cb: GIsle.IsleDebugger.get_variables_async(self, frame, c, cb),
+                          GIsle.IsleDebugger.get_variables_finish, _identity, cancellable)
+
+    def evaluate_async(self, frame, expression, cancellable=None, callback=None, *user_data):
+        if callback is not None:
+            return GIsle.IsleDebugger.evaluate_async(self, frame, expression, cancellable,
+                                                     callback, *user_data)
+        return _awaitable(lambda c, cb: GIsle.IsleDebugger.evaluate_async(self, frame, expression,
+                                                                          c, cb),
+                          GIsle.IsleDebugger.evaluate_finish, _identity, cancellable)
+
+    def set_local_async(self, frame, name, value, cancellable=None, callback=None, *user_data):
+        if callback is not None:
+            return GIsle.IsleDebugger.set_local_async(self, frame, name, value, cancellable,
+                                                      callback, *user_data)
+        return _awaitable(lambda c, cb: GIsle.IsleDebugger.set_local_async(self, frame, name,
+                                                                           value, c, cb),
+                          GIsle.IsleDebugger.set_local_finish, _identity, cancellable)
+
+
+IsleDebugger = override(IsleDebugger)
+__all__.append('IsleDebugger')
