@@ -79,12 +79,24 @@ gisle_output_must_suspend (lua_State *L)
 
 /* Suspends the calling function until there is room, then calls @restart,
  * which starts the function again (it did nothing yet). */
+/* A job cancelled while it waited was answered at the cancel, and it may
+ * be resumed for its cleanup only once the room came: the write it waited
+ * for must not happen after that answer, so the cancel is raised first. */
+static int
+gisle_output_restart_k (lua_State     *L,
+                        int            status,
+                        lua_KContext   restart)
+{
+  gisle_cancel_check (L);
+  return ((lua_KFunction) restart) (L, status, 0);
+}
+
 int
 gisle_output_suspend (lua_State     *L,
                       lua_KFunction  restart)
 {
   if (gisle_suspend_begin (L) && gisle_output_is_behind (gisle_worker_from_lua (L)))
-    return gisle_suspend_yield (L, 0, restart);
+    return gisle_suspend_yield (L, (lua_KContext) restart, gisle_output_restart_k);
   return restart (L, LUA_OK, 0);
 }
 

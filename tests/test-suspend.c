@@ -357,6 +357,80 @@ test_output_backpressure (void)
 
 /* ---- Cancel, time limit and close while suspended ------------------------ */
 
+typedef struct
+{
+  GisleTestAsync *job;   /* the job to be cancelled */
+  gboolean answered;     /* its answer was taken */
+  guint late;            /* output after its callback ran */
+} LateOutput;
+
+static void
+on_output_late (GIsle       *isle,
+                guint64      job_id,
+                GIsleStream  stream,
+                const char  *text,
+                gpointer     data)
+{
+  LateOutput *late = data;
+
+  if (late->answered || g_atomic_int_get (&late->job->done))
+    late->late++;
+}
+
+/* A print waiting for room when Stop comes does not print once the job is
+ * resumed for its cleanup, even when the room came meanwhile: the job was
+ * answered at the cancel, and output after the answer would reach a host
+ * that already moved on (a console that dropped the job's output). */
+static void
+test_output_cancel_while_suspended (void)
+{
+  g_autoptr(GIsleExecutor) executor = g_isle_executor_new (1);
+  g_autoptr(GIsle) a = isle_new (&on_executor, executor);
+  g_autoptr(GIsle) busy = isle_new (&on_executor, executor);
+  g_autoptr(GCancellable) cancel_a = g_cancellable_new ();
+  g_autoptr(GCancellable) cancel_busy = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) result = NULL;
+  GisleTestAsync job_a = { 0, }, job_busy = { 0, };
+  LateOutput late = { &job_a, FALSE, 0 };
+  Events events = { 0, };
+  gint64 give_up = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+
+  g_signal_connect (a, "output", G_CALLBACK (on_output_late), &late);
+  g_signal_connect (busy, "event::sleeping", G_CALLBACK (on_sleeping), &events);
+  g_isle_eval_async (a,
+                     "local s = string.rep('x', 60)\n"
+                     "for i = 1, 1000000 do print(s) end",
+                     cancel_a, gisle_test_async_ready, &job_a);
+  /* The main loop does not run: the output backs up until print waits. */
+  while (g_isle_get_suspended_waits (a) == 0 && g_get_monotonic_time () < give_up)
+    g_thread_yield ();
+  g_assert_cmpuint (g_isle_get_suspended_waits (a), >=, 1);
+
+  /* The executor's only thread loops in another isle; A's print waits for
+   * the thread now, with room for its line once the main loop drained. */
+  g_isle_eval_async (busy, "isle.emit('sleeping') while true do local t = {} end", cancel_busy,
+                     gisle_test_async_ready, &job_busy);
+  GISLE_TEST_WAIT_UNTIL (events.sleeping == 1, WAIT_MS);
+
+  g_cancellable_cancel (cancel_a);
+  result = finish (a, &job_a, "the cancel of a job waiting for output room", &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  late.answered = TRUE;
+
+  g_cancellable_cancel (cancel_busy);
+  g_clear_pointer (&result, g_variant_unref);
+  result = finish (busy, &job_busy, "the busy job's cancel", &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  /* A's cleanup runs before its next job, and its output would arrive
+   * before the next job's answer. */
+  gisle_test_assert_eval (a, "return 'next'", "('next',)");
+  g_assert_cmpuint (late.late, ==, 0);
+}
+
+
 /* Cancelling a suspended job completes it at once, although the only
  * thread is busy with another isle; its cleanup runs afterwards, in
  * order, before the isle's next job. */
@@ -551,6 +625,7 @@ main (int argc, char **argv)
   g_test_add_func ("/suspend/sleep", test_sleep);
   g_test_add_func ("/suspend/output", test_output_backpressure);
   g_test_add_func ("/suspend/cancel", test_cancel_while_suspended);
+  g_test_add_func ("/suspend/output/cancel", test_output_cancel_while_suspended);
   g_test_add_func ("/suspend/cleanup-stuck", test_cleanup_stuck);
   g_test_add_data_func ("/suspend/deadline/executor", &on_executor, test_deadline_while_suspended);
   g_test_add_data_func ("/suspend/deadline/thread", &on_thread, test_deadline_while_suspended);
