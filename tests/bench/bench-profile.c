@@ -5,7 +5,7 @@
  * is timed in process CPU time (getrusage), which includes the profiler's
  * timer thread, the signals and the sample hook, and in wall time. The
  * figures are the best run of each side and the median of the paired
- * runs' ratios; the target is <= 1.03 (issue 18).
+ * runs' ratios; the target is <= 1.03.
  *
  * The process is pinned to one CPU (pass --no-pin to keep the default
  * affinity), as in gisle-bench-overhead: the timer thread then competes
