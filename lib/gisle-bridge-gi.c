@@ -23,7 +23,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "gisle-bridge-private.h"
+#include "gisle-bridge-gi-private.h"
 
 #include <string.h>
 

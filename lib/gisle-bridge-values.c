@@ -22,7 +22,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "gisle-bridge-private.h"
+#include "gisle-bridge-values-private.h"
 #include "gisle-worker-private.h"
 #include "gisle-dispatch-private.h"
 

@@ -39,6 +39,8 @@
 #include "gisle-state-private.h"
 #include "gisle-worker-private.h"
 #include "gisle-bridge-private.h"
+#include "gisle-bridge-gi-private.h"
+#include "gisle-bridge-values-private.h"
 #include "gisle-host-private.h"
 #include "gisle-value-private.h"
 #include "gisle-output-private.h"

@@ -1,12 +1,12 @@
 /* gisle-debugger-hook-private.h: the debugger's worker side
  * (see gisle-debugger-hook.c). The data these functions share is in
- * gisle-debugger-private.h.
+ * gisle-debug-core-private.h.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
-#include "gisle-debugger-private.h"
+#include "gisle-debug-core-private.h"
 
 G_BEGIN_DECLS
 

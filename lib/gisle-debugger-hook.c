@@ -22,7 +22,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "gisle-debugger-private.h"
+#include "gisle-debug-core-private.h"
 #include "gisle-debugger-hook-private.h"
 #include "gisle-debugger-values-private.h"
 #include "gisle-cancel-private.h"

@@ -5,7 +5,7 @@
  */
 #pragma once
 
-#include "gisle-debugger-private.h"
+#include "gisle-debug-core-private.h"
 
 G_BEGIN_DECLS
 

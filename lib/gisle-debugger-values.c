@@ -11,7 +11,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "gisle-debugger-private.h"
+#include "gisle-debug-core-private.h"
 #include "gisle-debugger-values-private.h"
 #include "gisle-i18n-private.h"
 #include "gisle-value-private.h"

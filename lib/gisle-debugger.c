@@ -15,7 +15,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gisle.h"
-#include "gisle-debugger-private.h"
+#include "gisle-debug-core-private.h"
 #include "gisle-debugger-hook-private.h"
 #include "gisle-cancel-private.h"
 #include "gisle-dispatch-private.h"

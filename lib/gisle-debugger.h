@@ -13,30 +13,6 @@
 
 G_BEGIN_DECLS
 
-/**
- * GIslePauseReason:
- * @G_ISLE_PAUSE_REASON_REQUEST: g_isle_debugger_pause() was called
- * @G_ISLE_PAUSE_REASON_BREAKPOINT: a breakpoint was reached (and its
- *   condition, if any, was true)
- * @G_ISLE_PAUSE_REASON_STEP: a step ended
- * @G_ISLE_PAUSE_REASON_ERROR: the job raised an error that nothing caught,
- *   and #GIsleDebugger:pause-on-error is set; the stack is the one where
- *   the error was raised
- * @G_ISLE_PAUSE_REASON_CONDITION_ERROR: a breakpoint's condition raised an
- *   error (or did not compile); the job pauses at the breakpoint so the
- *   error can be seen and fixed, and goes on normally when resumed
- *
- * Why a #GIsleDebugger paused its isle's job, as #GIsleDebugger::paused
- * reports it.
- */
-typedef enum {
-  G_ISLE_PAUSE_REASON_REQUEST,
-  G_ISLE_PAUSE_REASON_BREAKPOINT,
-  G_ISLE_PAUSE_REASON_STEP,
-  G_ISLE_PAUSE_REASON_ERROR,
-  G_ISLE_PAUSE_REASON_CONDITION_ERROR,
-} GIslePauseReason;
-
 #define G_TYPE_ISLE_DEBUGGER (g_isle_debugger_get_type ())
 
 GISLE_AVAILABLE_IN_ALL

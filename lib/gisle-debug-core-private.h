@@ -1,4 +1,4 @@
-/* gisle-debugger-private.h: the debugger's state shared by the public
+/* gisle-debug-core-private.h: the debugger's state shared by the public
  * object (gisle-debugger.c, any thread) and the worker side
  * (gisle-debugger-hook.c, the worker thread).
  *
@@ -15,7 +15,7 @@
 #pragma once
 
 #include "gisle-private.h"
-#include "gisle-debugger.h"
+#include "gisle-types.h"
 
 G_BEGIN_DECLS
 
